@@ -1,0 +1,53 @@
+package dev.mcpplan.orchestrator.spi;
+
+import dev.mcpplan.orchestrator.Plan;
+import dev.mcpplan.orchestrator.PlanResult;
+import dev.mcpplan.orchestrator.Step;
+import dev.mcpplan.orchestrator.StepResult;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where plans wait, run and end: the vault folders by default, a database table in another store.
+ *
+ * <p>Implementations must be safe for several orchestrator processes sharing one store: a claim is
+ * atomic, so a plan is claimed by at most one of them.
+ */
+public interface PlanStore {
+    /** A stable id, for messages. */
+    String id();
+
+    /** Keys of the plans ready to run now, in the order they should run. */
+    List<String> ready();
+
+    /**
+     * Claims a ready plan, atomically. A plan that cannot be read is moved to the failed place, intact,
+     * with the reason recorded, and the {@link dev.mcpplan.orchestrator.PlanFormatException} is thrown.
+     *
+     * @return the claimed plan, or empty when another process claimed it first
+     */
+    Optional<Plan> claim(String key);
+
+    /** Called before a step's tool is called. */
+    default void stepStarted(Plan plan, Step step) {
+    }
+
+    /** Called after each step, with its result: the store records progress (checkbox, log line). */
+    void stepFinished(Plan plan, Step step, StepResult result);
+
+    /**
+     * Ends the plan's run: completed to done, failed to failed, rescheduled back to the queue, needing
+     * review to wherever a person looks.
+     */
+    void finish(Plan plan, PlanResult result);
+
+    /**
+     * Waits until a new plan may be ready, or until the time-out passes.
+     *
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
+    default void awaitChange(Duration timeout) throws InterruptedException {
+        Thread.sleep(timeout.toMillis());
+    }
+}

@@ -1,0 +1,22 @@
+package dev.mcpplan.orchestrator.spi;
+
+import java.util.Optional;
+
+/**
+ * Routes an action type to the MCP server and tool that perform it. Mappings are asked in
+ * {@link #priority()} order (higher first, then by {@link #id()}); the first that answers decides.
+ * The built-in mapping reads the configuration's {@code actions} table (priority 0).
+ *
+ * <p>Implementations must be thread-safe.
+ */
+public interface ServerMapping {
+    String id();
+
+    /** Higher runs first. By default 100, ahead of the configuration's table. */
+    default int priority() {
+        return 100;
+    }
+
+    /** @return where the action goes, or empty when this mapping does not know the action */
+    Optional<Route> route(String actionType);
+}
