@@ -13,4 +13,5 @@ module dev.mcpplan.orchestrator.api {
     uses dev.mcpplan.orchestrator.spi.ServerMapping;
     uses dev.mcpplan.orchestrator.spi.TransportProvider;
     uses dev.mcpplan.orchestrator.spi.ExecutionListener;
+    uses dev.mcpplan.orchestrator.spi.AuditSink;
 }
