@@ -1,0 +1,304 @@
+package dev.mcpplan.orchestrator.core.internal.config;
+
+import dev.mcpplan.orchestrator.ConfigurationException;
+import dev.mcpplan.orchestrator.spi.Route;
+import dev.mcpplan.orchestrator.spi.ServerDefinition;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Reads configuration files: {@code mcpServers} in Claude Desktop's format, as is, and the orchestrator
+ * settings under an {@code orchestrator} key (in the same file or a file of their own). Later files
+ * add to and override earlier ones.
+ *
+ * <p>Not thread-safe: use one loader per build.
+ */
+public final class ConfigLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigLoader.class);
+    private static final Set<String> SERVER_KEYS =
+            Set.of("command", "args", "env", "cwd", "type", "url", "headers", "disabled", "timeout");
+    private static final Set<String> SETTINGS_KEYS = Set.of("actions", "phrases", "replaceDefaultPhrases",
+            "replaceDefaultActions", "timeout", "retries", "backoff", "healthInterval", "startTimeout", "servers",
+            "redactKeys");
+    private static final Set<String> ACTION_KEYS = Set.of("server", "tool", "parameters", "idempotent");
+
+    private final JsonMapper json = JsonMapper.builder().build();
+    private final EnvironmentExpander expander;
+    private final Map<String, ServerDefinition> servers = new LinkedHashMap<>();
+    private final Map<String, Route> actions = new LinkedHashMap<>(Settings.defaultActions());
+    private final Map<String, String> phrases = new LinkedHashMap<>(Settings.defaultPhrases());
+    private final Map<String, Duration> serverTimeouts = new LinkedHashMap<>();
+    private final List<String> redactKeys = new ArrayList<>();
+    private Duration requestTimeout;
+    private int retries;
+    private Duration backoff;
+    private Duration healthInterval;
+    private Duration startTimeout;
+
+    public ConfigLoader(Map<String, String> environment) {
+        this.expander = new EnvironmentExpander(environment);
+        Settings defaults = Settings.defaults();
+        this.requestTimeout = defaults.requestTimeout();
+        this.retries = defaults.retries();
+        this.backoff = defaults.backoff();
+        this.healthInterval = defaults.healthInterval();
+        this.startTimeout = defaults.startTimeout();
+    }
+
+    /**
+     * Reads one file: {@code mcpServers} and/or {@code orchestrator}; a file with neither key is read as
+     * bare settings.
+     *
+     * @throws ConfigurationException naming the file and the problem
+     */
+    public ConfigLoader load(Path file) {
+        String name = file.toString();
+        JsonNode root;
+        try {
+            root = json.readTree(Files.readAllBytes(file));
+        } catch (java.io.IOException e) {
+            throw new ConfigurationException(name + ": cannot read the file: " + e.getMessage(), e);
+        } catch (JacksonException e) {
+            throw new ConfigurationException(name + ": not valid JSON: " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new ConfigurationException(name + ": the file must hold a JSON object");
+        }
+        try {
+            if (root.has("mcpServers") || root.has("orchestrator")) {
+                if (root.has("mcpServers")) {
+                    readServers(name, object(root.get("mcpServers"), "mcpServers"));
+                }
+                if (root.has("orchestrator")) {
+                    readSettings(object(root.get("orchestrator"), "orchestrator"));
+                }
+            } else {
+                readSettings(root);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(name + ": " + e.getMessage(), e);
+        }
+        return this;
+    }
+
+    /** Adds a server defined in code; it replaces a configured server of the same name. */
+    public ConfigLoader server(ServerDefinition server) {
+        servers.put(server.name(), server);
+        return this;
+    }
+
+    public Configuration build() {
+        Map<String, ServerDefinition> resolved = new LinkedHashMap<>();
+        servers.forEach((name, server) -> resolved.put(name, serverTimeouts.containsKey(name)
+                ? server.toBuilder().requestTimeout(serverTimeouts.get(name)).build()
+                : server));
+        return new Configuration(resolved, new Settings(actions, phrases, requestTimeout, serverTimeouts, retries,
+                backoff, healthInterval, startTimeout, redactKeys));
+    }
+
+    private void readServers(String file, JsonNode node) {
+        for (Map.Entry<String, JsonNode> entry : node.properties()) {
+            String name = entry.getKey();
+            String where = "server '" + name + "'";
+            JsonNode s = object(entry.getValue(), where);
+            for (String key : s.propertyNames()) {
+                if (!SERVER_KEYS.contains(key)) {
+                    LOG.warn("{}: {} has an unknown key '{}'; ignored", file, where, key);
+                }
+            }
+            if (s.path("disabled").asBoolean(false)) {
+                servers.remove(name);
+                continue;
+            }
+            String type = s.has("type") ? normaliseType(text(s.get("type"), where + " type"))
+                    : s.has("url") ? ServerDefinition.HTTP : ServerDefinition.STDIO;
+            ServerDefinition.Builder b = ServerDefinition.builder(name, type).origin(file);
+            if (s.has("command")) {
+                b.command(expander.expand(text(s.get("command"), where + " command"), where + " command"));
+            }
+            if (s.has("args")) {
+                List<String> args = new ArrayList<>();
+                for (JsonNode arg : array(s.get("args"), where + " args")) {
+                    args.add(expander.expand(scalar(arg, where + " args"), where + " args"));
+                }
+                b.args(args);
+            }
+            b.env(stringMap(s.get("env"), where + " env"));
+            b.headers(stringMap(s.get("headers"), where + " headers"));
+            if (s.has("url")) {
+                b.url(expander.expand(text(s.get("url"), where + " url"), where + " url"));
+            }
+            if (s.has("cwd")) {
+                b.workingDirectory(Path.of(expander.expand(text(s.get("cwd"), where + " cwd"), where + " cwd")));
+            }
+            if (s.has("timeout")) {
+                b.requestTimeout(Durations.parse(scalar(s.get("timeout"), where + " timeout")));
+            }
+            servers.put(name, b.build());
+        }
+    }
+
+    private static String normaliseType(String type) {
+        String t = type.trim().toLowerCase(Locale.ROOT);
+        return switch (t) {
+            case "streamable-http", "streamablehttp", "streamable_http", "sse" -> ServerDefinition.HTTP;
+            default -> t;
+        };
+    }
+
+    private Map<String, String> stringMap(JsonNode node, String where) {
+        Map<String, String> map = new LinkedHashMap<>();
+        if (node == null || node.isNull()) {
+            return map;
+        }
+        for (Map.Entry<String, JsonNode> e : object(node, where).properties()) {
+            String at = where + " " + e.getKey();
+            map.put(e.getKey(), expander.expand(scalar(e.getValue(), at), at));
+        }
+        return map;
+    }
+
+    private void readSettings(JsonNode node) {
+        for (String key : node.propertyNames()) {
+            if (!SETTINGS_KEYS.contains(key)) {
+                throw new IllegalArgumentException("orchestrator settings have an unknown key '" + key
+                        + "' (known: " + new java.util.TreeSet<>(SETTINGS_KEYS) + ")");
+            }
+        }
+        if (node.path("replaceDefaultActions").asBoolean(false)) {
+            actions.clear();
+        }
+        if (node.path("replaceDefaultPhrases").asBoolean(false)) {
+            phrases.clear();
+        }
+        if (node.has("actions")) {
+            for (Map.Entry<String, JsonNode> e : object(node.get("actions"), "actions").properties()) {
+                actions.put(e.getKey(), readRoute(e.getKey(), e.getValue()));
+            }
+        }
+        if (node.has("phrases")) {
+            Map<String, String> added = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonNode> e : object(node.get("phrases"), "phrases").properties()) {
+                added.put(e.getKey().trim().toLowerCase(Locale.ROOT), text(e.getValue(), "phrase '" + e.getKey() + "'"));
+            }
+            // configured phrases are tried before the defaults
+            added.putAll(phrases);
+            phrases.clear();
+            phrases.putAll(added);
+        }
+        if (node.has("timeout")) {
+            requestTimeout = positive(Durations.parse(scalar(node.get("timeout"), "timeout")), "timeout");
+        }
+        if (node.has("retries")) {
+            retries = node.get("retries").asInt(-1);
+            if (!node.get("retries").isIntegralNumber() || retries < 0) {
+                throw new IllegalArgumentException("retries must be a whole number, 0 or more");
+            }
+        }
+        if (node.has("backoff")) {
+            backoff = positive(Durations.parse(scalar(node.get("backoff"), "backoff")), "backoff");
+        }
+        if (node.has("healthInterval")) {
+            healthInterval = positive(Durations.parse(scalar(node.get("healthInterval"), "healthInterval")),
+                    "healthInterval");
+        }
+        if (node.has("startTimeout")) {
+            startTimeout = positive(Durations.parse(scalar(node.get("startTimeout"), "startTimeout")), "startTimeout");
+        }
+        if (node.has("servers")) {
+            for (Map.Entry<String, JsonNode> e : object(node.get("servers"), "servers").properties()) {
+                JsonNode timeout = object(e.getValue(), "servers." + e.getKey()).get("timeout");
+                if (timeout != null) {
+                    serverTimeouts.put(e.getKey(), positive(Durations.parse(scalar(timeout,
+                            "servers." + e.getKey() + ".timeout")), "servers." + e.getKey() + ".timeout"));
+                }
+            }
+        }
+        if (node.has("redactKeys")) {
+            for (JsonNode key : array(node.get("redactKeys"), "redactKeys")) {
+                redactKeys.add(text(key, "redactKeys"));
+            }
+        }
+    }
+
+    private Route readRoute(String action, JsonNode node) {
+        String where = "action '" + action + "'";
+        if (node.isString()) {
+            return Route.to(node.stringValue(), action);
+        }
+        JsonNode a = object(node, where);
+        for (String key : a.propertyNames()) {
+            if (!ACTION_KEYS.contains(key)) {
+                throw new IllegalArgumentException(where + " has an unknown key '" + key + "' (known: "
+                        + new java.util.TreeSet<>(ACTION_KEYS) + ")");
+            }
+        }
+        if (!a.has("server")) {
+            throw new IllegalArgumentException(where + " names no server");
+        }
+        Route route = Route.to(text(a.get("server"), where + " server"),
+                a.has("tool") ? text(a.get("tool"), where + " tool") : action);
+        if (a.has("parameters")) {
+            Map<String, String> names = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonNode> e : object(a.get("parameters"), where + " parameters").properties()) {
+                names.put(e.getKey(), text(e.getValue(), where + " parameter " + e.getKey()));
+            }
+            route = route.withParameterNames(names);
+        }
+        if (a.has("idempotent")) {
+            if (!a.get("idempotent").isBoolean()) {
+                throw new IllegalArgumentException(where + " idempotent must be true or false");
+            }
+            route = route.withIdempotent(a.get("idempotent").booleanValue());
+        }
+        return route;
+    }
+
+    private static Duration positive(Duration d, String where) {
+        if (d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException(where + " must be positive");
+        }
+        return d;
+    }
+
+    private static JsonNode object(JsonNode node, String where) {
+        if (node == null || !node.isObject()) {
+            throw new IllegalArgumentException(where + " must be a JSON object");
+        }
+        return node;
+    }
+
+    private static Iterable<JsonNode> array(JsonNode node, String where) {
+        if (node == null || !node.isArray()) {
+            throw new IllegalArgumentException(where + " must be a JSON array");
+        }
+        return node.values();
+    }
+
+    private static String text(JsonNode node, String where) {
+        if (node == null || !node.isString() || node.stringValue().isBlank()) {
+            throw new IllegalArgumentException(where + " must be a non-empty string");
+        }
+        return node.stringValue();
+    }
+
+    private static String scalar(JsonNode node, String where) {
+        if (node == null || !(node.isString() || node.isNumber() || node.isBoolean())) {
+            throw new IllegalArgumentException(where + " must be a string");
+        }
+        return node.asString();
+    }
+}

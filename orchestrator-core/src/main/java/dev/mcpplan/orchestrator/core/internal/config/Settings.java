@@ -1,0 +1,104 @@
+package dev.mcpplan.orchestrator.core.internal.config;
+
+import dev.mcpplan.orchestrator.spi.Route;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The orchestrator's settings: the actions table, the detector phrases, time-outs and retry defaults.
+ * Every field has the seed's documented default (see {@link #defaults()}).
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param actions action type to route; by default the seed's table
+ * @param phrases detector phrase to action type, in the order tried; by default the seed's phrases
+ * @param requestTimeout the per-call time-out when a server sets none; 30 s by default
+ * @param serverTimeouts per-server time-outs
+ * @param retries retries after a transient failure; 3 by default
+ * @param backoff the first retry's delay, doubling after; 2 s by default
+ * @param healthInterval how often servers are pinged; 60 s by default
+ * @param startTimeout how long a server may take to start and initialize; 60 s by default
+ * @param redactKeys extra parameter names whose values are secrets
+ */
+public record Settings(
+        Map<String, Route> actions,
+        Map<String, String> phrases,
+        Duration requestTimeout,
+        Map<String, Duration> serverTimeouts,
+        int retries,
+        Duration backoff,
+        Duration healthInterval,
+        Duration startTimeout,
+        List<String> redactKeys) {
+
+    public Settings {
+        actions = Collections.unmodifiableMap(new LinkedHashMap<>(actions));
+        phrases = Collections.unmodifiableMap(new LinkedHashMap<>(phrases));
+        serverTimeouts = Map.copyOf(serverTimeouts);
+        redactKeys = List.copyOf(redactKeys);
+    }
+
+    /** The seed's defaults. */
+    public static Settings defaults() {
+        return new Settings(defaultActions(), defaultPhrases(), Duration.ofSeconds(30), Map.of(), 3,
+                Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(60), List.of());
+    }
+
+    /** The time-out for one call to the named server. */
+    public Duration timeoutFor(String server) {
+        return Optional.ofNullable(serverTimeouts.get(server)).orElse(requestTimeout);
+    }
+
+    /** The seed's actions table: the tool name is the action name. */
+    public static Map<String, Route> defaultActions() {
+        Map<String, Route> table = new LinkedHashMap<>();
+        route(table, "email-server", "send_email");
+        route(table, "gmail-server", "read_gmail", "search_email");
+        route(table, "linkedin-server", "post_linkedin", "read_linkedin");
+        route(table, "whatsapp-server", "send_whatsapp", "read_whatsapp");
+        route(table, "vault-watcher", "read_vault", "write_vault", "monitor_vault");
+        route(table, "calendar-server", "calendar_event");
+        route(table, "slack-server", "slack_message");
+        return table;
+    }
+
+    private static void route(Map<String, Route> table, String server, String... actions) {
+        for (String action : actions) {
+            table.put(action, Route.to(server, action));
+        }
+    }
+
+    /** The seed's detector phrases, most specific first. */
+    public static Map<String, String> defaultPhrases() {
+        Map<String, String> phrases = new LinkedHashMap<>();
+        phrases.put("send email", "send_email");
+        phrases.put("email to", "send_email");
+        phrases.put("reply to email", "send_email");
+        phrases.put("read email", "read_gmail");
+        phrases.put("check email", "read_gmail");
+        phrases.put("search email", "search_email");
+        phrases.put("post to linkedin", "post_linkedin");
+        phrases.put("linkedin post", "post_linkedin");
+        phrases.put("read linkedin", "read_linkedin");
+        phrases.put("check linkedin", "read_linkedin");
+        phrases.put("send whatsapp", "send_whatsapp");
+        phrases.put("whatsapp message", "send_whatsapp");
+        phrases.put("read whatsapp", "read_whatsapp");
+        phrases.put("check whatsapp", "read_whatsapp");
+        phrases.put("read from vault", "read_vault");
+        phrases.put("check vault", "read_vault");
+        phrases.put("write to vault", "write_vault");
+        phrases.put("save to vault", "write_vault");
+        phrases.put("monitor vault", "monitor_vault");
+        phrases.put("add calendar event", "calendar_event");
+        phrases.put("add to calendar", "calendar_event");
+        phrases.put("send slack message", "slack_message");
+        phrases.put("post to slack", "slack_message");
+        phrases.put("slack message", "slack_message");
+        return phrases;
+    }
+}

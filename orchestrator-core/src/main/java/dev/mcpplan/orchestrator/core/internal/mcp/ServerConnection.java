@@ -1,0 +1,176 @@
+package dev.mcpplan.orchestrator.core.internal.mcp;
+
+import dev.mcpplan.orchestrator.spi.ServerDefinition;
+import dev.mcpplan.orchestrator.spi.TransportContext;
+import dev.mcpplan.orchestrator.spi.TransportProvider;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One MCP server: started on first use, initialized once, reused across plans; its tool list is cached
+ * and replaced when the server sends {@code tools/list_changed}. After the connection breaks (the
+ * server died), the next use starts the server again.
+ *
+ * <p>Thread-safe: starting and stopping are serialized; calls may run concurrently.
+ */
+public final class ServerConnection implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
+    private static final McpSchema.Implementation CLIENT_INFO =
+            McpSchema.Implementation.builder("mcp-plan-orchestrator", "0.1.0").build();
+    /** Added to the transport's own time-out, so the transport's (which cancels) fires first. */
+    private static final Duration CLIENT_TIMEOUT_MARGIN = Duration.ofSeconds(2);
+
+    private final ServerDefinition definition;
+    private final TransportProvider provider;
+    private final McpJsonMapper jsonMapper;
+    private final Duration requestTimeout;
+    private final Duration startTimeout;
+
+    private McpSyncClient client;
+    private volatile Map<String, ToolInfo> tools = Map.of();
+    private boolean closed;
+
+    ServerConnection(ServerDefinition definition, TransportProvider provider, McpJsonMapper jsonMapper,
+            Duration requestTimeout, Duration startTimeout) {
+        this.definition = definition;
+        this.provider = provider;
+        this.jsonMapper = jsonMapper;
+        this.requestTimeout = definition.requestTimeout().orElse(requestTimeout);
+        this.startTimeout = startTimeout;
+    }
+
+    public ServerDefinition definition() {
+        return definition;
+    }
+
+    public String name() {
+        return definition.name();
+    }
+
+    /** The per-call time-out of this server. */
+    public Duration requestTimeout() {
+        return requestTimeout;
+    }
+
+    /** Whether the server has been started and initialized, and not closed since. */
+    public synchronized boolean started() {
+        return client != null;
+    }
+
+    /**
+     * The client, starting and initializing the server first if needed.
+     *
+     * @throws RuntimeException whatever the transport or the SDK raised, when the server cannot start
+     */
+    public synchronized McpSyncClient client() {
+        if (closed) {
+            throw new IllegalStateException("server '" + name() + "' is closed");
+        }
+        if (client == null) {
+            TransportContext context = new TransportContext() {
+                @Override
+                public McpJsonMapper jsonMapper() {
+                    return jsonMapper;
+                }
+
+                @Override
+                public Duration requestTimeout() {
+                    return requestTimeout;
+                }
+            };
+            McpSyncClient c = McpClient.sync(provider.create(definition, context))
+                    .clientInfo(CLIENT_INFO)
+                    .requestTimeout(requestTimeout.plus(CLIENT_TIMEOUT_MARGIN))
+                    .initializationTimeout(startTimeout)
+                    .toolsChangeConsumer(this::replaceTools)
+                    .build();
+            try {
+                long start = System.nanoTime();
+                c.initialize();
+                replaceTools(c.listTools().tools());
+                LOG.info("server '{}' started: {} tools in {} ms", name(), tools.size(),
+                        (System.nanoTime() - start) / 1_000_000);
+            } catch (RuntimeException e) {
+                c.close();
+                throw e;
+            }
+            client = c;
+        }
+        return client;
+    }
+
+    /** The tools the server lists, starting it if needed. */
+    public Map<String, ToolInfo> tools() {
+        client();
+        return tools;
+    }
+
+    /** The tools known so far, without starting the server. */
+    public Map<String, ToolInfo> knownTools() {
+        return tools;
+    }
+
+    public Optional<ToolInfo> tool(String name) {
+        return Optional.ofNullable(tools().get(name));
+    }
+
+    /** Calls a tool. The request carries {@code meta} as its {@code _meta}. */
+    public McpSchema.CallToolResult call(String tool, Map<String, Object> arguments, Map<String, Object> meta) {
+        return client().callTool(McpSchema.CallToolRequest.builder(tool).arguments(arguments).meta(meta).build());
+    }
+
+    /** Pings the server, starting it if needed, and returns the round trip. */
+    public Duration ping() {
+        McpSyncClient c = client();
+        long start = System.nanoTime();
+        c.ping();
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    /**
+     * Drops the connection after it broke, so that the next use starts the server again. The server
+     * process, if still there, is ended.
+     */
+    public synchronized void reset() {
+        if (client != null) {
+            McpSyncClient c = client;
+            client = null;
+            LOG.info("server '{}' connection reset; it is started again on next use", name());
+            closeQuietly(c);
+        }
+    }
+
+    private void replaceTools(List<McpSchema.Tool> listed) {
+        Map<String, ToolInfo> map = new LinkedHashMap<>();
+        listed.forEach(t -> map.put(t.name(), ToolInfo.of(t)));
+        tools = Map.copyOf(map);
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (client != null) {
+            closeQuietly(client);
+            client = null;
+        }
+    }
+
+    private void closeQuietly(McpSyncClient c) {
+        try {
+            c.closeGracefully();
+        } catch (RuntimeException e) {
+            LOG.warn("server '{}' did not close cleanly: {}", name(), e.toString());
+        } finally {
+            c.close();
+        }
+    }
+}

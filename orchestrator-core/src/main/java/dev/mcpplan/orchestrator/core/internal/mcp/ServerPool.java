@@ -1,0 +1,94 @@
+package dev.mcpplan.orchestrator.core.internal.mcp;
+
+import dev.mcpplan.orchestrator.spi.ServerDefinition;
+import dev.mcpplan.orchestrator.spi.TransportProvider;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The configured servers, each connected on first use. Only servers named in the configuration can be
+ * reached: a plan cannot make the orchestrator start anything else.
+ *
+ * <p>Thread-safe.
+ */
+public final class ServerPool implements AutoCloseable {
+    private final Map<String, ServerDefinition> definitions;
+    private final Map<String, TransportProvider> transports;
+    private final McpJsonMapper jsonMapper;
+    private final Duration requestTimeout;
+    private final Duration startTimeout;
+    private final Map<String, ServerConnection> connections = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /**
+     * @param definitions the configured servers by name
+     * @param transports the transport providers by transport type
+     */
+    public ServerPool(Map<String, ServerDefinition> definitions, Map<String, TransportProvider> transports,
+            McpJsonMapper jsonMapper, Duration requestTimeout, Duration startTimeout) {
+        this.definitions = Map.copyOf(definitions);
+        this.transports = Map.copyOf(transports);
+        this.jsonMapper = jsonMapper;
+        this.requestTimeout = requestTimeout;
+        this.startTimeout = startTimeout;
+    }
+
+    public Optional<ServerDefinition> definition(String name) {
+        return Optional.ofNullable(definitions.get(name));
+    }
+
+    public Collection<ServerDefinition> definitions() {
+        return definitions.values();
+    }
+
+    /** Whether some provider serves the server's transport type. */
+    public boolean hasTransport(ServerDefinition server) {
+        return transports.containsKey(server.type());
+    }
+
+    public java.util.Set<String> transportTypes() {
+        return transports.keySet();
+    }
+
+    /**
+     * The connection to a configured server (not started until used).
+     *
+     * @throws IllegalArgumentException if the server is not configured or no transport serves its type
+     */
+    public ServerConnection connection(String name) {
+        if (closed) {
+            throw new IllegalStateException("the orchestrator is closed");
+        }
+        ServerDefinition definition = definitions.get(name);
+        if (definition == null) {
+            throw new IllegalArgumentException("server '" + name + "' is not configured");
+        }
+        TransportProvider provider = transports.get(definition.type());
+        if (provider == null) {
+            throw new IllegalArgumentException("no transport provider serves type '" + definition.type()
+                    + "' of server '" + name + "' (available: " + transports.keySet() + ")");
+        }
+        return connections.computeIfAbsent(name,
+                n -> new ServerConnection(definition, provider, jsonMapper, requestTimeout, startTimeout));
+    }
+
+    /** The connection if it was already created, without creating one. */
+    public Optional<ServerConnection> existing(String name) {
+        return Optional.ofNullable(connections.get(name));
+    }
+
+    /** Ends every server this pool started. */
+    @Override
+    public void close() {
+        closed = true;
+        List<ServerConnection> all = new ArrayList<>(connections.values());
+        connections.clear();
+        all.parallelStream().forEach(ServerConnection::close);
+    }
+}
