@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
@@ -32,16 +33,24 @@ public final class PluginLoader<T> {
     private final Function<T, String> idOf;
     private final ToIntFunction<T> priorityOf;
     private final String idName;
+    private final Consumer<String> warnings;
 
     /**
      * @param spi the plugin interface
      * @param idName what the id is called in messages ("id", "transport type")
      */
     public PluginLoader(Class<T> spi, String idName, Function<T, String> idOf, ToIntFunction<T> priorityOf) {
+        this(spi, idName, idOf, priorityOf, LOG::warn);
+    }
+
+    /** As the other constructor, with the warnings about skipped providers going to {@code warnings}. */
+    PluginLoader(Class<T> spi, String idName, Function<T, String> idOf, ToIntFunction<T> priorityOf,
+            Consumer<String> warnings) {
         this.spi = spi;
         this.idName = idName;
         this.idOf = idOf;
         this.priorityOf = priorityOf;
+        this.warnings = warnings;
     }
 
     /**
@@ -89,10 +98,8 @@ public final class PluginLoader<T> {
                     break;
                 }
                 found.add(it.next());
-            } catch (ServiceConfigurationError e) {
-                LOG.warn("skipped a {} provider that failed to load: {}", spi.getName(), describe(e));
-            } catch (RuntimeException | LinkageError e) {
-                LOG.warn("skipped a {} provider that failed to load: {}", spi.getName(), e.toString());
+            } catch (ServiceConfigurationError | LinkageError e) {
+                warnings.accept("skipped a " + spi.getName() + " provider that failed to load: " + describe(e));
             }
         }
         return found;

@@ -1,0 +1,142 @@
+package dev.mcpplan.orchestrator.core.internal.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mcpplan.orchestrator.ConfigurationException;
+import dev.mcpplan.orchestrator.spi.Route;
+import dev.mcpplan.orchestrator.spi.ServerDefinition;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private Path file(String name, String json) throws IOException {
+        Path f = dir.resolve(name);
+        Files.writeString(f, json);
+        return f;
+    }
+
+    @Test
+    void readsClaudeDesktopServersAsIsWithVariablesExpanded() throws IOException {
+        Path f = file("mcp.json", """
+                { "mcpServers": {
+                    "email-server":  { "command": "java", "args": ["-jar", "email-server.jar"], "env": {"SMTP_HOST": "${SMTP_HOST}"} },
+                    "vault-watcher": { "command": "npx", "args": ["@modelcontextprotocol/server-filesystem", "./vault"] },
+                    "crm":           { "type": "http", "url": "https://crm.example.com/mcp", "headers": {"Authorization": "Bearer ${CRM_TOKEN}"} } } }
+                """);
+        Configuration config = new ConfigLoader(Map.of("SMTP_HOST", "smtp.local", "CRM_TOKEN", "s3cret")).load(f).build();
+
+        assertThat(config.servers()).containsOnlyKeys("email-server", "vault-watcher", "crm");
+        ServerDefinition email = config.servers().get("email-server");
+        assertThat(email.type()).isEqualTo("stdio");
+        assertThat(email.command()).contains("java");
+        assertThat(email.args()).containsExactly("-jar", "email-server.jar");
+        assertThat(email.env()).containsEntry("SMTP_HOST", "smtp.local");
+        ServerDefinition crm = config.servers().get("crm");
+        assertThat(crm.type()).isEqualTo("http");
+        assertThat(crm.url()).contains("https://crm.example.com/mcp");
+        assertThat(crm.headers()).containsEntry("Authorization", "Bearer s3cret");
+        assertThat(crm.toString()).doesNotContain("s3cret");
+        assertThat(config.settings()).isEqualTo(Settings.defaults());
+    }
+
+    @Test
+    void anUnsetVariableIsAClearErrorNamingFileServerAndVariable() throws IOException {
+        Path f = file("mcp.json", """
+                { "mcpServers": { "email-server": { "command": "java", "env": {"SMTP_PASSWORD": "${SMTP_PASSWORD}"} } } }
+                """);
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(f))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessage(f + ": server 'email-server' env SMTP_PASSWORD uses ${SMTP_PASSWORD}, but the environment"
+                        + " variable SMTP_PASSWORD is not set");
+    }
+
+    @Test
+    void aDefaultAppliesWhenTheVariableIsUnset() throws IOException {
+        Path f = file("mcp.json", """
+                { "mcpServers": { "s": { "command": "${JAVA:-java}" } } }
+                """);
+        assertThat(new ConfigLoader(Map.of()).load(f).build().servers().get("s").command()).contains("java");
+    }
+
+    @Test
+    void brokenJsonNamesTheFileAndLine() throws IOException {
+        Path f = file("mcp.json", "{\n \"mcpServers\": {\n  \"a\": { \"command\": }\n }\n}");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(f))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageStartingWith(f + ": not valid JSON: ")
+                .hasMessageContaining("(line 3)");
+    }
+
+    @Test
+    void aStdioServerWithoutCommandIsAnError() throws IOException {
+        Path f = file("mcp.json", "{ \"mcpServers\": { \"a\": { \"args\": [\"x\"] } } }");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(f))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessage(f + ": server 'a' of type stdio needs a command");
+    }
+
+    @Test
+    void settingsRenameToolsAndParametersAndOverrideDefaults() throws IOException {
+        Path f = file("mcp.json", """
+                { "mcpServers": { "fs": { "command": "npx", "args": ["@modelcontextprotocol/server-filesystem", "/v"] } },
+                  "orchestrator": {
+                    "actions": {
+                      "write_vault": { "server": "fs", "tool": "write_file", "parameters": {"text": "content"}, "idempotent": true },
+                      "send_invoice": "billing"
+                    },
+                    "phrases": { "Send Invoice": "send_invoice" },
+                    "timeout": "5s", "retries": 1, "backoff": "250ms",
+                    "servers": { "fs": { "timeout": "1500ms" } },
+                    "redactKeys": ["iban"]
+                  } }
+                """);
+        Configuration config = new ConfigLoader(Map.of()).load(f).build();
+        Settings s = config.settings();
+        assertThat(s.actions().get("write_vault")).isEqualTo(
+                Route.to("fs", "write_file").withParameterNames(Map.of("text", "content")).withIdempotent(true));
+        assertThat(s.actions().get("send_invoice")).isEqualTo(Route.to("billing", "send_invoice"));
+        assertThat(s.actions().get("send_email")).isEqualTo(Route.to("email-server", "send_email"));
+        assertThat(s.phrases().keySet().iterator().next()).isEqualTo("send invoice");
+        assertThat(s.requestTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(s.retries()).isEqualTo(1);
+        assertThat(s.backoff()).isEqualTo(Duration.ofMillis(250));
+        assertThat(s.timeoutFor("fs")).isEqualTo(Duration.ofMillis(1500));
+        assertThat(config.servers().get("fs").requestTimeout()).contains(Duration.ofMillis(1500));
+        assertThat(s.redactKeys()).isEqualTo(List.of("iban"));
+    }
+
+    @Test
+    void settingsMayLiveInAFileOfTheirOwn() throws IOException {
+        Path servers = file("mcp.json", "{ \"mcpServers\": { \"a\": { \"command\": \"x\" } } }");
+        Path settings = file("settings.json", "{ \"timeout\": \"2m\", \"replaceDefaultActions\": true }");
+        Configuration config = new ConfigLoader(Map.of()).load(servers).load(settings).build();
+        assertThat(config.settings().requestTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(config.settings().actions()).isEmpty();
+    }
+
+    @Test
+    void anUnknownSettingsKeyIsAnErrorListingTheKnownOnes() throws IOException {
+        Path f = file("settings.json", "{ \"orchestrator\": { \"timout\": \"5s\" } }");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(f))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageStartingWith(f + ": orchestrator settings have an unknown key 'timout' (known: [");
+    }
+
+    @Test
+    void aBadDurationNamesTheText() throws IOException {
+        Path f = file("settings.json", "{ \"timeout\": \"soon\" }");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(f))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("'soon' is not a duration");
+    }
+}
