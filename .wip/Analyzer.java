@@ -1,0 +1,202 @@
+package dev.mcpplan.orchestrator.core.internal.engine;
+
+import dev.mcpplan.orchestrator.Plan;
+import dev.mcpplan.orchestrator.PlanStatus;
+import dev.mcpplan.orchestrator.Problem;
+import dev.mcpplan.orchestrator.Step;
+import dev.mcpplan.orchestrator.core.internal.mcp.ServerConnection;
+import dev.mcpplan.orchestrator.core.internal.mcp.ServerPool;
+import dev.mcpplan.orchestrator.core.internal.mcp.ToolInfo;
+import dev.mcpplan.orchestrator.spi.ActionDetector;
+import dev.mcpplan.orchestrator.spi.DetectedAction;
+import dev.mcpplan.orchestrator.spi.DetectionContext;
+import dev.mcpplan.orchestrator.spi.Route;
+import dev.mcpplan.orchestrator.spi.ServerDefinition;
+import dev.mcpplan.orchestrator.spi.ServerMapping;
+import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Works out, for every step of a plan, the action, the route and the arguments, and finds every problem
+ * that would stop the plan: approval, unknown action or server, a tool the server does not list,
+ * arguments that do not match the tool's input schema. Runs nothing.
+ *
+ * <p>Thread-safe.
+ */
+final class Analyzer {
+    private static final Logger LOG = LoggerFactory.getLogger(Analyzer.class);
+
+    private final List<ActionDetector> detectors;
+    private final List<ServerMapping> mappings;
+    private final ServerPool servers;
+    private final JsonSchemaValidator validator;
+    private final Clock clock;
+
+    Analyzer(List<ActionDetector> detectors, List<ServerMapping> mappings, ServerPool servers,
+            JsonSchemaValidator validator, Clock clock) {
+        this.detectors = List.copyOf(detectors);
+        this.mappings = List.copyOf(mappings);
+        this.servers = servers;
+        this.validator = validator;
+        this.clock = clock;
+    }
+
+    /**
+     * Problems of the approval as a whole.
+     *
+     * @param approvedByStore whether the store's own act of approval covers the plan (a vault plan moved
+     *     into {@code Approved/} by a person), whatever its front matter status says
+     */
+    List<Problem> approvalProblems(Plan plan, boolean approvedByStore) {
+        List<Problem> problems = new ArrayList<>();
+        if (!approvedByStore && plan.status().orElse(null) != PlanStatus.APPROVED) {
+            problems.add(new Problem(Problem.Code.NOT_APPROVED, "the plan's status is "
+                    + plan.status().map(PlanStatus::wireName).orElse("missing") + ", not approved"));
+        }
+        if (plan.approval().isExpiredAt(clock.instant())) {
+            problems.add(new Problem(Problem.Code.APPROVAL_EXPIRED,
+                    "the approval expired at " + plan.approval().expiresAt().orElseThrow()));
+        }
+        return problems;
+    }
+
+    /**
+     * @param connect whether to start servers to read their tool lists and schemas
+     */
+    List<StepPlan> steps(Plan plan, boolean connect) {
+        List<StepPlan> result = new ArrayList<>();
+        for (Step step : plan.steps()) {
+            result.add(step(plan, step, connect));
+        }
+        return result;
+    }
+
+    private StepPlan step(Plan plan, Step step, boolean connect) {
+        DetectionContext context = new DetectionContext() {
+            @Override
+            public Plan plan() {
+                return plan;
+            }
+
+            @Override
+            public Step step() {
+                return step;
+            }
+        };
+        for (ActionDetector detector : detectors) {
+            Optional<DetectedAction> found;
+            try {
+                found = detector.detect(context);
+            } catch (RuntimeException e) {
+                LOG.warn("detector '{}' failed on {} of {}; skipped: {}", detector.id(), step.label(),
+                        plan.sourceName(), e.toString());
+                continue;
+            }
+            if (found.isPresent()) {
+                return routed(plan, step, detector.id(), found.get(), connect);
+            }
+        }
+        return new StepPlan(step, Optional.empty(), Optional.empty(), Optional.empty(), Map.of(), List.of());
+    }
+
+    private StepPlan routed(Plan plan, Step step, String detector, DetectedAction action, boolean connect) {
+        List<Problem> problems = new ArrayList<>();
+        String where = step.label() + " (" + action.type() + ")";
+        plan.approval().approvedActions().ifPresent(listed -> {
+            if (!listed.contains(action.type())) {
+                problems.add(new Problem(Problem.Code.ACTION_NOT_APPROVED, where + ": '" + action.type()
+                        + "' is not among the approved actions " + listed));
+            }
+        });
+        Optional<Route> route = route(action.type());
+        if (route.isEmpty()) {
+            problems.add(new Problem(Problem.Code.UNKNOWN_ACTION, where + ": no server mapping knows the action '"
+                    + action.type() + "'; add it to the actions table"));
+            return new StepPlan(step, Optional.of(detector), Optional.of(action), route, action.parameters(), problems);
+        }
+        Map<String, Object> arguments = route.get().arguments(action.parameters());
+        if (!step.checked()) {
+            problems.addAll(serverProblems(where, route.get(), arguments, connect));
+        }
+        return new StepPlan(step, Optional.of(detector), Optional.of(action), route, arguments, problems);
+    }
+
+    private Optional<Route> route(String actionType) {
+        for (ServerMapping mapping : mappings) {
+            try {
+                Optional<Route> route = mapping.route(actionType);
+                if (route.isPresent()) {
+                    return route;
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("server mapping '{}' failed for '{}'; skipped: {}", mapping.id(), actionType, e.toString());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private List<Problem> serverProblems(String where, Route route, Map<String, Object> arguments, boolean connect) {
+        Optional<ServerDefinition> server = servers.definition(route.server());
+        if (server.isEmpty()) {
+            return List.of(new Problem(Problem.Code.UNKNOWN_SERVER, where + ": the server '" + route.server()
+                    + "' is not configured in mcpServers"));
+        }
+        if (!servers.hasTransport(server.get())) {
+            return List.of(new Problem(Problem.Code.NO_TRANSPORT, where + ": no transport provider serves type '"
+                    + server.get().type() + "' of server '" + route.server() + "' (available: "
+                    + servers.transportTypes() + ")"));
+        }
+        Map<String, ToolInfo> tools;
+        ServerConnection connection = servers.connection(route.server());
+        if (connect) {
+            try {
+                tools = connection.tools();
+            } catch (RuntimeException e) {
+                return List.of(new Problem(Problem.Code.SERVER_UNAVAILABLE, where + ": the server '" + route.server()
+                        + "' could not be started: " + Failure.of(e).message()));
+            }
+        } else {
+            tools = connection.knownTools();
+            if (tools.isEmpty()) {
+                return List.of();
+            }
+        }
+        ToolInfo tool = tools.get(route.tool());
+        if (tool == null) {
+            return List.of(new Problem(Problem.Code.UNKNOWN_TOOL, where + ": the server '" + route.server()
+                    + "' has no tool '" + route.tool() + "' (it has " + tools.keySet() + ")"));
+        }
+        return schemaProblems(where, route, tool, arguments);
+    }
+
+    private List<Problem> schemaProblems(String where, Route route, ToolInfo tool, Map<String, Object> arguments) {
+        if (tool.inputSchema().isEmpty()) {
+            return List.of();
+        }
+        List<Problem> problems = new ArrayList<>();
+        Object required = tool.inputSchema().get("required");
+        if (required instanceof Collection<?> names) {
+            for (Object name : names) {
+                if (!arguments.containsKey(String.valueOf(name))) {
+                    problems.add(new Problem(Problem.Code.MISSING_PARAMETER, where + ": the tool " + route
+                            + " requires the parameter '" + name + "'"));
+                }
+            }
+        }
+        if (problems.isEmpty()) {
+            JsonSchemaValidator.ValidationResponse response = validator.validate(tool.inputSchema(), arguments);
+            if (!response.valid()) {
+                problems.add(new Problem(Problem.Code.INVALID_PARAMETER, where + ": the parameters do not match the"
+                        + " input schema of " + route.server() + "/" + route.tool() + ": " + response.errorMessage()));
+            }
+        }
+        return problems;
+    }
+}

@@ -1,0 +1,319 @@
+package dev.mcpplan.orchestrator.core.internal.engine;
+
+import dev.mcpplan.orchestrator.CheckReport;
+import dev.mcpplan.orchestrator.ErrorKind;
+import dev.mcpplan.orchestrator.Plan;
+import dev.mcpplan.orchestrator.PlanFormatException;
+import dev.mcpplan.orchestrator.PlanResult;
+import dev.mcpplan.orchestrator.PlanStatus;
+import dev.mcpplan.orchestrator.Problem;
+import dev.mcpplan.orchestrator.Step;
+import dev.mcpplan.orchestrator.StepCheck;
+import dev.mcpplan.orchestrator.StepResult;
+import dev.mcpplan.orchestrator.StepStatus;
+import dev.mcpplan.orchestrator.core.internal.audit.Redactor;
+import dev.mcpplan.orchestrator.core.internal.mcp.ServerConnection;
+import dev.mcpplan.orchestrator.core.internal.mcp.ServerPool;
+import dev.mcpplan.orchestrator.spi.ActionDetector;
+import dev.mcpplan.orchestrator.spi.AuditRecord;
+import dev.mcpplan.orchestrator.spi.AuditSink;
+import dev.mcpplan.orchestrator.spi.ExecutionListener;
+import dev.mcpplan.orchestrator.spi.PlanStore;
+import dev.mcpplan.orchestrator.spi.Route;
+import dev.mcpplan.orchestrator.spi.ServerMapping;
+import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs plans: approval check and preflight of every step first (nothing is sent unless all of it
+ * passes), then each unchecked step in order through its server and tool, recording every step in the
+ * store, the listeners and the audit sinks. A failed step stops the plan; later steps are not run.
+ *
+ * <p>Thread-safe: plans may run concurrently.
+ */
+public final class Engine {
+    /** The {@code _meta} key of the idempotency key every call carries: plan id and step, stable across attempts. */
+    public static final String IDEMPOTENCY_KEY = "dev.mcpplan/idempotency-key";
+    /** The {@code _meta} key of the attempt number. */
+    public static final String ATTEMPT_KEY = "dev.mcpplan/attempt";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+
+    private final Analyzer analyzer;
+    private final ServerPool servers;
+    private final List<ExecutionListener> listeners;
+    private final List<AuditSink> auditSinks;
+    private final Redactor redactor;
+    private final Clock clock;
+
+    /**
+     * @param detectors the detectors, in the order asked
+     * @param mappings the server mappings, in the order asked
+     */
+    public Engine(List<ActionDetector> detectors, List<ServerMapping> mappings, ServerPool servers,
+            JsonSchemaValidator validator, List<ExecutionListener> listeners, List<AuditSink> auditSinks,
+            Redactor redactor, Clock clock) {
+        this.analyzer = new Analyzer(detectors, mappings, servers, validator, clock);
+        this.servers = servers;
+        this.listeners = List.copyOf(listeners);
+        this.auditSinks = List.copyOf(auditSinks);
+        this.redactor = redactor;
+        this.clock = clock;
+    }
+
+    /** A dry run; servers are started to read tool schemas only when {@code connect} is true. */
+    public CheckReport check(Plan plan, boolean approvedByStore, boolean connect) {
+        List<StepCheck> steps = analyzer.steps(plan, connect).stream().map(this::toCheck).toList();
+        return new CheckReport(plan, analyzer.approvalProblems(plan, approvedByStore), steps);
+    }
+
+    private StepCheck toCheck(StepPlan s) {
+        return new StepCheck(s.step(), s.action().map(a -> a.type()), s.detector(), s.route().map(Route::server),
+                s.route().map(Route::tool), redactor.redact(s.arguments()), s.problems());
+    }
+
+    /**
+     * Claims and runs every plan the store has ready.
+     */
+    public List<PlanResult> processReady(PlanStore store) {
+        List<PlanResult> results = new ArrayList<>();
+        for (String key : store.ready()) {
+            Optional<Plan> claimed;
+            try {
+                claimed = store.claim(key);
+            } catch (PlanFormatException e) {
+                LOG.warn("plan {} in store '{}' cannot be read; moved aside: {}", key, store.id(), e.getMessage());
+                Instant now = clock.instant();
+                audit(new AuditRecord(now, "plan_rejected", key, null, 0, null, null, null, Map.of(), "failed",
+                        ErrorKind.VALIDATION, redactor.redact(e.getMessage()), 0, 0, null));
+                results.add(PlanResult.builder(key, PlanStatus.FAILED).startedAt(now).finishedAt(now)
+                        .error(ErrorKind.VALIDATION, e.getMessage()).build());
+                continue;
+            }
+            if (claimed.isEmpty()) {
+                LOG.debug("plan {} was claimed by another process", key);
+                continue;
+            }
+            Plan plan = claimed.get();
+            PlanResult result = execute(plan, true, store);
+            try {
+                store.finish(plan, result);
+            } catch (RuntimeException e) {
+                LOG.error("store '{}' could not finish plan {}: {}", store.id(), plan.id(), e.toString());
+            }
+            results.add(result);
+        }
+        return results;
+    }
+
+    /**
+     * Runs a plan.
+     *
+     * @param approvedByStore whether the store's act of approval covers the plan
+     * @param store where progress is recorded, or null
+     */
+    public PlanResult execute(Plan plan, boolean approvedByStore, PlanStore store) {
+        Instant started = clock.instant();
+        notify(l -> l.planStarted(plan));
+        audit(planRecord(plan, started, "plan_started", "started", null, null, 0));
+
+        List<Problem> approval = analyzer.approvalProblems(plan, approvedByStore);
+        List<StepPlan> steps = analyzer.steps(plan, approval.isEmpty());
+        List<Problem> problems = new ArrayList<>(approval);
+        steps.forEach(s -> problems.addAll(s.problems()));
+        if (!problems.isEmpty()) {
+            return refuse(plan, started, steps, problems);
+        }
+
+        List<StepResult> results = new ArrayList<>();
+        StepResult stopper = null;
+        for (StepPlan s : steps) {
+            StepResult result;
+            if (s.step().checked()) {
+                result = StepResult.builder(s.step().number(), StepStatus.ALREADY_DONE).message("checked before the run")
+                        .build();
+            } else if (stopper != null) {
+                result = StepResult.builder(s.step().number(), StepStatus.NOT_RUN)
+                        .message("not run: step " + stopper.step() + " did not succeed").build();
+            } else if (s.internal()) {
+                result = StepResult.builder(s.step().number(), StepStatus.SKIPPED)
+                        .message("internal step: no detector recognised it").build();
+                audit(stepRecord(plan, s, clock.instant(), "skipped", result, 0));
+                record(plan, s.step(), result, store);
+            } else {
+                result = call(plan, s, store);
+                if (result.status() != StepStatus.SUCCEEDED) {
+                    stopper = result;
+                }
+            }
+            results.add(result);
+        }
+        PlanResult.Builder out = PlanResult.builder(plan.id(), stopper == null ? PlanStatus.COMPLETED
+                : stopper.status() == StepStatus.OUTCOME_UNKNOWN ? PlanStatus.NEEDS_REVIEW : PlanStatus.FAILED)
+                .steps(results).startedAt(started).finishedAt(clock.instant());
+        if (stopper != null) {
+            out.error(stopper.errorKind().orElse(null), "step " + stopper.step() + " ("
+                    + stopper.action().orElse("?") + "): " + stopper.message().orElse("failed"));
+        }
+        return finish(plan, out.build());
+    }
+
+    private PlanResult refuse(Plan plan, Instant started, List<StepPlan> steps, List<Problem> problems) {
+        boolean approvalProblem = problems.stream().anyMatch(p -> switch (p.code()) {
+            case NOT_APPROVED, APPROVAL_EXPIRED, ACTION_NOT_APPROVED, APPROVAL_MISMATCH -> true;
+            default -> false;
+        });
+        boolean unavailable = problems.stream().allMatch(p -> p.code() == Problem.Code.SERVER_UNAVAILABLE);
+        ErrorKind kind = approvalProblem ? ErrorKind.APPROVAL
+                : unavailable ? ErrorKind.UNAVAILABLE : ErrorKind.VALIDATION;
+        String message = "preflight failed, nothing was sent: "
+                + problems.stream().map(Problem::message).collect(Collectors.joining("; "));
+        List<StepResult> results = steps.stream()
+                .map(s -> StepResult.builder(s.step().number(),
+                        s.step().checked() ? StepStatus.ALREADY_DONE : StepStatus.NOT_RUN)
+                        .message(s.problems().isEmpty() ? null : s.problems().stream().map(Problem::message)
+                                .collect(Collectors.joining("; ")))
+                        .build())
+                .toList();
+        if (kind == ErrorKind.APPROVAL) {
+            notify(l -> l.alert(plan, kind, message));
+            audit(planRecord(plan, clock.instant(), "alert", "approval_refused", kind, message, 0));
+        }
+        return finish(plan, PlanResult.builder(plan.id(), PlanStatus.FAILED).steps(results).startedAt(started)
+                .finishedAt(clock.instant()).error(kind, message).build());
+    }
+
+    private PlanResult finish(Plan plan, PlanResult result) {
+        long ms = result.startedAt().flatMap(s -> result.finishedAt().map(f -> Duration.between(s, f).toMillis()))
+                .orElse(0L);
+        audit(planRecord(plan, clock.instant(), "plan_finished", result.status().wireName(),
+                result.errorKind().orElse(null), result.error().orElse(null), ms));
+        notify(l -> l.planFinished(plan, result));
+        return result;
+    }
+
+    private StepResult call(Plan plan, StepPlan s, PlanStore store) {
+        Step step = s.step();
+        Route route = s.route().orElseThrow();
+        String action = s.action().orElseThrow().type();
+        int attempt = 1;
+        if (store != null) {
+            store.stepStarted(plan, step);
+        }
+        notify(l -> l.stepStarted(plan, step, attempt));
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put(IDEMPOTENCY_KEY, plan.id() + ":step-" + step.number());
+        meta.put(ATTEMPT_KEY, attempt);
+        StepResult.Builder result;
+        long start = System.nanoTime();
+        ServerConnection connection = servers.connection(route.server());
+        try {
+            McpSchema.CallToolResult answer = connection.call(route.tool(), s.arguments(), meta);
+            String text = text(answer);
+            if (Boolean.TRUE.equals(answer.isError())) {
+                Failure failure = Failure.ofErrorResult(text);
+                result = StepResult.builder(step.number(), StepStatus.FAILED)
+                        .error(failure.kind(), redactor.redact(failure.message()));
+            } else {
+                result = StepResult.builder(step.number(), StepStatus.SUCCEEDED).content(text);
+            }
+        } catch (RuntimeException e) {
+            Failure failure = Failure.of(e);
+            if (failure.kind() == ErrorKind.UNAVAILABLE) {
+                connection.reset();
+            }
+            boolean unknown = (failure.kind() == ErrorKind.TIMEOUT || failure.kind() == ErrorKind.UNAVAILABLE)
+                    && !safeToRepeat(connection, route);
+            result = StepResult.builder(step.number(), unknown ? StepStatus.OUTCOME_UNKNOWN : StepStatus.FAILED)
+                    .error(failure.kind(), redactor.redact(unknown
+                            ? "outcome unknown, a person must check whether it happened: " + failure.message()
+                            : failure.message()));
+        }
+        StepResult done = result.action(action).route(route.server(), route.tool()).attempts(attempt)
+                .duration(Duration.ofNanos(System.nanoTime() - start)).build();
+        audit(stepRecord(plan, s, clock.instant(), statusWord(done.status()), done, attempt));
+        record(plan, step, done, store);
+        return done;
+    }
+
+    private static boolean safeToRepeat(ServerConnection connection, Route route) {
+        return route.idempotent().orElseGet(() -> Optional.ofNullable(connection.knownTools().get(route.tool()))
+                .map(t -> t.safeToRepeat()).orElse(false));
+    }
+
+    private void record(Plan plan, Step step, StepResult result, PlanStore store) {
+        if (store != null) {
+            try {
+                store.stepFinished(plan, step, result);
+            } catch (RuntimeException e) {
+                LOG.error("could not record {} of plan {} in the store: {}", step.label(), plan.id(), e.toString());
+            }
+        }
+        notify(l -> l.stepFinished(plan, step, result));
+    }
+
+    private static String text(McpSchema.CallToolResult result) {
+        if (result.content() == null) {
+            return "";
+        }
+        return result.content().stream()
+                .map(c -> c instanceof McpSchema.TextContent t ? t.text() : "[" + c.type() + "]")
+                .collect(Collectors.joining("\n"));
+    }
+
+    private static String statusWord(StepStatus status) {
+        return switch (status) {
+            case SUCCEEDED -> "success";
+            case FAILED -> "failed";
+            case OUTCOME_UNKNOWN -> "outcome_unknown";
+            default -> status.name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
+    private AuditRecord planRecord(Plan plan, Instant at, String event, String status, ErrorKind kind, String message,
+            long durationMs) {
+        return new AuditRecord(at, event, plan.id(), plan.taskId().orElse(null), 0, null, null, null, Map.of(), status,
+                kind, message == null ? null : redactor.redact(message), durationMs, 0,
+                plan.approval().approvedBy().orElse(null));
+    }
+
+    private AuditRecord stepRecord(Plan plan, StepPlan s, Instant at, String status, StepResult result, int attempt) {
+        return new AuditRecord(at, "tool_call", plan.id(), plan.taskId().orElse(null), s.step().number(),
+                s.action().map(a -> a.type()).orElse(null), s.route().map(Route::server).orElse(null),
+                s.route().map(Route::tool).orElse(null), redactor.redact(s.arguments()), status,
+                result.errorKind().orElse(null), result.message().orElse(null), result.duration().toMillis(), attempt,
+                plan.approval().approvedBy().orElse(null));
+    }
+
+    private void audit(AuditRecord record) {
+        for (AuditSink sink : auditSinks) {
+            try {
+                sink.record(record);
+            } catch (RuntimeException e) {
+                LOG.error("audit sink {} failed: {}", sink.getClass().getName(), e.toString());
+            }
+        }
+    }
+
+    private void notify(Consumer<ExecutionListener> event) {
+        for (ExecutionListener listener : listeners) {
+            try {
+                event.accept(listener);
+            } catch (RuntimeException e) {
+                LOG.warn("execution listener {} failed: {}", listener.getClass().getName(), e.toString());
+            }
+        }
+    }
+}

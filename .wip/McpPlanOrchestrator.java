@@ -1,0 +1,270 @@
+package dev.mcpplan.orchestrator.core;
+
+import dev.mcpplan.orchestrator.CheckReport;
+import dev.mcpplan.orchestrator.ConfigurationException;
+import dev.mcpplan.orchestrator.Plan;
+import dev.mcpplan.orchestrator.PlanOrchestrator;
+import dev.mcpplan.orchestrator.PlanResult;
+import dev.mcpplan.orchestrator.core.internal.audit.JsonlAuditSink;
+import dev.mcpplan.orchestrator.core.internal.audit.Redactor;
+import dev.mcpplan.orchestrator.core.internal.audit.Slf4jAuditSink;
+import dev.mcpplan.orchestrator.core.internal.config.ConfigLoader;
+import dev.mcpplan.orchestrator.core.internal.config.Configuration;
+import dev.mcpplan.orchestrator.core.internal.detect.ExplicitActionDetector;
+import dev.mcpplan.orchestrator.core.internal.detect.PhraseRuleDetector;
+import dev.mcpplan.orchestrator.core.internal.engine.Engine;
+import dev.mcpplan.orchestrator.core.internal.mcp.ServerConnection;
+import dev.mcpplan.orchestrator.core.internal.mcp.ServerPool;
+import dev.mcpplan.orchestrator.core.internal.plan.PlanParser;
+import dev.mcpplan.orchestrator.core.internal.plugin.PluginLoader;
+import dev.mcpplan.orchestrator.spi.ActionDetector;
+import dev.mcpplan.orchestrator.spi.AuditSink;
+import dev.mcpplan.orchestrator.spi.ExecutionListener;
+import dev.mcpplan.orchestrator.spi.PlanStore;
+import dev.mcpplan.orchestrator.spi.ServerDefinition;
+import dev.mcpplan.orchestrator.spi.ServerMapping;
+import dev.mcpplan.orchestrator.spi.TransportProvider;
+import dev.mcpplan.orchestrator.core.internal.route.ActionsTableMapping;
+import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.json.schema.jackson3.DefaultJsonSchemaValidator;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The orchestrator engine: builds a {@link PlanOrchestrator} from configuration files and plugins.
+ *
+ * <pre>{@code
+ * try (McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder()
+ *         .config(Path.of("mcp.json"))
+ *         .discoverPlugins(Thread.currentThread().getContextClassLoader())
+ *         .build()) {
+ *     PlanResult result = orchestrator.execute(orchestrator.parse(Path.of("plan.md")));
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. Servers start on first use and are reused until {@link #close()}.
+ *
+ * <p>By default: no plugins but the built-in explicit and phrase detectors and the actions table (call
+ * {@link Builder#discoverPlugins(ClassLoader)} for ServiceLoader discovery); audit events go to the SLF4J
+ * logger {@code mcp.orchestrator}; a dry run starts servers to read their tool schemas.
+ */
+public final class McpPlanOrchestrator implements PlanOrchestrator {
+    /** Folder names whose plans count as approved by a person's move into them. */
+    private static final List<String> APPROVAL_FOLDERS = List.of("Approved", "In_Progress");
+
+    private final Engine engine;
+    private final ServerPool servers;
+    private final boolean startServersForCheck;
+
+    private McpPlanOrchestrator(Engine engine, ServerPool servers, boolean startServersForCheck) {
+        this.engine = engine;
+        this.servers = servers;
+        this.startServersForCheck = startServersForCheck;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public Plan parse(Path file) {
+        return PlanParser.parse(Objects.requireNonNull(file, "file"));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A plan read from a folder named {@code Approved} counts as approved whatever its front matter
+     * status says: in a vault, moving the file there is the person's act of approval.
+     */
+    @Override
+    public CheckReport check(Plan plan) {
+        return engine.check(Objects.requireNonNull(plan, "plan"), approvedByFolder(plan), startServersForCheck);
+    }
+
+    @Override
+    public PlanResult execute(Plan plan) {
+        return engine.execute(Objects.requireNonNull(plan, "plan"), approvedByFolder(plan), null);
+    }
+
+    @Override
+    public List<PlanResult> processReady(PlanStore store) {
+        return engine.processReady(Objects.requireNonNull(store, "store"));
+    }
+
+    private static boolean approvedByFolder(Plan plan) {
+        return plan.source().map(Path::getParent).map(Path::getFileName).map(Path::toString)
+                .filter(APPROVAL_FOLDERS::contains).isPresent();
+    }
+
+    /** Starts every configured server (if not yet started), lists its tools and pings it. */
+    public List<ServerHealth> health() {
+        List<ServerHealth> report = new ArrayList<>();
+        for (ServerDefinition definition : servers.definitions()) {
+            try {
+                ServerConnection connection = servers.connection(definition.name());
+                List<String> tools = List.copyOf(connection.tools().keySet());
+                Duration ping = connection.ping();
+                report.add(new ServerHealth(definition.name(), definition.type(), true, tools, Optional.of(ping),
+                        Optional.empty()));
+            } catch (RuntimeException e) {
+                report.add(new ServerHealth(definition.name(), definition.type(), false, List.of(), Optional.empty(),
+                        Optional.of(String.valueOf(e.getMessage()))));
+            }
+        }
+        return report;
+    }
+
+    /** Ends every server process this orchestrator started. */
+    @Override
+    public void close() {
+        servers.close();
+    }
+
+    /**
+     * Builds a {@link McpPlanOrchestrator}. Not thread-safe.
+     */
+    public static final class Builder {
+        private final List<Path> configFiles = new ArrayList<>();
+        private final List<ServerDefinition> servers = new ArrayList<>();
+        private final List<ActionDetector> detectors = new ArrayList<>();
+        private final List<ServerMapping> mappings = new ArrayList<>();
+        private final List<TransportProvider> transports = new ArrayList<>();
+        private final List<ExecutionListener> listeners = new ArrayList<>();
+        private final List<AuditSink> auditSinks = new ArrayList<>();
+        private Path auditLogDir;
+        private ClassLoader pluginLoader;
+        private Map<String, String> environment = System.getenv();
+        private Clock clock = Clock.systemUTC();
+        private boolean startServersForCheck = true;
+
+        private Builder() {
+        }
+
+        /**
+         * Adds a configuration file: {@code mcpServers} in Claude Desktop's format and/or orchestrator
+         * settings under {@code orchestrator}. Later files override earlier ones.
+         */
+        public Builder config(Path file) {
+            configFiles.add(Objects.requireNonNull(file, "file"));
+            return this;
+        }
+
+        /** Adds a server in code; it replaces a configured server of the same name. */
+        public Builder server(ServerDefinition server) {
+            servers.add(Objects.requireNonNull(server, "server"));
+            return this;
+        }
+
+        public Builder detector(ActionDetector detector) {
+            detectors.add(Objects.requireNonNull(detector, "detector"));
+            return this;
+        }
+
+        public Builder mapping(ServerMapping mapping) {
+            mappings.add(Objects.requireNonNull(mapping, "mapping"));
+            return this;
+        }
+
+        public Builder transport(TransportProvider transport) {
+            transports.add(Objects.requireNonNull(transport, "transport"));
+            return this;
+        }
+
+        public Builder listener(ExecutionListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        public Builder auditSink(AuditSink sink) {
+            auditSinks.add(Objects.requireNonNull(sink, "sink"));
+            return this;
+        }
+
+        /** Writes the audit log, one JSON line per event, into {@code YYYY-MM-DD.jsonl} files in this folder. */
+        public Builder auditLog(Path logsDirectory) {
+            this.auditLogDir = Objects.requireNonNull(logsDirectory, "logsDirectory");
+            return this;
+        }
+
+        /**
+         * Also uses the plugins {@link java.util.ServiceLoader} finds through this class loader: detectors,
+         * server mappings, transports, listeners and audit sinks. Without this call only explicitly
+         * registered plugins are used.
+         */
+        public Builder discoverPlugins(ClassLoader loader) {
+            this.pluginLoader = Objects.requireNonNull(loader, "loader");
+            return this;
+        }
+
+        /** The environment {@code ${VAR}} references are expanded from; {@link System#getenv()} by default. */
+        public Builder environment(Map<String, String> environment) {
+            this.environment = Map.copyOf(environment);
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Whether a dry run starts servers to read their tool schemas; true by default. */
+        public Builder startServersForCheck(boolean start) {
+            this.startServersForCheck = start;
+            return this;
+        }
+
+        /**
+         * @throws ConfigurationException if a configuration file is unreadable or invalid, or two plugins
+         *     claim one id or transport type
+         */
+        public McpPlanOrchestrator build() {
+            ConfigLoader loader = new ConfigLoader(environment);
+            configFiles.forEach(loader::load);
+            servers.forEach(loader::server);
+            Configuration config = loader.build();
+            Optional<ClassLoader> discovery = Optional.ofNullable(pluginLoader);
+
+            List<ActionDetector> allDetectors = new ArrayList<>(detectors);
+            allDetectors.add(new ExplicitActionDetector());
+            allDetectors.add(new PhraseRuleDetector(config.settings().phrases()));
+            List<ServerMapping> allMappings = new ArrayList<>(mappings);
+            allMappings.add(new ActionsTableMapping(config.settings().actions()));
+
+            Map<String, TransportProvider> transportsByType = new LinkedHashMap<>();
+            new PluginLoader<>(TransportProvider.class, "transport type", TransportProvider::type, t -> 0)
+                    .load(transports, discovery).forEach(t -> transportsByType.put(t.type(), t));
+
+            Redactor redactor = Redactor.builder().secretKeys(config.settings().redactKeys()).build();
+            List<AuditSink> sinks = new ArrayList<>();
+            sinks.add(new Slf4jAuditSink());
+            if (auditLogDir != null) {
+                sinks.add(new JsonlAuditSink(auditLogDir, redactor));
+            }
+            sinks.addAll(new PluginLoader<>(AuditSink.class, "class", s -> s.getClass().getName(), s -> 0)
+                    .load(auditSinks, discovery));
+
+            JsonMapper json = JsonMapper.builder().build();
+            ServerPool pool = new ServerPool(config.servers(), transportsByType, new JacksonMcpJsonMapper(json),
+                    config.settings().requestTimeout(), config.settings().startTimeout());
+            Engine engine = new Engine(
+                    new PluginLoader<>(ActionDetector.class, "id", ActionDetector::id, ActionDetector::priority)
+                            .load(allDetectors, discovery),
+                    new PluginLoader<>(ServerMapping.class, "id", ServerMapping::id, ServerMapping::priority)
+                            .load(allMappings, discovery),
+                    pool, new DefaultJsonSchemaValidator(json),
+                    new PluginLoader<>(ExecutionListener.class, "class", l -> l.getClass().getName(), l -> 0)
+                            .load(listeners, discovery),
+                    sinks, redactor, clock);
+            return new McpPlanOrchestrator(engine, pool, startServersForCheck);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package dev.mcpplan.examples.bench;
+
+import dev.mcpplan.orchestrator.Plan;
+import dev.mcpplan.orchestrator.PlanResult;
+import dev.mcpplan.orchestrator.PlanStatus;
+import dev.mcpplan.orchestrator.Step;
+import dev.mcpplan.orchestrator.StepResult;
+import dev.mcpplan.orchestrator.core.McpPlanOrchestrator;
+import dev.mcpplan.orchestrator.spi.ExecutionListener;
+import dev.mcpplan.orchestrator.spi.ServerDefinition;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.ServerParameters;
+import io.modelcontextprotocol.client.transport.StdioClientTransport;
+import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Measures the orchestrator against the example {@code vault-watcher} server, next to the raw SDK client
+ * with its own stdio transport on the same server, in the same run, and prints the figures:
+ * <ul>
+ *   <li>cold start: from {@code execute} to the first tool call, the server not yet started;</li>
+ *   <li>per step: the median and 90th percentile of a step in a plan of N steps (default 100);</li>
+ *   <li>raw SDK: the median of {@code callTool} through {@code McpClient.sync(new StdioClientTransport(...))}.</li>
+ * </ul>
+ * Run: {@code java -cp orchestrator-examples/target/mcp-orchestrator.jar dev.mcpplan.examples.bench.ExecutionBenchmark [steps] [rounds]}
+ */
+public final class ExecutionBenchmark {
+    private ExecutionBenchmark() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        int steps = args.length > 0 ? Integer.parseInt(args[0]) : 100;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        Path vault = Files.createTempDirectory("bench-vault");
+        Files.writeString(vault.resolve("note.md"), "# A note\nSome text to read back.\n");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> serverArgs = List.of("-cp", System.getProperty("java.class.path"),
+                "dev.mcpplan.examples.servers.VaultWatcherServer", "--vault", vault.toString());
+
+        System.out.printf("ExecutionBenchmark: %d-step plans, %d rounds, Java %s, %d cores%n", steps, rounds,
+                System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
+        for (int round = 1; round <= rounds; round++) {
+            AtomicLong firstCall = new AtomicLong();
+            try (McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder()
+                    .server(ServerDefinition.builder("vault-watcher", ServerDefinition.STDIO).command(java)
+                            .args(serverArgs).build())
+                    .discoverPlugins(ExecutionBenchmark.class.getClassLoader())
+                    .listener(new ExecutionListener() {
+                        @Override
+                        public void stepStarted(Plan plan, Step step, int attempt) {
+                            firstCall.compareAndSet(0, System.nanoTime());
+                        }
+                    })
+                    .build()) {
+                long start = System.nanoTime();
+                PlanResult cold = orchestrator.execute(plan("cold-" + round, 1));
+                require(cold);
+                double coldMs = (firstCall.get() - start) / 1e6;
+                PlanResult warm = orchestrator.execute(plan("warm-" + round, steps));
+                require(warm);
+                double[] perStep = warm.steps().stream().map(StepResult::duration).mapToDouble(d -> d.toNanos() / 1e6)
+                        .toArray();
+                double[] raw = rawSdk(java, serverArgs, steps);
+                System.out.printf("round %d: execute -> first tool call (cold server) %7.1f ms | orchestrator step"
+                        + " median %6.3f ms p90 %6.3f ms | raw SDK callTool median %6.3f ms p90 %6.3f ms%n", round,
+                        coldMs, percentile(perStep, 50), percentile(perStep, 90), percentile(raw, 50),
+                        percentile(raw, 90));
+            }
+        }
+    }
+
+    private static Plan plan(String id, int steps) {
+        Plan.Builder plan = Plan.builder(id).status(PlanStatus.APPROVED);
+        for (int i = 1; i <= steps; i++) {
+            plan.step(Step.builder(i, "Read from vault note.md").action("read_vault").parameter("path", "note.md")
+                    .build());
+        }
+        return plan.build();
+    }
+
+    private static double[] rawSdk(String java, List<String> serverArgs, int calls) {
+        McpSyncClient client = McpClient.sync(new StdioClientTransport(
+                ServerParameters.builder(java).args(serverArgs).build(),
+                new JacksonMcpJsonMapper(JsonMapper.builder().build()))).build();
+        try {
+            client.initialize();
+            List<Double> times = new ArrayList<>();
+            for (int i = 0; i < calls; i++) {
+                long start = System.nanoTime();
+                McpSchema.CallToolResult result = client.callTool(McpSchema.CallToolRequest.builder("read_vault")
+                        .arguments(Map.of("path", "note.md")).build());
+                times.add((System.nanoTime() - start) / 1e6);
+                if (Boolean.TRUE.equals(result.isError())) {
+                    throw new IllegalStateException("raw call failed: " + result.content());
+                }
+            }
+            return times.stream().mapToDouble(Double::doubleValue).toArray();
+        } finally {
+            client.closeGracefully();
+        }
+    }
+
+    private static void require(PlanResult result) {
+        if (!result.completed()) {
+            throw new IllegalStateException("benchmark plan did not complete: " + result);
+        }
+    }
+
+    private static double percentile(double[] values, int p) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
+    }
+}

@@ -1,0 +1,57 @@
+package dev.mcpplan.examples.cli;
+
+import dev.mcpplan.orchestrator.PlanResult;
+import dev.mcpplan.orchestrator.core.McpPlanOrchestrator;
+import dev.mcpplan.orchestrator.core.VaultPlanStore;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code run --vault DIR}: executes every plan that appears in the vault's {@code Approved/} folder. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Watches the vault's Approved/ folder and executes each plan that appears"
+                + " (claimed into In_Progress/, then Done/ or Failed/).")
+final class RunCommand implements Callable<Integer> {
+    @Option(names = "--vault", paramLabel = "DIR", required = true, description = "the vault folder")
+    Path vault;
+
+    @Mixin
+    ConfigOptions config;
+
+    @Option(names = "--once", description = "process what is there now, then exit")
+    boolean once;
+
+    @Option(names = "--poll", paramLabel = "DURATION", defaultValue = "PT5S",
+            description = "the longest wait between looks at Approved/ (ISO-8601, default PT5S)")
+    Duration poll;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        VaultPlanStore store = VaultPlanStore.open(vault);
+        PrintWriter out = spec.commandLine().getOut();
+        boolean allCompleted = true;
+        try (McpPlanOrchestrator orchestrator = config.builder().auditLog(store.logsDir()).build()) {
+            do {
+                List<PlanResult> results = orchestrator.processReady(store);
+                for (PlanResult result : results) {
+                    ResultPrinter.print(out, result);
+                    allCompleted &= result.completed();
+                }
+                if (!once) {
+                    store.awaitChange(poll);
+                }
+            } while (!once);
+        }
+        return allCompleted ? 0 : 1;
+    }
+}
