@@ -11,7 +11,7 @@ module dev.mcpplan.orchestrator.core {
     requires dev.failsafe.core;
     requires org.slf4j;
 
-    // exports dev.mcpplan.orchestrator.core; (restored when McpPlanOrchestrator lands)
+    exports dev.mcpplan.orchestrator.core;
 
     uses dev.mcpplan.orchestrator.spi.ActionDetector;
     uses dev.mcpplan.orchestrator.spi.ServerMapping;

@@ -1,0 +1,130 @@
+package dev.mcpplan.orchestrator.core.testing;
+
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
+import java.io.FileOutputStream;
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A real MCP server over stdio for tests, that misbehaves on request. Tools:
+ * {@code echo} (read-only), {@code record} (appends a line to the {@code --log} file; not idempotent;
+ * refuses a repeated idempotency key), {@code fail} (an error result), {@code auth_fail},
+ * {@code rate_limit}, {@code boom} (a JSON-RPC error), {@code slow} (sleeps {@code ms}, not idempotent),
+ * {@code slow_read} (sleeps, read-only), {@code crash} (exits with code 3 mid-call).
+ * Start options: {@code --log FILE}, {@code --exit-on-start CODE}, {@code --garbage} (prints a non-JSON
+ * line on stdout first).
+ */
+public final class FaultServer {
+    private static final String KEY = "dev.mcpplan/idempotency-key";
+
+    private FaultServer() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path log = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--log" -> log = Path.of(args[++i]);
+                case "--exit-on-start" -> {
+                    System.err.println("fault server: exiting on start as told");
+                    System.exit(Integer.parseInt(args[++i]));
+                }
+                case "--garbage" -> {
+                    PrintStream raw = new PrintStream(new FileOutputStream(FileDescriptor.out), true,
+                            StandardCharsets.UTF_8);
+                    raw.println("this is not JSON: starting up...");
+                }
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        Path recordLog = log;
+        McpJsonMapper mapper = new JacksonMcpJsonMapper(JsonMapper.builder().build());
+        List<SyncToolSpecification> tools = new ArrayList<>();
+        tools.add(tool("echo", true, true, req -> text(String.valueOf(req.arguments().get("text")), false)));
+        tools.add(tool("record", false, false, req -> record(recordLog, req)));
+        tools.add(tool("fail", false, false, req -> text("the tool failed on purpose", true)));
+        tools.add(tool("auth_fail", false, false, req -> text("401 Unauthorized: invalid credentials", true)));
+        tools.add(tool("rate_limit", false, false, req -> text("429 Too Many Requests: retry after 2 seconds", true)));
+        tools.add(tool("boom", false, false, req -> {
+            throw new IllegalStateException("boom: internal failure");
+        }));
+        tools.add(tool("slow", false, false, req -> sleep(req)));
+        tools.add(tool("slow_read", true, true, req -> sleep(req)));
+        tools.add(tool("crash", false, false, req -> {
+            System.err.println("fault server: crashing mid-call as told");
+            Runtime.getRuntime().halt(3);
+            return text("unreachable", true);
+        }));
+        McpServer.sync(new StdioServerTransportProvider(mapper))
+                .serverInfo("fault-server", "1.0")
+                .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
+                .immediateExecution(true)
+                .tools(tools)
+                .build();
+    }
+
+    private interface Handler {
+        CallToolResult handle(McpSchema.CallToolRequest request);
+    }
+
+    private static SyncToolSpecification tool(String name, boolean readOnly, boolean idempotent, Handler handler) {
+        Map<String, Object> schema = Map.of("type", "object", "properties", Map.of(
+                "text", Map.of("type", "string"),
+                "ms", Map.of("type", "integer", "minimum", 0)));
+        return SyncToolSpecification.builder()
+                .tool(McpSchema.Tool.builder().name(name).description("fault server tool " + name).inputSchema(schema)
+                        .annotations(new McpSchema.ToolAnnotations(name, readOnly, !readOnly, idempotent, false, null))
+                        .build())
+                .callHandler((exchange, request) -> handler.handle(request))
+                .build();
+    }
+
+    private static CallToolResult record(Path log, McpSchema.CallToolRequest request) {
+        if (log == null) {
+            return text("record needs --log", true);
+        }
+        Object key = request.meta() == null ? null : request.meta().get(KEY);
+        try {
+            synchronized (FaultServer.class) {
+                if (key != null && Files.exists(log) && Files.readAllLines(log).stream()
+                        .anyMatch(l -> l.startsWith(key + "\t"))) {
+                    return text("duplicate " + key + ": already recorded", false);
+                }
+                Files.writeString(log, key + "\t" + request.arguments().get("text") + "\n", StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND);
+            }
+        } catch (IOException e) {
+            return text("cannot write " + log + ": " + e, true);
+        }
+        return text("recorded " + request.arguments().get("text"), false);
+    }
+
+    private static CallToolResult sleep(McpSchema.CallToolRequest request) {
+        long ms = ((Number) request.arguments().getOrDefault("ms", 1000)).longValue();
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return text("slept " + ms + " ms", false);
+    }
+
+    private static CallToolResult text(String text, boolean error) {
+        return CallToolResult.builder().addTextContent(text).isError(error).build();
+    }
+}
