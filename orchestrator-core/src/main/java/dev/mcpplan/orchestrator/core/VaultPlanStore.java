@@ -1,0 +1,261 @@
+package dev.mcpplan.orchestrator.core;
+
+import dev.mcpplan.orchestrator.Plan;
+import dev.mcpplan.orchestrator.PlanFormatException;
+import dev.mcpplan.orchestrator.PlanResult;
+import dev.mcpplan.orchestrator.Step;
+import dev.mcpplan.orchestrator.StepResult;
+import dev.mcpplan.orchestrator.StepStatus;
+import dev.mcpplan.orchestrator.core.internal.io.AtomicFiles;
+import dev.mcpplan.orchestrator.core.internal.plan.PlanDocument;
+import dev.mcpplan.orchestrator.core.internal.plan.PlanParser;
+import dev.mcpplan.orchestrator.spi.PlanStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchService;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The default plan store: a vault folder. A person approves a plan by moving it into {@code Approved/};
+ * the orchestrator claims it by an atomic move into {@code In_Progress/} (so of several orchestrator
+ * processes on one vault, exactly one runs it), records each step in the file (checkbox, Execution Log),
+ * and finally moves it to {@code Done/}, {@code Failed/} or {@code Needs_Review/}, or back to
+ * {@code Approved/} with a {@code retry_after}. A name clash never overwrites a file; every write is
+ * atomic. Each finished plan adds a line under {@code ## Recent Activity} in {@code Dashboard.md}.
+ *
+ * <p>Thread-safe.
+ */
+public final class VaultPlanStore implements PlanStore {
+    private static final Pattern RETRY_AFTER = Pattern.compile("(?m)^retry_after:\\s*\"?([^\"\\s]+)");
+    private static final int DASHBOARD_LINES = 50;
+
+    private final Path vault;
+    private final Clock clock;
+
+    private VaultPlanStore(Path vault, Clock clock) {
+        this.vault = vault.toAbsolutePath().normalize();
+        this.clock = clock;
+        for (Path dir : List.of(approvedDir(), inProgressDir(), doneDir(), failedDir(), needsReviewDir(), logsDir())) {
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create vault folder " + dir, e);
+            }
+        }
+    }
+
+    /** Opens (and creates the folders of) a vault. */
+    public static VaultPlanStore open(Path vault) {
+        return open(vault, Clock.systemUTC());
+    }
+
+    public static VaultPlanStore open(Path vault, Clock clock) {
+        return new VaultPlanStore(vault, clock);
+    }
+
+    public Path approvedDir() {
+        return vault.resolve("Approved");
+    }
+
+    public Path inProgressDir() {
+        return vault.resolve("In_Progress");
+    }
+
+    public Path doneDir() {
+        return vault.resolve("Done");
+    }
+
+    public Path failedDir() {
+        return vault.resolve("Failed");
+    }
+
+    public Path needsReviewDir() {
+        return vault.resolve("Needs_Review");
+    }
+
+    public Path logsDir() {
+        return vault.resolve("Logs");
+    }
+
+    @Override
+    public String id() {
+        return "vault:" + vault;
+    }
+
+    @Override
+    public List<String> ready() {
+        try (Stream<Path> files = Files.list(approvedDir())) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".md"))
+                    .filter(p -> !p.getFileName().toString().startsWith("."))
+                    .filter(this::due)
+                    .sorted(Comparator.comparing(VaultPlanStore::modified).thenComparing(Path::getFileName))
+                    .map(p -> p.getFileName().toString())
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + approvedDir(), e);
+        }
+    }
+
+    private boolean due(Path plan) {
+        try {
+            Matcher m = RETRY_AFTER.matcher(Files.readString(plan, StandardCharsets.UTF_8));
+            return !m.find() || !Instant.parse(m.group(1)).isAfter(clock.instant());
+        } catch (IOException | DateTimeParseException e) {
+            return true;
+        }
+    }
+
+    private static Instant modified(Path p) {
+        try {
+            return Files.getLastModifiedTime(p).toInstant();
+        } catch (IOException e) {
+            return Instant.EPOCH;
+        }
+    }
+
+    @Override
+    public Optional<Plan> claim(String key) {
+        Path claimed;
+        try {
+            claimed = AtomicFiles.moveWithoutOverwrite(approvedDir().resolve(key), inProgressDir());
+        } catch (NoSuchFileException lost) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot claim " + key, e);
+        }
+        Plan plan;
+        try {
+            plan = PlanParser.parse(claimed);
+        } catch (PlanFormatException e) {
+            try {
+                Path failed = AtomicFiles.moveWithoutOverwrite(claimed, failedDir());
+                AtomicFiles.write(failed.resolveSibling(failed.getFileName() + ".error.txt"),
+                        (e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
+            } catch (IOException io) {
+                throw new UncheckedIOException("cannot move unreadable plan " + claimed + " to " + failedDir(), io);
+            }
+            throw e;
+        }
+        edit(claimed, d -> d.withField("status", "in_progress").withField("started_at", now()));
+        return Optional.of(plan);
+    }
+
+    @Override
+    public void stepFinished(Plan plan, Step step, StepResult result) {
+        Path file = plan.source().orElseThrow();
+        String line = now() + " step " + step.number() + " " + result.action().orElse("(internal)")
+                + result.server().map(s -> " -> " + s + "/" + result.tool().orElse("?")).orElse("") + ": "
+                + result.status().name().toLowerCase(Locale.ROOT) + " (" + result.duration().toMillis() + " ms)"
+                + result.message().map(m -> ": " + m).orElse("");
+        edit(file, d -> {
+            // the file has gained front matter lines since it was parsed: find the step where it is now
+            PlanDocument out = result.status() == StepStatus.SUCCEEDED
+                    ? d.withStepChecked(PlanParser.parse(file).steps().get(step.number() - 1).line()) : d;
+            return out.withLogLine(line);
+        });
+    }
+
+    @Override
+    public void finish(Plan plan, PlanResult result) {
+        Path file = plan.source().orElseThrow();
+        edit(file, d -> {
+            PlanDocument out = d.withField("status", result.status().wireName()).withField("completed_at", now());
+            if (result.error().isPresent()) {
+                out = out.withField("error", result.error().get());
+            }
+            if (result.retryAfter().isPresent()) {
+                out = out.withField("retry_after", result.retryAfter().get().toString());
+            }
+            return out.withLogLine(now() + " plan " + result.status().wireName()
+                    + result.error().map(e -> ": " + e).orElse(""));
+        });
+        Path target = switch (result.status()) {
+            case COMPLETED -> doneDir();
+            case NEEDS_REVIEW -> needsReviewDir();
+            case RETRY_SCHEDULED -> approvedDir();
+            default -> failedDir();
+        };
+        try {
+            Path moved = AtomicFiles.moveWithoutOverwrite(file, target);
+            dashboard("- " + now() + " " + plan.id() + ": " + result.status().wireName() + " -> "
+                    + vault.relativize(moved));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move " + file + " to " + target, e);
+        }
+    }
+
+    @Override
+    public void awaitChange(Duration timeout) throws InterruptedException {
+        try (WatchService watcher = approvedDir().getFileSystem().newWatchService()) {
+            approvedDir().register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+            watcher.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (IOException | UnsupportedOperationException e) {
+            Thread.sleep(timeout.toMillis());
+        }
+    }
+
+    private void dashboard(String line) throws IOException {
+        Path dashboard = vault.resolve("Dashboard.md");
+        try (FileChannel lockFile = FileChannel.open(vault.resolve(".dashboard.lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE)) {
+            FileLock lock = lockFile.lock();
+            try {
+                List<String> lines = new ArrayList<>(Files.exists(dashboard)
+                        ? Files.readAllLines(dashboard, StandardCharsets.UTF_8) : List.of("# Dashboard", ""));
+                int heading = lines.indexOf("## Recent Activity");
+                if (heading < 0) {
+                    lines.add("");
+                    lines.add("## Recent Activity");
+                    heading = lines.size() - 1;
+                }
+                lines.add(heading + 1, line);
+                int end = heading + 1;
+                while (end < lines.size() && lines.get(end).startsWith("- ")) {
+                    end++;
+                }
+                if (end - heading - 1 > DASHBOARD_LINES) {
+                    lines.subList(heading + 1 + DASHBOARD_LINES, end).clear();
+                }
+                AtomicFiles.write(dashboard, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+            } finally {
+                lock.release();
+            }
+        }
+    }
+
+    private interface Edit {
+        PlanDocument apply(PlanDocument document);
+    }
+
+    private static void edit(Path file, Edit edit) {
+        try {
+            AtomicFiles.write(file, edit.apply(PlanDocument.of(Files.readAllBytes(file))).bytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot update plan " + file, e);
+        }
+    }
+
+    private String now() {
+        return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+    }
+}

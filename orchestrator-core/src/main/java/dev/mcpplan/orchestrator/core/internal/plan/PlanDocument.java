@@ -1,0 +1,96 @@
+package dev.mcpplan.orchestrator.core.internal.plan;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * A plan file's text that produces edited text, changing only the lines it means to: front matter
+ * fields, a step's checkbox, the Execution Log section. Line endings (LF or CRLF) and every other byte
+ * stay as they were.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class PlanDocument {
+    private static final Pattern SAFE_SCALAR = Pattern.compile("[A-Za-z0-9_.:+\\-/@ ]*");
+    private static final String LOG_HEADING = "## Execution Log";
+
+    private final List<String> lines;
+    private final String newline;
+    private final boolean finalNewline;
+
+    private PlanDocument(List<String> lines, String newline, boolean finalNewline) {
+        this.lines = List.copyOf(lines);
+        this.newline = newline;
+        this.finalNewline = finalNewline;
+    }
+
+    public static PlanDocument of(byte[] content) {
+        String text = new String(content, StandardCharsets.UTF_8);
+        String newline = text.contains("\r\n") ? "\r\n" : "\n";
+        boolean finalNewline = text.endsWith("\n");
+        String body = finalNewline ? text.substring(0, text.length() - newline.length()) : text;
+        return new PlanDocument(List.of(body.split("\r?\n", -1)), newline, finalNewline);
+    }
+
+    public byte[] bytes() {
+        return (String.join(newline, lines) + (finalNewline ? newline : "")).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Sets a top-level front matter field in place, or appends it; adds front matter when there is none. */
+    public PlanDocument withField(String key, String value) {
+        String rendered = key + ": " + (SAFE_SCALAR.matcher(value).matches() ? value
+                : "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"");
+        List<String> out = new ArrayList<>(lines);
+        int end = frontMatterEnd();
+        if (end < 0) {
+            out.addAll(0, List.of("---", rendered, "---"));
+            return new PlanDocument(out, newline, finalNewline);
+        }
+        for (int i = 1; i < end; i++) {
+            if (out.get(i).startsWith(key + ":")) {
+                out.set(i, rendered);
+                return new PlanDocument(out, newline, finalNewline);
+            }
+        }
+        out.add(end, rendered);
+        return new PlanDocument(out, newline, finalNewline);
+    }
+
+    /** Checks the checkbox of the step on the given 1-based line; a line without one stays as it is. */
+    public PlanDocument withStepChecked(int line) {
+        if (line < 1 || line > lines.size()) {
+            return this;
+        }
+        List<String> out = new ArrayList<>(lines);
+        out.set(line - 1, out.get(line - 1).replaceFirst("\\[ \\]", "[x]"));
+        return new PlanDocument(out, newline, finalNewline);
+    }
+
+    /** Appends {@code - text} to the Execution Log section at the end, creating it when absent. */
+    public PlanDocument withLogLine(String text) {
+        List<String> out = new ArrayList<>(lines);
+        if (!out.contains(LOG_HEADING)) {
+            if (!out.isEmpty() && !out.get(out.size() - 1).isBlank()) {
+                out.add("");
+            }
+            out.add(LOG_HEADING);
+            out.add("");
+        }
+        out.add("- " + text.replaceAll("\\s*\\R\\s*", " "));
+        return new PlanDocument(out, newline, true);
+    }
+
+    private int frontMatterEnd() {
+        if (lines.isEmpty() || !lines.get(0).strip().equals("---")) {
+            return -1;
+        }
+        for (int i = 1; i < lines.size(); i++) {
+            if (lines.get(i).strip().equals("---")) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
