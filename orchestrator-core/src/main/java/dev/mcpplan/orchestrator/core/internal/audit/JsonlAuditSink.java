@@ -44,7 +44,7 @@ public final class JsonlAuditSink implements AuditSink {
         line.put("target", r.server() != null ? r.server() + "/" + r.tool() : r.planId());
         line.put("parameters", redactor.redact(r.parameters()));
         line.put("approval_status", "approved");
-        line.put("approved_by", r.approver());
+        line.put("approved_by", r.approver() == null ? null : redactor.redact(r.approver()));
         line.put("result", r.status());
         line.put("event", r.event());
         line.put("plan_id", r.planId());
