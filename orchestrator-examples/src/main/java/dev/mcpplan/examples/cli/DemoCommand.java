@@ -123,7 +123,9 @@ final class DemoCommand implements Callable<Integer> {
                         vault.resolve(spec[2]).normalize().toString()))));
         Path config = vault.resolve("mcp.json");
         JsonMapper.builder().build().writerWithDefaultPrettyPrinter()
-                .writeValue(config.toFile(), Map.of("mcpServers", servers));
+                .writeValue(config.toFile(), Map.of("mcpServers", servers, "orchestrator", Map.of("actions", Map.of(
+                        // approval requests carry their text as body; the WhatsApp tool calls it message
+                        "send_whatsapp", Map.of("server", "whatsapp-server", "parameters", Map.of("body", "message"))))));
         return config;
     }
 
