@@ -87,7 +87,7 @@ public final class FaultServer {
                 "text", Map.of("type", "string"),
                 "ms", Map.of("type", "integer", "minimum", 0)));
         return SyncToolSpecification.builder()
-                .tool(McpSchema.Tool.builder().name(name).description("fault server tool " + name).inputSchema(schema)
+                .tool(McpSchema.Tool.builder(name).description("fault server tool " + name).inputSchema(schema)
                         .annotations(new McpSchema.ToolAnnotations(name, readOnly, !readOnly, idempotent, false, null))
                         .build())
                 .callHandler((exchange, request) -> handler.handle(request))
