@@ -54,6 +54,7 @@ public final class PlanParser {
     private static final Pattern STEP_PREFIX = Pattern.compile("(?i)^(?:\\*\\*)?step\\s+\\d+\\s*[:.)-]\\s*(?:\\*\\*)?\\s*");
     private static final Pattern BOLD_HEADER = Pattern.compile("^\\*\\*([^*]+?):\\*\\*\\s*(.*)$");
     private static final Pattern PARAMETER = Pattern.compile("^([A-Za-z_][\\w-]*)\\s*:\\s*(.*)$");
+    private static final Pattern ANCHOR = Pattern.compile("(?:^|[:\\[,{-])\\s*&[\\w-]+");
     private static final Pattern SENSITIVE = Pattern.compile("(?i)\\(requires approval\\)|\u270B|\uD83D\uDD90");
     private static final Set<String> REQUEST_BOOKKEEPING = Set.of("type", "status", "created", "expires", "expires_at",
             "approved_by", "approved_at", "approved_actions", "approval_hash", "approval_signature", "plan_id",
@@ -161,6 +162,13 @@ public final class PlanParser {
             }
             if (end < 0) {
                 throw new PlanFormatException(name, 1, "the front matter starting at line 1 has no closing ---");
+            }
+            for (int i = 1; i < end; i++) {
+                if (ANCHOR.matcher(lines[i]).find()) {
+                    // aliases can multiply a small file into a huge tree ("billion laughs"): refuse them
+                    throw new PlanFormatException(name, i + 1,
+                            "YAML anchors and aliases are not allowed in plan front matter");
+                }
             }
             String yaml = String.join("\n", Arrays.copyOfRange(lines, 1, end));
             bodyStart = end + 1;
