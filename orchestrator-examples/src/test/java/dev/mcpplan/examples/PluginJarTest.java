@@ -37,6 +37,32 @@ class PluginJarTest {
                 "calendar_event by calendar-meeting {title=Q4, start=2026-03-02T10:00:00, attendees=[Alice]}");
     }
 
+    @Test
+    void theMeetingDetectorIsFoundOnTheModulePathToo() throws Exception {
+        Path jar = pluginJar();
+        List<String> modules = new ArrayList<>();
+        List<String> classPath = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            Path p = Path.of(entry).toAbsolutePath();
+            if (p.equals(CLASSES)) {
+                continue;
+            }
+            boolean testOnly = p.toString().contains("test-classes")
+                    || p.toString().matches(".*(junit|jqwik|mockito|assertj|opentest4j|apiguardian|byte-buddy|objenesis"
+                            + "|surefire).*");
+            (testOnly ? classPath : modules).add(entry);
+        }
+        modules.add(jar.toString());
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--module-path", String.join(File.pathSeparator, modules), "--add-modules", "ALL-MODULE-PATH",
+                "-cp", String.join(File.pathSeparator, classPath), "-Dorg.slf4j.simpleLogger.defaultLogLevel=error",
+                PluginHost.class.getName()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(out).endsWith(
+                "calendar_event by calendar-meeting {title=Q4, start=2026-03-02T10:00:00, attendees=[Alice]}");
+    }
+
     private Path pluginJar() throws IOException {
         Path jar = dir.resolve("meeting-plugin.jar");
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
