@@ -10,4 +10,21 @@ public interface DetectionContext {
     Plan plan();
 
     Step step();
+
+    /** A context for one step of a plan, for tests of a detector and for hosts that detect by hand. */
+    static DetectionContext of(Plan plan, Step step) {
+        java.util.Objects.requireNonNull(plan, "plan");
+        java.util.Objects.requireNonNull(step, "step");
+        return new DetectionContext() {
+            @Override
+            public Plan plan() {
+                return plan;
+            }
+
+            @Override
+            public Step step() {
+                return step;
+            }
+        };
+    }
 }

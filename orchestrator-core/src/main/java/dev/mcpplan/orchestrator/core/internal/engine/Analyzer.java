@@ -79,17 +79,7 @@ final class Analyzer {
     }
 
     private StepPlan step(Plan plan, Step step, boolean connect) {
-        DetectionContext context = new DetectionContext() {
-            @Override
-            public Plan plan() {
-                return plan;
-            }
-
-            @Override
-            public Step step() {
-                return step;
-            }
-        };
+        DetectionContext context = DetectionContext.of(plan, step);
         for (ActionDetector detector : detectors) {
             Optional<DetectedAction> found;
             try {

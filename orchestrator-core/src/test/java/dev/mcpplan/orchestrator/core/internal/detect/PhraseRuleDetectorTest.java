@@ -18,17 +18,7 @@ class PhraseRuleDetectorTest {
 
     private static DetectionContext context(Step step) {
         Plan plan = Plan.builder("p").step(step).build();
-        return new DetectionContext() {
-            @Override
-            public Plan plan() {
-                return plan;
-            }
-
-            @Override
-            public Step step() {
-                return step;
-            }
-        };
+        return DetectionContext.of(plan, step);
     }
 
     private Optional<DetectedAction> detect(String text) {
