@@ -5,20 +5,28 @@ import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.TypeRef;
 import io.modelcontextprotocol.spec.McpClientTransport;
 import io.modelcontextprotocol.spec.McpSchema;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
+import java.io.Reader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,10 +34,12 @@ import reactor.core.publisher.Mono;
 
 /**
  * An MCP client transport over a spawned process, written on plain threads: UTF-8 on every stream
- * whatever the platform charset; one writer; a non-JSON line on stdout is logged and skipped; stderr is
- * drained and its last lines kept; the server's environment is an allowlist plus its own {@code env};
- * when the process dies every pending request fails at once with its exit code and last stderr lines;
- * closing ends the whole process tree, escalating from stdin close to SIGTERM to SIGKILL.
+ * whatever the platform charset; one writer; a non-JSON line on stdout is logged and skipped, a line
+ * longer than the bound is dropped without being held in memory; stderr is drained and its last lines
+ * kept; the server's environment is an allowlist plus its own {@code env}; when the process dies every
+ * pending request fails at once with its exit code and last stderr lines; a request that outlives its
+ * time-out is failed, removed and cancelled with {@code notifications/cancelled}; closing, and a JVM
+ * shutdown, end the whole process tree, escalating from stdin close to SIGTERM to SIGKILL.
  *
  * <p>Thread-safe.
  */
@@ -38,24 +48,48 @@ final class ProcessClientTransport implements McpClientTransport {
     static final Set<String> ALLOWED_ENV = Set.of("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE",
             "TZ", "TMPDIR", "TEMP", "TMP", "SHELL", "TERM", "SYSTEMROOT", "COMSPEC", "PATHEXT", "WINDIR", "APPDATA",
             "LOCALAPPDATA", "USERPROFILE", "NODE_PATH", "JAVA_HOME");
+    /** JSON-RPC error code for a request that timed out (the code the reference SDKs use). */
+    static final int REQUEST_TIMEOUT = -32001;
+    /** The cancellation notification of the MCP specification; the SDK has no constant for it. */
+    static final String CANCELLED = "notifications/cancelled";
+    /** The longest stdout line kept, in characters: 16 Mi, as the SDK's default. */
+    static final int DEFAULT_MAX_LINE = 16 * 1024 * 1024;
     private static final int STDERR_LINES = 20;
     private static final Duration GRACE = Duration.ofSeconds(2);
+    private static final Duration STDERR_WAIT = Duration.ofMillis(500);
+    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "mcp-stdio-timeouts");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final ServerDefinition server;
     private final McpJsonMapper mapper;
     private final Map<String, String> hostEnvironment;
-    private final Set<Object> pending = ConcurrentHashMap.newKeySet();
+    private final Duration requestTimeout;
+    private final int maxLine;
+    private final Map<Object, Pending> pending = new ConcurrentHashMap<>();
     private final Deque<String> stderrTail = new ArrayDeque<>();
     private Process process;
+    private Thread stderrReader;
+    private CompletableFuture<Void> exited;
     private Writer stdin;
     private volatile String deathReason;
     private volatile boolean closing;
     private Function<Mono<McpSchema.JSONRPCMessage>, Mono<McpSchema.JSONRPCMessage>> handler;
 
-    ProcessClientTransport(ServerDefinition server, McpJsonMapper mapper, Map<String, String> hostEnvironment) {
+    /**
+     * @param requestTimeout how long a request may wait for its response ({@code initialize} excepted:
+     *     the client's initialization time-out governs it)
+     * @param maxLine the longest stdout line kept, in characters
+     */
+    ProcessClientTransport(ServerDefinition server, McpJsonMapper mapper, Map<String, String> hostEnvironment,
+            Duration requestTimeout, int maxLine) {
         this.server = server;
         this.mapper = mapper;
         this.hostEnvironment = Map.copyOf(hostEnvironment);
+        this.requestTimeout = requestTimeout;
+        this.maxLine = maxLine;
     }
 
     @Override
@@ -69,7 +103,7 @@ final class ProcessClientTransport implements McpClientTransport {
         Map<String, String> env = builder.environment();
         env.clear();
         hostEnvironment.forEach((k, v) -> {
-            if (ALLOWED_ENV.contains(k.toUpperCase(java.util.Locale.ROOT))) {
+            if (ALLOWED_ENV.contains(k.toUpperCase(Locale.ROOT))) {
                 env.put(k, v);
             }
         });
@@ -80,10 +114,12 @@ final class ProcessClientTransport implements McpClientTransport {
             deathReason = "server '" + server.name() + "' could not start: " + e.getMessage();
             return Mono.empty();
         }
+        ShutdownReaper.register(process);
         stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         thread("stdout", this::readStdout).start();
-        thread("stderr", this::readStderr).start();
-        process.onExit().thenRun(this::onExit);
+        stderrReader = thread("stderr", this::readStderr);
+        stderrReader.start();
+        exited = process.onExit().thenRun(this::onExit);
         return Mono.empty();
     }
 
@@ -94,39 +130,49 @@ final class ProcessClientTransport implements McpClientTransport {
     }
 
     private void readStdout() {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                StandardCharsets.UTF_8))) {
+        try (Reader in = new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)) {
+            BoundedLineReader lines = new BoundedLineReader(in, maxLine, length -> LOG.warn(
+                    "server '{}' wrote a line of more than {} characters; dropped", server.name(), length));
             String line;
-            while ((line = in.readLine()) != null) {
-                if (line.isBlank()) {
-                    continue;
+            while ((line = lines.readLine()) != null) {
+                if (!line.isBlank()) {
+                    receive(line);
                 }
-                McpSchema.JSONRPCMessage message;
-                try {
-                    message = McpSchema.deserializeJsonRpcMessage(mapper, line);
-                } catch (IOException | RuntimeException e) {
-                    LOG.warn("server '{}' wrote a line that is not JSON-RPC; skipped: {}", server.name(),
-                            line.length() > 200 ? line.substring(0, 200) + "..." : line);
-                    continue;
-                }
-                if (message instanceof McpSchema.JSONRPCResponse response) {
-                    pending.remove(response.id());
-                }
-                handler.apply(Mono.just(message)).subscribe();
             }
         } catch (IOException e) {
             LOG.debug("server '{}' stdout closed: {}", server.name(), e.toString());
         }
     }
 
+    private void receive(String line) {
+        McpSchema.JSONRPCMessage message;
+        try {
+            message = McpSchema.deserializeJsonRpcMessage(mapper, line);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("server '{}' wrote a line that is not JSON-RPC; skipped: {}", server.name(),
+                    line.length() > 200 ? line.substring(0, 200) + "..." : line);
+            return;
+        }
+        if (message instanceof McpSchema.JSONRPCResponse response) {
+            Pending request = pending.remove(response.id());
+            if (request == null) {
+                LOG.debug("server '{}' answered request {} after it was given up; dropped", server.name(),
+                        response.id());
+                return;
+            }
+            request.answered();
+        }
+        handler.apply(Mono.just(message)).subscribe();
+    }
+
     private void readStderr() {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getErrorStream(),
-                StandardCharsets.UTF_8))) {
+        try (Reader in = new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)) {
+            BoundedLineReader lines = new BoundedLineReader(in, maxLine, length -> { });
             String line;
-            while ((line = in.readLine()) != null) {
+            while ((line = lines.readLine()) != null) {
                 LOG.debug("[{}] {}", server.name(), line);
                 synchronized (stderrTail) {
-                    stderrTail.addLast(line);
+                    stderrTail.addLast(line.length() > 500 ? line.substring(0, 500) + "..." : line);
                     if (stderrTail.size() > STDERR_LINES) {
                         stderrTail.removeFirst();
                     }
@@ -138,6 +184,12 @@ final class ProcessClientTransport implements McpClientTransport {
     }
 
     private void onExit() {
+        ShutdownReaper.unregister(process);
+        try {
+            stderrReader.join(STDERR_WAIT.toMillis()); // its last lines say why it died
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         String tail;
         synchronized (stderrTail) {
             tail = String.join(" | ", stderrTail);
@@ -147,11 +199,34 @@ final class ProcessClientTransport implements McpClientTransport {
         if (!closing) {
             LOG.warn(deathReason);
         }
-        for (Object id : List.copyOf(pending)) {
-            pending.remove(id);
-            handler.apply(Mono.just(new McpSchema.JSONRPCResponse(McpSchema.JSONRPC_VERSION, id, null,
-                    new McpSchema.JSONRPCResponse.JSONRPCError(McpSchema.ErrorCodes.INTERNAL_ERROR, deathReason, null))))
-                    .subscribe();
+        for (Object id : List.copyOf(pending.keySet())) {
+            fail(id, McpSchema.ErrorCodes.INTERNAL_ERROR, deathReason);
+        }
+    }
+
+    /** Fails a pending request, unless its response or another failure came first. */
+    private boolean fail(Object id, int code, String message) {
+        Pending request = pending.remove(id);
+        if (request == null) {
+            return false;
+        }
+        request.answered();
+        handler.apply(Mono.just(new McpSchema.JSONRPCResponse(McpSchema.JSONRPC_VERSION, id, null,
+                new McpSchema.JSONRPCResponse.JSONRPCError(code, message, null)))).subscribe();
+        return true;
+    }
+
+    private void timedOut(Object id, String method) {
+        String message = "request '" + method + "' to server '" + server.name() + "' timed out after "
+                + requestTimeout.toMillis() + " ms";
+        if (fail(id, REQUEST_TIMEOUT, message) && deathReason == null) {
+            LOG.warn("{}; cancelling it", message);
+            try {
+                write(new McpSchema.JSONRPCNotification(McpSchema.JSONRPC_VERSION,
+                        CANCELLED, Map.of("requestId", id, "reason", message)));
+            } catch (IOException e) {
+                LOG.debug("could not send the cancellation to '{}': {}", server.name(), e.toString());
+            }
         }
     }
 
@@ -161,21 +236,53 @@ final class ProcessClientTransport implements McpClientTransport {
             if (deathReason != null) {
                 throw new IllegalStateException(deathReason);
             }
+            Object id = null;
             if (message instanceof McpSchema.JSONRPCRequest request) {
-                pending.add(request.id());
+                id = request.id();
+                pending.put(id, new Pending(McpSchema.METHOD_INITIALIZE.equals(request.method()) ? null
+                        : TIMER.schedule(() -> timedOut(request.id(), request.method()),
+                                requestTimeout.toMillis(), TimeUnit.MILLISECONDS)));
+                if (deathReason != null) { // the process died between the check and the put
+                    pending.remove(id);
+                    throw new IllegalStateException(deathReason);
+                }
             }
             try {
-                String json = mapper.writeValueAsString(message);
-                synchronized (this) {
-                    stdin.write(json);
-                    stdin.write('\n');
-                    stdin.flush();
-                }
+                write(message);
             } catch (IOException e) {
-                throw new IllegalStateException(deathReason != null ? deathReason
-                        : "server '" + server.name() + "' stdin closed: " + e.getMessage(), e);
+                if (id != null) {
+                    pending.remove(id);
+                }
+                throw new IllegalStateException(exitReason().orElse(
+                        "server '" + server.name() + "' stdin closed: " + e.getMessage()), e);
             }
         });
+    }
+
+    private void write(McpSchema.JSONRPCMessage message) throws IOException {
+        String json = mapper.writeValueAsString(message);
+        synchronized (this) {
+            stdin.write(json);
+            stdin.write('\n');
+            stdin.flush();
+        }
+    }
+
+    /** Why the process is gone, waiting briefly for its exit to be seen after its stdin broke. */
+    private Optional<String> exitReason() {
+        try {
+            exited.get(STDERR_WAIT.multipliedBy(2).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.debug("server '{}' broke its stdin but has not exited", server.name());
+        }
+        return Optional.ofNullable(deathReason);
+    }
+
+    /** How many requests wait for a response. */
+    int pendingRequests() {
+        return pending.size();
     }
 
     @Override
@@ -210,6 +317,16 @@ final class ProcessClientTransport implements McpClientTransport {
             p.destroyForcibly();
         }
         tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+        ShutdownReaper.unregister(p);
+    }
+
+    /** A request waiting for its response, with its time-out ({@code null} when none is set). */
+    private record Pending(ScheduledFuture<?> timeout) {
+        void answered() {
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
+        }
     }
 
     @Override

@@ -9,8 +9,10 @@ import io.modelcontextprotocol.spec.McpClientTransport;
  * The {@code stdio} transport provider: each server is a process started from its {@code command},
  * {@code args} and {@code env}, speaking newline-delimited JSON-RPC on stdin and stdout.
  *
- * <p>Thread-safe. By default the server gets only an allowlist of the host's environment variables
- * plus its own {@code env}, and a closing server has 2 s to exit before it and its children are killed.
+ * <p>Thread-safe. The server gets only an allowlist of the host's environment variables plus its own
+ * {@code env}; a request unanswered after the context's time-out fails and is cancelled; a closing
+ * server has 2 s to exit on stdin close and 2 s more after SIGTERM before it and its children are
+ * killed; at JVM shutdown every server tree still running is ended.
  */
 public final class StdioTransportProvider implements TransportProvider {
     @Override
@@ -20,6 +22,7 @@ public final class StdioTransportProvider implements TransportProvider {
 
     @Override
     public McpClientTransport create(ServerDefinition server, TransportContext context) {
-        return new ProcessClientTransport(server, context.jsonMapper(), System.getenv());
+        return new ProcessClientTransport(server, context.jsonMapper(), System.getenv(), context.requestTimeout(),
+                ProcessClientTransport.DEFAULT_MAX_LINE);
     }
 }
