@@ -20,6 +20,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,6 +35,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The default plan store: a vault folder. A person approves a plan by moving it into {@code Approved/};
@@ -45,12 +48,15 @@ import java.util.stream.Stream;
  *
  * <p>Thread-safe.
  */
-public final class VaultPlanStore implements PlanStore {
+public final class VaultPlanStore implements PlanStore, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(VaultPlanStore.class);
     private static final Pattern RETRY_AFTER = Pattern.compile("(?m)^retry_after:\\s*\"?([^\"\\s]+)");
     private static final int DASHBOARD_LINES = 50;
 
     private final Path vault;
     private final Clock clock;
+    private WatchService watcher;
+    private boolean watchUnsupported;
 
     private VaultPlanStore(Path vault, Clock clock) {
         this.vault = vault.toAbsolutePath().normalize();
@@ -204,13 +210,52 @@ public final class VaultPlanStore implements PlanStore {
         }
     }
 
+    /**
+     * Waits until a file appears in or changes in {@code Approved/}, or {@code timeout} passes: file
+     * system events where the platform has them (the watch is kept from the first call on, so nothing
+     * that happens between two calls is missed), a plain wait of {@code timeout} where it has not, so
+     * that a caller that polls {@link #ready()} after each wait finds every plan either way.
+     */
     @Override
     public void awaitChange(Duration timeout) throws InterruptedException {
-        try (WatchService watcher = approvedDir().getFileSystem().newWatchService()) {
-            approvedDir().register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
-            watcher.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (IOException | UnsupportedOperationException e) {
+        Optional<WatchService> events = watcher();
+        if (events.isEmpty()) {
             Thread.sleep(timeout.toMillis());
+            return;
+        }
+        WatchKey key = events.get().poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        while (key != null) {
+            key.pollEvents();
+            key.reset();
+            key = events.get().poll();
+        }
+    }
+
+    private synchronized Optional<WatchService> watcher() {
+        if (watcher == null && !watchUnsupported) {
+            try {
+                watcher = approvedDir().getFileSystem().newWatchService();
+                approvedDir().register(watcher, StandardWatchEventKinds.ENTRY_CREATE,
+                        StandardWatchEventKinds.ENTRY_MODIFY);
+            } catch (IOException | UnsupportedOperationException e) {
+                LOG.info("no file-system events for {} ({}); polling", approvedDir(), e.toString());
+                watchUnsupported = true;
+                watcher = null;
+            }
+        }
+        return Optional.ofNullable(watcher);
+    }
+
+    /** Stops watching {@code Approved/}. The store stays usable; a later wait watches again. */
+    @Override
+    public synchronized void close() {
+        if (watcher != null) {
+            try {
+                watcher.close();
+            } catch (IOException e) {
+                LOG.debug("closing the watch of {}: {}", approvedDir(), e.toString());
+            }
+            watcher = null;
         }
     }
 

@@ -50,7 +50,7 @@ class McpPlanOrchestratorTest {
                     "timeout": "800ms",
                     "actions": {
                       "echo": "fault", "record": "fault", "fail": "fault", "slow": "fault", "slow_read": "fault",
-                      "crash": "fault", "boom": "fault",
+                      "crash": "fault", "boom": "fault", "grow": "fault", "grown": "fault",
                       "shout": { "server": "fault", "tool": "echo", "parameters": { "words": "text" } },
                       "nowhere": "no-such-server"
                     } } }
@@ -247,5 +247,24 @@ class McpPlanOrchestratorTest {
         assertThat(children).isNotEmpty();
         orchestrator.close();
         assertThat(children).noneMatch(ProcessHandle::isAlive);
+    }
+
+    @Test
+    void aToolTheServerAddsLaterIsUsableOnceItAnnouncesTheChangeWithoutARestart() throws InterruptedException {
+        Plan grownPlan = plan(Step.builder(1, "Use the grown tool").action("grown").build());
+        assertThat(orchestrator.check(grownPlan).problems()).extracting(p -> p.code())
+                .containsExactly(Problem.Code.UNKNOWN_TOOL);
+
+        assertThat(orchestrator.execute(plan(Step.builder(1, "Grow").action("grow").build())).status())
+                .isEqualTo(PlanStatus.COMPLETED);
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!orchestrator.check(grownPlan).problems().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+
+        PlanResult result = orchestrator.execute(grownPlan);
+        assertThat(result.status()).isEqualTo(PlanStatus.COMPLETED);
+        assertThat(result.steps().get(0).content()).contains("grown tool answered");
+        assertThat(orchestrator.health()).singleElement().satisfies(h -> assertThat(h.tools()).contains("grown"));
     }
 }

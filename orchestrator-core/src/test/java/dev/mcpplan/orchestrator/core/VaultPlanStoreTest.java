@@ -4,16 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mcpplan.orchestrator.PlanResult;
 import dev.mcpplan.orchestrator.PlanStatus;
+import dev.mcpplan.orchestrator.core.testing.ClaimWorker;
 import dev.mcpplan.orchestrator.core.testing.Servers;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The vault lifecycle on a real folder, with a real server over stdio. */
 class VaultPlanStoreTest {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
     @TempDir
     Path vault;
 
@@ -70,8 +79,23 @@ class VaultPlanStoreTest {
                 .contains("20260216-141530-Plan: completed -> Done/plan.md");
         try (var logs = Files.list(store.logsDir())) {
             Path log = logs.filter(p -> p.toString().endsWith(".jsonl")).findFirst().orElseThrow();
-            assertThat(Files.readAllLines(log)).anyMatch(l -> l.contains("\"event\":\"tool_call\"")
-                    && l.contains("\"approved_by\":\"u***@***.com\""));
+            List<JsonNode> lines = Files.readAllLines(log).stream().map(JSON::readTree).toList();
+            assertThat(lines).extracting(l -> l.path("event").asString()).containsExactly("plan_rejected",
+                    "plan_started", "tool_call", "tool_call", "tool_call", "plan_finished");
+            JsonNode call = lines.get(2);
+            assertThat(call.propertyNames()).containsAll(List.of("timestamp", "action_type", "actor", "target",
+                    "parameters", "approval_status", "approved_by", "result", "plan_id", "task_id", "step", "server",
+                    "tool", "error_kind", "message", "duration_ms", "attempt"));
+            assertThat(call.path("action_type").asString()).isEqualTo("record");
+            assertThat(call.path("target").asString()).isEqualTo("fault/record");
+            assertThat(call.path("parameters").path("text").asString()).isEqualTo("first");
+            assertThat(call.path("approved_by").asString()).isEqualTo("u***@***.com");
+            assertThat(call.path("result").asString()).isEqualTo("success");
+            assertThat(call.path("plan_id").asString()).isEqualTo("20260216-141530-Plan");
+            assertThat(call.path("step").asInt()).isEqualTo(1);
+            assertThat(call.path("attempt").asInt()).isEqualTo(1);
+            assertThat(call.path("duration_ms").asLong()).isNotNegative();
+            assertThat(lines.get(5).path("result").asString()).isEqualTo("completed");
         }
     }
 
@@ -86,5 +110,72 @@ class VaultPlanStoreTest {
         }
         assertThat(Files.readString(store.doneDir().resolve("plan.md"))).isEqualTo("earlier");
         assertThat(store.failedDir().resolve("plan.md")).exists();
+    }
+
+    @Test
+    void twoOrchestratorProcessesOnOneVaultRunEachOfFiftyPlansExactlyOnce() throws Exception {
+        VaultPlanStore store = VaultPlanStore.open(vault);
+        for (int i = 1; i <= 50; i++) {
+            Files.writeString(store.approvedDir().resolve("plan-" + i + ".md"), PLAN
+                    .replace("20260216-141530-Plan", "plan-" + i)
+                    .replace("text: first", "text: plan-" + i)
+                    .replace("- text: second", "- text: plan-" + i + "-again"));
+        }
+        Path settings = vault.resolve("settings.json");
+        Files.writeString(settings, "{ \"orchestrator\": { \"actions\": { \"record\": \"fault\" } } }");
+        Path log = vault.resolve("record.log");
+
+        List<Process> workers = new ArrayList<>();
+        for (String name : List.of("a", "b")) {
+            workers.add(new ProcessBuilder(Servers.java(), "-cp", System.getProperty("java.class.path"),
+                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", ClaimWorker.class.getName(),
+                    vault.toString(), settings.toString(), log.toString(), name, "a", "b")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start());
+        }
+        List<Integer> ran = new ArrayList<>();
+        for (Process worker : workers) {
+            String out = new String(worker.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(worker.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            assertThat(worker.exitValue()).as(out).isZero();
+            ran.add(Integer.parseInt(out.strip().replaceAll("(?s).*RAN (\\d+)$", "$1")));
+        }
+
+        assertThat(ran).as("plans run by each process").allSatisfy(n -> assertThat(n).isPositive());
+        assertThat(ran.get(0) + ran.get(1)).isEqualTo(50);
+        List<String> recorded = Files.readAllLines(log);
+        assertThat(recorded).hasSize(100).doesNotHaveDuplicates();
+        assertThat(recorded.stream().map(l -> l.substring(l.indexOf('\t') + 1)).distinct()).hasSize(100);
+        try (Stream<Path> done = Files.list(store.doneDir())) {
+            assertThat(done.count()).isEqualTo(50);
+        }
+        assertThat(store.approvedDir()).isEmptyDirectory();
+        assertThat(store.inProgressDir()).isEmptyDirectory();
+        assertThat(Files.readString(vault.resolve("Dashboard.md")).lines().filter(l -> l.startsWith("- "))).hasSize(50);
+    }
+
+    @Test
+    void awaitChangeWakesWhenAPlanArrivesAndOtherwiseWaitsItsTimeout() throws Exception {
+        try (VaultPlanStore store = VaultPlanStore.open(vault)) {
+            long start = System.nanoTime();
+            store.awaitChange(Duration.ofMillis(300));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(250));
+
+            Thread writer = new Thread(() -> {
+                try {
+                    Thread.sleep(300);
+                    Files.writeString(store.approvedDir().resolve("late.md"), PLAN);
+                } catch (IOException | InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            start = System.nanoTime();
+            writer.start();
+            store.awaitChange(Duration.ofSeconds(30));
+            Duration waited = Duration.ofNanos(System.nanoTime() - start);
+            writer.join();
+
+            assertThat(waited).isBetween(Duration.ofMillis(250), Duration.ofSeconds(5));
+            assertThat(store.ready()).hasSize(1);
+        }
     }
 }

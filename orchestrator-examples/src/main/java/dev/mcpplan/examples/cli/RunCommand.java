@@ -37,10 +37,10 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        VaultPlanStore store = VaultPlanStore.open(vault);
         PrintWriter out = spec.commandLine().getOut();
         boolean allCompleted = true;
-        try (McpPlanOrchestrator orchestrator = config.builder().auditLog(store.logsDir()).build()) {
+        try (VaultPlanStore store = VaultPlanStore.open(vault);
+                McpPlanOrchestrator orchestrator = config.builder().auditLog(store.logsDir()).build()) {
             do {
                 List<PlanResult> results = orchestrator.processReady(store);
                 for (PlanResult result : results) {

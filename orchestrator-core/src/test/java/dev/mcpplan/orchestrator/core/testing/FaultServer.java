@@ -4,6 +4,7 @@ import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
@@ -18,6 +19,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -25,12 +27,14 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code echo} (read-only), {@code record} (appends a line to the {@code --log} file; not idempotent;
  * refuses a repeated idempotency key), {@code fail} (an error result), {@code auth_fail},
  * {@code rate_limit}, {@code boom} (a JSON-RPC error), {@code slow} (sleeps {@code ms}, not idempotent),
- * {@code slow_read} (sleeps, read-only), {@code crash} (exits with code 3 mid-call).
+ * {@code slow_read} (sleeps, read-only), {@code crash} (exits with code 3 mid-call), {@code grow} (adds
+ * the tool {@code grown}, which makes the server send {@code notifications/tools/list_changed}).
  * Start options: {@code --log FILE}, {@code --exit-on-start CODE}, {@code --garbage} (prints a non-JSON
  * line on stdout first).
  */
 public final class FaultServer {
     private static final String KEY = "dev.mcpplan/idempotency-key";
+    private static final AtomicReference<McpSyncServer> SERVER = new AtomicReference<>();
 
     private FaultServer() {
     }
@@ -70,12 +74,16 @@ public final class FaultServer {
             Runtime.getRuntime().halt(3);
             return text("unreachable", true);
         }));
-        McpServer.sync(new StdioServerTransportProvider(mapper))
+        tools.add(tool("grow", false, true, req -> {
+            SERVER.get().addTool(tool("grown", true, true, grown -> text("grown tool answered", false)));
+            return text("added the tool 'grown'", false);
+        }));
+        SERVER.set(McpServer.sync(new StdioServerTransportProvider(mapper))
                 .serverInfo("fault-server", "1.0")
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
                 .immediateExecution(true)
                 .tools(tools)
-                .build();
+                .build());
     }
 
     private interface Handler {
