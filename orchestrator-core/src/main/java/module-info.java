@@ -8,6 +8,7 @@ module dev.mcpplan.orchestrator.core {
     requires tools.jackson.core;
     requires tools.jackson.databind;
     requires tools.jackson.dataformat.yaml;
+    requires org.snakeyaml.engine;
     requires dev.failsafe.core;
     requires org.slf4j;
 

@@ -29,6 +29,17 @@ public interface PlanStore {
      */
     Optional<Plan> claim(String key);
 
+    /**
+     * The plan as the store holds it now, read again, so that the orchestrator can see, before each
+     * step, whether it changed since it was claimed. Empty when the store cannot tell (the default);
+     * then the plan as claimed is checked.
+     *
+     * @throws dev.mcpplan.orchestrator.PlanFormatException if the plan can no longer be read
+     */
+    default Optional<Plan> current(Plan plan) {
+        return Optional.empty();
+    }
+
     /** Called before a step's tool is called. */
     default void stepStarted(Plan plan, Step step) {
     }

@@ -260,7 +260,7 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                             .load(allDetectors, discovery),
                     new PluginLoader<>(ServerMapping.class, "id", ServerMapping::id, ServerMapping::priority)
                             .load(allMappings, discovery),
-                    pool, new DefaultJsonSchemaValidator(json),
+                    pool, new DefaultJsonSchemaValidator(json), config.settings().approval(),
                     new PluginLoader<>(ExecutionListener.class, "class", l -> l.getClass().getName(), l -> 0)
                             .load(listeners, discovery),
                     sinks, redactor, clock);

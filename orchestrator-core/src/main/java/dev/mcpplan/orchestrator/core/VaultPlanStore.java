@@ -20,6 +20,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.time.Clock;
@@ -142,7 +143,9 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     @Override
     public Optional<Plan> claim(String key) {
         Path claimed;
+        Instant approvedAt;
         try {
+            approvedAt = enteredApproved(approvedDir().resolve(key));
             claimed = AtomicFiles.moveWithoutOverwrite(approvedDir().resolve(key), inProgressDir());
         } catch (NoSuchFileException lost) {
             return Optional.empty();
@@ -163,7 +166,33 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
             throw e;
         }
         edit(claimed, d -> d.withField("status", "in_progress").withField("started_at", now()));
-        return Optional.of(plan);
+        return Optional.of(withApprovalTime(plan, approvedAt));
+    }
+
+    /**
+     * When the file entered {@code Approved/}: its status change time where the file system has one
+     * (a move sets it; content edits before the move set it too, which only makes the approval younger
+     * than the move), else its last modification.
+     */
+    private static Instant enteredApproved(Path file) throws IOException {
+        try {
+            return ((FileTime) Files.getAttribute(file, "unix:ctime")).toInstant();
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return Files.getLastModifiedTime(file).toInstant();
+        }
+    }
+
+    /** The plan with {@code approved_at}, when its front matter has none, set to when it was approved here. */
+    private static Plan withApprovalTime(Plan plan, Instant approvedAt) {
+        return plan.approval().approvedAt().isPresent() ? plan
+                : plan.toBuilder().approval(plan.approval().toBuilder().approvedAt(approvedAt).build()).build();
+    }
+
+    /** The plan file read again from {@code In_Progress/}, with the approval time it was claimed with. */
+    @Override
+    public Optional<Plan> current(Plan plan) {
+        Path file = plan.source().orElseThrow();
+        return Optional.of(withApprovalTime(PlanParser.parse(file), plan.approval().approvedAt().orElse(null)));
     }
 
     @Override

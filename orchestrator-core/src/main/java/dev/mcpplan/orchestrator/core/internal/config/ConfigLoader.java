@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -33,6 +34,8 @@ public final class ConfigLoader {
             "replaceDefaultActions", "timeout", "retries", "backoff", "healthInterval", "startTimeout", "servers",
             "redactKeys");
     private static final Set<String> ACTION_KEYS = Set.of("server", "tool", "parameters", "idempotent");
+    private static final Set<String> APPROVAL_KEYS = Set.of("signingKey", "requireHash", "maxAge", "requireApproverFor",
+            "requireListedActionsFor", "alwaysListed");
 
     private final JsonMapper json = JsonMapper.builder().build();
     private final EnvironmentExpander expander;
@@ -46,6 +49,7 @@ public final class ConfigLoader {
     private Duration backoff;
     private Duration healthInterval;
     private Duration startTimeout;
+    private ApprovalPolicy approval = ApprovalPolicy.none();
 
     public ConfigLoader(Map<String, String> environment) {
         this.expander = new EnvironmentExpander(environment);
@@ -106,7 +110,7 @@ public final class ConfigLoader {
                 ? server.toBuilder().requestTimeout(serverTimeouts.get(name)).build()
                 : server));
         return new Configuration(resolved, new Settings(actions, phrases, requestTimeout, serverTimeouts, retries,
-                backoff, healthInterval, startTimeout, redactKeys));
+                backoff, healthInterval, startTimeout, redactKeys, approval));
     }
 
     private void readServers(String file, JsonNode node) {
@@ -227,11 +231,50 @@ public final class ConfigLoader {
                 }
             }
         }
+        if (node.has("approval")) {
+            approval = readApproval(object(node.get("approval"), "approval"));
+        }
         if (node.has("redactKeys")) {
             for (JsonNode key : array(node.get("redactKeys"), "redactKeys")) {
                 redactKeys.add(text(key, "redactKeys"));
             }
         }
+    }
+
+    private ApprovalPolicy readApproval(JsonNode node) {
+        for (String key : node.propertyNames()) {
+            if (!APPROVAL_KEYS.contains(key)) {
+                throw new IllegalArgumentException("approval has an unknown key '" + key + "' (known: "
+                        + new java.util.TreeSet<>(APPROVAL_KEYS) + ")");
+            }
+        }
+        String key = node.has("signingKey")
+                ? expander.expand(text(node.get("signingKey"), "approval signingKey"), "approval signingKey") : null;
+        if (node.has("requireHash") && !node.get("requireHash").isBoolean()) {
+            throw new IllegalArgumentException("approval requireHash must be true or false");
+        }
+        Duration maxAge = node.has("maxAge")
+                ? positive(Durations.parse(scalar(node.get("maxAge"), "approval maxAge")), "approval maxAge") : null;
+        return new ApprovalPolicy(key, node.path("requireHash").asBoolean(false), maxAge,
+                lowerCaseSet(node.get("requireApproverFor"), "approval requireApproverFor"),
+                lowerCaseSet(node.get("requireListedActionsFor"), "approval requireListedActionsFor"),
+                textSet(node.get("alwaysListed"), "approval alwaysListed"));
+    }
+
+    private static Set<String> lowerCaseSet(JsonNode node, String where) {
+        Set<String> out = new LinkedHashSet<>();
+        textSet(node, where).forEach(v -> out.add(v.toLowerCase(Locale.ROOT)));
+        return out;
+    }
+
+    private static Set<String> textSet(JsonNode node, String where) {
+        Set<String> out = new LinkedHashSet<>();
+        if (node != null) {
+            for (JsonNode v : array(node, where)) {
+                out.add(text(v, where));
+            }
+        }
+        return out;
     }
 
     private Route readRoute(String action, JsonNode node) {

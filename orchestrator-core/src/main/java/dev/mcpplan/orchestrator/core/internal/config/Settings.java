@@ -33,7 +33,8 @@ public record Settings(
         Duration backoff,
         Duration healthInterval,
         Duration startTimeout,
-        List<String> redactKeys) {
+        List<String> redactKeys,
+        ApprovalPolicy approval) {
 
     public Settings {
         actions = Collections.unmodifiableMap(new LinkedHashMap<>(actions));
@@ -45,7 +46,7 @@ public record Settings(
     /** The seed's defaults. */
     public static Settings defaults() {
         return new Settings(defaultActions(), defaultPhrases(), Duration.ofSeconds(30), Map.of(), 3,
-                Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(60), List.of());
+                Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(60), List.of(), ApprovalPolicy.none());
     }
 
     /** The time-out for one call to the named server. */

@@ -1,9 +1,12 @@
 package dev.mcpplan.orchestrator.core.internal.engine;
 
+import dev.mcpplan.orchestrator.Approval;
+import dev.mcpplan.orchestrator.ApprovalSeal;
 import dev.mcpplan.orchestrator.Plan;
 import dev.mcpplan.orchestrator.PlanStatus;
 import dev.mcpplan.orchestrator.Problem;
 import dev.mcpplan.orchestrator.Step;
+import dev.mcpplan.orchestrator.core.internal.config.ApprovalPolicy;
 import dev.mcpplan.orchestrator.core.internal.mcp.ServerConnection;
 import dev.mcpplan.orchestrator.core.internal.mcp.ServerPool;
 import dev.mcpplan.orchestrator.core.internal.mcp.ToolInfo;
@@ -15,11 +18,13 @@ import dev.mcpplan.orchestrator.spi.ServerDefinition;
 import dev.mcpplan.orchestrator.spi.ServerMapping;
 import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,10 +42,12 @@ final class Analyzer {
     private final List<ServerMapping> mappings;
     private final ServerPool servers;
     private final JsonSchemaValidator validator;
+    private final ApprovalPolicy policy;
     private final Clock clock;
 
     Analyzer(List<ActionDetector> detectors, List<ServerMapping> mappings, ServerPool servers,
-            JsonSchemaValidator validator, Clock clock) {
+            JsonSchemaValidator validator, ApprovalPolicy policy, Clock clock) {
+        this.policy = policy;
         this.detectors = List.copyOf(detectors);
         this.mappings = List.copyOf(mappings);
         this.servers = servers;
@@ -56,15 +63,63 @@ final class Analyzer {
      */
     List<Problem> approvalProblems(Plan plan, boolean approvedByStore) {
         List<Problem> problems = new ArrayList<>();
+        Approval approval = plan.approval();
+        Instant now = clock.instant();
         if (!approvedByStore && plan.status().orElse(null) != PlanStatus.APPROVED) {
             problems.add(new Problem(Problem.Code.NOT_APPROVED, "the plan's status is "
                     + plan.status().map(PlanStatus::wireName).orElse("missing") + ", not approved"));
         }
-        if (plan.approval().isExpiredAt(clock.instant())) {
-            problems.add(new Problem(Problem.Code.APPROVAL_EXPIRED,
-                    "the approval expired at " + plan.approval().expiresAt().orElseThrow()));
+        String risk = approval.riskLevel().map(r -> r + " risk plans").orElse("plans without a risk_level");
+        if (approval.approvedBy().isEmpty() && policy.approverRequired(approval.riskLevel())) {
+            problems.add(new Problem(Problem.Code.NOT_APPROVED, "approved_by is required for " + risk));
         }
+        if (approval.isExpiredAt(now)) {
+            problems.add(new Problem(Problem.Code.APPROVAL_EXPIRED,
+                    "the approval expired at " + approval.expiresAt().orElseThrow()));
+        }
+        policy.maxAgeLimit().ifPresent(maxAge -> {
+            if (approval.approvedAt().isEmpty()) {
+                problems.add(new Problem(Problem.Code.APPROVAL_EXPIRED, "the approval has no approved_at, so its age"
+                        + " cannot be held to the maximum of " + maxAge));
+            } else if (now.isAfter(approval.approvedAt().get().plus(maxAge))) {
+                problems.add(new Problem(Problem.Code.APPROVAL_EXPIRED, "the approval of "
+                        + approval.approvedAt().get() + " is older than the maximum age of " + maxAge));
+            }
+        });
+        if (approval.approvedActions().isEmpty() && policy.listingRequired(approval.riskLevel())) {
+            problems.add(new Problem(Problem.Code.ACTION_NOT_APPROVED, "approved_actions must be listed for " + risk));
+        }
+        problems.addAll(bindingProblems(plan));
         return problems;
+    }
+
+    /** Whether the approval is bound to these steps: hash and, with a signing key, signature. */
+    private List<Problem> bindingProblems(Plan plan) {
+        Approval approval = plan.approval();
+        Optional<byte[]> key = policy.key();
+        if (approval.approvalHash().isEmpty()) {
+            return policy.requireHash() || key.isPresent()
+                    ? List.of(new Problem(Problem.Code.APPROVAL_MISMATCH, "the approval has no approval_hash, so it is"
+                            + " not bound to the steps; approve the plan with a tool that seals it"))
+                    : List.of();
+        }
+        String actual = ApprovalSeal.hash(plan);
+        if (!approval.approvalHash().get().equals(actual)) {
+            return List.of(new Problem(Problem.Code.APPROVAL_MISMATCH, "the steps changed after approval: they hash"
+                    + " to " + actual + ", the approval_hash is " + approval.approvalHash().get()));
+        }
+        if (key.isPresent()) {
+            if (approval.signature().isEmpty()) {
+                return List.of(new Problem(Problem.Code.APPROVAL_MISMATCH, "the approval has no approval_signature"
+                        + " and a signing key is configured"));
+            }
+            if (!ApprovalSeal.verify(key.get(), approval)) {
+                return List.of(new Problem(Problem.Code.APPROVAL_MISMATCH, "the approval_signature does not verify:"
+                        + " the approver, approved_at, expires_at or hash differ from what was signed, or it was"
+                        + " not signed with the configured key"));
+            }
+        }
+        return List.of();
     }
 
     /**
@@ -99,12 +154,14 @@ final class Analyzer {
     private StepPlan routed(Plan plan, Step step, String detector, DetectedAction action, boolean connect) {
         List<Problem> problems = new ArrayList<>();
         String where = step.label() + " (" + action.type() + ")";
-        plan.approval().approvedActions().ifPresent(listed -> {
-            if (!listed.contains(action.type())) {
-                problems.add(new Problem(Problem.Code.ACTION_NOT_APPROVED, where + ": '" + action.type()
-                        + "' is not among the approved actions " + listed));
-            }
-        });
+        Optional<Set<String>> listed = plan.approval().approvedActions();
+        if (listed.isPresent() && !listed.get().contains(action.type())) {
+            problems.add(new Problem(Problem.Code.ACTION_NOT_APPROVED, where + ": '" + action.type()
+                    + "' is not among the approved actions " + listed.get()));
+        } else if (listed.isEmpty() && policy.alwaysListed().contains(action.type())) {
+            problems.add(new Problem(Problem.Code.ACTION_NOT_APPROVED, where + ": '" + action.type()
+                    + "' runs only when the plan lists it in approved_actions"));
+        }
         Optional<Route> route = route(action.type());
         if (route.isEmpty()) {
             problems.add(new Problem(Problem.Code.UNKNOWN_ACTION, where + ": no server mapping knows the action '"

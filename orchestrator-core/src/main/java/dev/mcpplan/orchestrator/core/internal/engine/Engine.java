@@ -1,5 +1,6 @@
 package dev.mcpplan.orchestrator.core.internal.engine;
 
+import dev.mcpplan.orchestrator.ApprovalSeal;
 import dev.mcpplan.orchestrator.CheckReport;
 import dev.mcpplan.orchestrator.ErrorKind;
 import dev.mcpplan.orchestrator.Plan;
@@ -12,6 +13,7 @@ import dev.mcpplan.orchestrator.StepCheck;
 import dev.mcpplan.orchestrator.StepResult;
 import dev.mcpplan.orchestrator.StepStatus;
 import dev.mcpplan.orchestrator.core.internal.audit.Redactor;
+import dev.mcpplan.orchestrator.core.internal.config.ApprovalPolicy;
 import dev.mcpplan.orchestrator.core.internal.mcp.ServerConnection;
 import dev.mcpplan.orchestrator.core.internal.mcp.ServerPool;
 import dev.mcpplan.orchestrator.spi.ActionDetector;
@@ -63,9 +65,9 @@ public final class Engine {
      * @param mappings the server mappings, in the order asked
      */
     public Engine(List<ActionDetector> detectors, List<ServerMapping> mappings, ServerPool servers,
-            JsonSchemaValidator validator, List<ExecutionListener> listeners, List<AuditSink> auditSinks,
-            Redactor redactor, Clock clock) {
-        this.analyzer = new Analyzer(detectors, mappings, servers, validator, clock);
+            JsonSchemaValidator validator, ApprovalPolicy approvalPolicy, List<ExecutionListener> listeners,
+            List<AuditSink> auditSinks, Redactor redactor, Clock clock) {
+        this.analyzer = new Analyzer(detectors, mappings, servers, validator, approvalPolicy, clock);
         this.servers = servers;
         this.listeners = List.copyOf(listeners);
         this.auditSinks = List.copyOf(auditSinks);
@@ -153,7 +155,20 @@ public final class Engine {
                 audit(stepRecord(plan, s, clock.instant(), "skipped", result, 0));
                 record(plan, s.step(), result, store);
             } else {
-                result = call(plan, s, store);
+                Optional<String> revoked = approvalStillHolds(plan, approvedByStore, store);
+                if (revoked.isPresent()) {
+                    String message = "the approval no longer holds, so " + s.step().label() + " was not run: "
+                            + revoked.get();
+                    notify(l -> l.alert(plan, ErrorKind.APPROVAL, message));
+                    audit(planRecord(plan, clock.instant(), "alert", "approval_refused", ErrorKind.APPROVAL, message,
+                            0));
+                    result = StepResult.builder(s.step().number(), StepStatus.NOT_RUN)
+                            .action(s.action().map(a -> a.type()).orElse(null))
+                            .error(ErrorKind.APPROVAL, redactor.redact(message)).build();
+                    record(plan, s.step(), result, store);
+                } else {
+                    result = call(plan, s, store);
+                }
                 if (result.status() != StepStatus.SUCCEEDED) {
                     stopper = result;
                 }
@@ -168,6 +183,29 @@ public final class Engine {
                     + stopper.action().orElse("?") + "): " + stopper.message().orElse("failed"));
         }
         return finish(plan, out.build());
+    }
+
+    /**
+     * The approval checked again just before a step: it may have expired since the plan started, and
+     * the plan in the store may have changed.
+     *
+     * @return why the approval no longer holds, or empty when it does
+     */
+    private Optional<String> approvalStillHolds(Plan plan, boolean approvedByStore, PlanStore store) {
+        Plan current = plan;
+        if (store != null) {
+            try {
+                current = store.current(plan).orElse(plan);
+            } catch (PlanFormatException e) {
+                return Optional.of("the plan can no longer be read: " + e.getMessage());
+            }
+        }
+        List<String> reasons = new ArrayList<>();
+        if (!ApprovalSeal.hash(current).equals(ApprovalSeal.hash(plan))) {
+            reasons.add("the plan's steps were edited after the run started");
+        }
+        analyzer.approvalProblems(current, approvedByStore).forEach(p -> reasons.add(p.message()));
+        return reasons.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", reasons));
     }
 
     private PlanResult refuse(Plan plan, Instant started, List<StepPlan> steps, List<Problem> problems) {

@@ -48,14 +48,47 @@ public final class PlanDocument {
             out.addAll(0, List.of("---", rendered, "---"));
             return new PlanDocument(out, newline, finalNewline);
         }
-        for (int i = 1; i < end; i++) {
-            if (out.get(i).startsWith(key + ":")) {
-                out.set(i, rendered);
-                return new PlanDocument(out, newline, finalNewline);
-            }
+        int at = fieldLine(key, end);
+        if (at > 0) {
+            removeContinuation(out, at, end);
+            out.set(at, rendered);
+            return new PlanDocument(out, newline, finalNewline);
         }
         out.add(end, rendered);
         return new PlanDocument(out, newline, finalNewline);
+    }
+
+    /** Removes a top-level front matter field (with its block value, if any); absent, nothing changes. */
+    public PlanDocument withoutField(String key) {
+        int end = frontMatterEnd();
+        int at = end < 0 ? -1 : fieldLine(key, end);
+        if (at < 0) {
+            return this;
+        }
+        List<String> out = new ArrayList<>(lines);
+        removeContinuation(out, at, end);
+        out.remove(at);
+        return new PlanDocument(out, newline, finalNewline);
+    }
+
+    private int fieldLine(String key, int end) {
+        for (int i = 1; i < end; i++) {
+            if (lines.get(i).startsWith(key + ":")) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Removes the lines of a block value (indented, or block sequence items) after the field on {@code at}. */
+    private static void removeContinuation(List<String> out, int at, int end) {
+        int next = at + 1;
+        int last = end;
+        while (next < last && (out.get(next).startsWith(" ") || out.get(next).startsWith("\t")
+                || out.get(next).startsWith("- "))) {
+            out.remove(next);
+            last--;
+        }
     }
 
     /** Checks the checkbox of the step on the given 1-based line; a line without one stays as it is. */

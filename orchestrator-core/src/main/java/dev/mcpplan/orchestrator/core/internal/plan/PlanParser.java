@@ -32,6 +32,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.dataformat.yaml.YAMLFactory;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
@@ -45,8 +48,21 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
 public final class PlanParser {
     /** Front matter larger than this is refused, so a hostile file cannot make the YAML parser work for long. */
     static final int MAX_FRONT_MATTER = 64 * 1024;
+    /** A plan file larger than this is refused before it is read. */
+    static final int MAX_PLAN_BYTES = 1024 * 1024;
+    /** The deepest nesting of YAML collections accepted in front matter and parameter blocks. */
+    static final int MAX_YAML_DEPTH = 32;
 
-    private static final YAMLMapper YAML = YAMLMapper.builder().build();
+    /**
+     * YAML with limits: nesting depth, document and string length, and no aliases at all (the anchor
+     * check below gives the clearer message; this is the parser's own guard).
+     */
+    private static final YAMLMapper YAML = YAMLMapper.builder(YAMLFactory.builder()
+            .loadSettings(LoadSettings.builder().setMaxAliasesForCollections(0).setAllowRecursiveKeys(false)
+                    .setCodePointLimit(MAX_FRONT_MATTER).build())
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_YAML_DEPTH)
+                    .maxDocumentLength(MAX_FRONT_MATTER).maxStringLength(MAX_FRONT_MATTER).build())
+            .build()).build();
     private static final Pattern HEADING = Pattern.compile("^(#{1,6})\\s+(.*?)\\s*#*\\s*$");
     private static final Pattern STEPS_HEADING = Pattern.compile("(?i)^(steps|action items|actions required|roadmap"
             + "|step-by-step checklist|execution steps)\\b.*");
@@ -70,6 +86,10 @@ public final class PlanParser {
     public static Plan parse(Path file) {
         byte[] bytes;
         try {
+            long size = Files.size(file);
+            if (size > MAX_PLAN_BYTES) {
+                throw tooLarge(file.toString(), size);
+            }
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read plan " + file, e);
@@ -82,6 +102,9 @@ public final class PlanParser {
      * @param source the file, or null
      */
     public static Plan parse(String sourceName, byte[] content, Path source) {
+        if (content.length > MAX_PLAN_BYTES) {
+            throw tooLarge(sourceName, content.length);
+        }
         try {
             return new Reader(sourceName, decode(sourceName, content), source).read();
         } catch (PlanFormatException e) {
@@ -89,6 +112,11 @@ public final class PlanParser {
         } catch (RuntimeException | StackOverflowError e) {
             throw new PlanFormatException(sourceName, 0, "cannot be read as a plan: " + e, e);
         }
+    }
+
+    private static PlanFormatException tooLarge(String sourceName, long size) {
+        return new PlanFormatException(sourceName, 0, "the file has " + size + " bytes; a plan may have at most "
+                + MAX_PLAN_BYTES / 1024 + " KiB");
     }
 
     private static String decode(String sourceName, byte[] content) {
@@ -148,40 +176,16 @@ public final class PlanParser {
                 return;
             }
             int end = -1;
-            int size = 0;
-            for (int i = 1; i < lines.length; i++) {
+            for (int i = 1; i < lines.length && end < 0; i++) {
                 if (lines[i].strip().equals("---") || lines[i].strip().equals("...")) {
                     end = i;
-                    break;
-                }
-                size += lines[i].length() + 1;
-                if (size > MAX_FRONT_MATTER) {
-                    throw new PlanFormatException(name, i + 1, "the front matter is larger than "
-                            + MAX_FRONT_MATTER / 1024 + " KiB");
                 }
             }
             if (end < 0) {
                 throw new PlanFormatException(name, 1, "the front matter starting at line 1 has no closing ---");
             }
-            for (int i = 1; i < end; i++) {
-                if (ANCHOR.matcher(lines[i]).find()) {
-                    // aliases can multiply a small file into a huge tree ("billion laughs"): refuse them
-                    throw new PlanFormatException(name, i + 1,
-                            "YAML anchors and aliases are not allowed in plan front matter");
-                }
-            }
-            String yaml = String.join("\n", Arrays.copyOfRange(lines, 1, end));
             bodyStart = end + 1;
-            if (yaml.isBlank()) {
-                return;
-            }
-            JsonNode node;
-            try {
-                node = YAML.readTree(yaml);
-            } catch (JacksonException e) {
-                int line = e.getLocation() == null ? 1 : e.getLocation().getLineNr() + 1;
-                throw new PlanFormatException(name, line, "broken YAML front matter: " + e.getOriginalMessage());
-            }
+            JsonNode node = yaml(1, end, "YAML front matter");
             if (node == null || node.isNull() || node.isMissingNode()) {
                 return;
             }
@@ -189,6 +193,36 @@ public final class PlanParser {
                 throw new PlanFormatException(name, 2, "the front matter must be key: value pairs");
             }
             node.properties().forEach(e -> meta.put(e.getKey(), value(e.getValue())));
+        }
+
+        /**
+         * Reads the YAML between two lines (both excluded), refusing anchors and aliases (they can
+         * multiply a small file into a huge tree) and anything beyond the parser's limits.
+         *
+         * @return the tree, or null when the text is blank
+         */
+        private JsonNode yaml(int after, int before, String what) {
+            int size = 0;
+            for (int i = after; i < before; i++) {
+                size += lines[i].length() + 1;
+                if (size > MAX_FRONT_MATTER) {
+                    throw new PlanFormatException(name, i + 1, "the " + what + " is larger than "
+                            + MAX_FRONT_MATTER / 1024 + " KiB");
+                }
+                if (ANCHOR.matcher(lines[i]).find()) {
+                    throw new PlanFormatException(name, i + 1, "YAML anchors and aliases are not allowed in a plan");
+                }
+            }
+            String text = String.join("\n", Arrays.copyOfRange(lines, after, before)) + "\n";
+            if (text.isBlank()) {
+                return null;
+            }
+            try {
+                return YAML.readTree(text);
+            } catch (JacksonException e) {
+                int line = after + (e.getLocation() == null ? 1 : e.getLocation().getLineNr());
+                throw new PlanFormatException(name, line, "broken " + what + ": " + e.getOriginalMessage());
+            }
         }
 
         private static Object value(JsonNode node) {
@@ -381,23 +415,15 @@ public final class PlanParser {
             String stripped = lines[i].strip();
             if (stripped.startsWith("```")) {
                 String lang = stripped.substring(3).strip().toLowerCase(Locale.ROOT);
-                StringBuilder block = new StringBuilder();
                 int j = i + 1;
                 while (j < lines.length && !lines[j].strip().startsWith("```")) {
-                    block.append(lines[j]).append('\n');
                     j++;
                 }
                 if (j >= lines.length) {
                     throw new PlanFormatException(name, i + 1, "the fenced block starting here is not closed");
                 }
                 if (lang.equals("yaml") || lang.equals("yml") || lang.equals("json")) {
-                    JsonNode node;
-                    try {
-                        node = YAML.readTree(block.toString());
-                    } catch (JacksonException e) {
-                        throw new PlanFormatException(name, i + 1 + (e.getLocation() == null ? 0
-                                : e.getLocation().getLineNr()), "broken " + lang + " block: " + e.getOriginalMessage());
-                    }
+                    JsonNode node = yaml(i + 1, j, lang + " block");
                     if (node != null && node.isObject()) {
                         node.properties().forEach(e -> put(step, e.getKey(), value(e.getValue()), i + 1));
                     } else if (node != null && !node.isNull() && !node.isMissingNode()) {

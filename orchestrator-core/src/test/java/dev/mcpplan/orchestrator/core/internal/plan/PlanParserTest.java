@@ -129,8 +129,7 @@ class PlanParserTest {
     void badInputIsAFormatErrorNamingFileLineAndProblem() {
         fails("---\nstatus: [unclosed\n---\n## Steps\n- [ ] x\n", "plan.md:2: broken YAML front matter: "
                 + "while parsing a flow sequence\n in reader, line 1, column 9:\n    status: [unclosed\n            ^\n"
-                + "expected ',' or ']', but got <stream end>\n in reader, line 1, column 18:\n    status: [unclosed\n"
-                + "                     ^\n");
+                + "expected ',' or ']', but got <stream end>\n in reader, line 2, column 1:\n    \n    ^\n");
         fails("---\nstatus: approved\n", "plan.md:1: the front matter starting at line 1 has no closing ---");
         fails("# Title\nJust text.\n", "plan.md: no steps section: expected a heading such as '## Steps', "
                 + "'## Action Items' or '## Execution Steps'");
@@ -155,7 +154,32 @@ class PlanParserTest {
         }
         bomb.append("---\n## Steps\n- a\n");
         assertThatThrownBy(() -> parse(bomb.toString())).isInstanceOf(PlanFormatException.class)
-                .hasMessage("plan.md:2: YAML anchors and aliases are not allowed in plan front matter");
+                .hasMessage("plan.md:2: YAML anchors and aliases are not allowed in a plan");
+    }
+
+    @Test
+    void theParserHasLimitsOnSizeNestingAndAliasesWhereverYamlAppears() {
+        String deep = "[".repeat(PlanParser.MAX_YAML_DEPTH + 8) + "]".repeat(PlanParser.MAX_YAML_DEPTH + 8);
+        assertThatThrownBy(() -> parse("---\nx: " + deep + "\n---\n## Steps\n- a\n"))
+                .isInstanceOf(PlanFormatException.class).hasMessageStartingWith("plan.md:2: broken YAML front matter")
+                .hasMessageContaining("nesting depth");
+        assertThatThrownBy(() -> parse("## Steps\n- a\n  ```yaml\n  x: " + deep + "\n  ```\n"))
+                .isInstanceOf(PlanFormatException.class).hasMessageStartingWith("plan.md:4: broken yaml block")
+                .hasMessageContaining("nesting depth");
+        assertThatThrownBy(() -> parse("## Steps\n- a\n  ```yaml\n  base: &b {k: v}\n  copy: *b\n  ```\n"))
+                .isInstanceOf(PlanFormatException.class)
+                .hasMessage("plan.md:4: YAML anchors and aliases are not allowed in a plan");
+        String bigBlock = "## Steps\n- a\n  ```yaml\n" + "  k: v\n".repeat(PlanParser.MAX_FRONT_MATTER / 7 + 10)
+                + "  ```\n";
+        assertThatThrownBy(() -> parse(bigBlock)).isInstanceOf(PlanFormatException.class)
+                .hasMessageContaining("the yaml block is larger than 64 KiB");
+        String bigFrontMatter = "---\n" + "k: v\n".repeat(PlanParser.MAX_FRONT_MATTER / 5 + 10) + "---\n## Steps\n- a\n";
+        assertThatThrownBy(() -> parse(bigFrontMatter)).isInstanceOf(PlanFormatException.class)
+                .hasMessageContaining("the YAML front matter is larger than 64 KiB");
+        byte[] huge = ("## Steps\n" + "- a step\n".repeat(PlanParser.MAX_PLAN_BYTES / 9 + 1))
+                .getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> PlanParser.parse("huge.md", huge, null)).isInstanceOf(PlanFormatException.class)
+                .hasMessage("huge.md: the file has " + huge.length + " bytes; a plan may have at most 1024 KiB");
     }
 
     @Test
