@@ -32,7 +32,7 @@ public final class ConfigLoader {
             Set.of("command", "args", "env", "cwd", "type", "url", "headers", "disabled", "timeout");
     private static final Set<String> SETTINGS_KEYS = Set.of("actions", "phrases", "replaceDefaultPhrases",
             "replaceDefaultActions", "timeout", "retries", "backoff", "healthInterval", "startTimeout", "servers",
-            "redactKeys");
+            "redactKeys", "approval");
     private static final Set<String> ACTION_KEYS = Set.of("server", "tool", "parameters", "idempotent");
     private static final Set<String> APPROVAL_KEYS = Set.of("signingKey", "requireHash", "maxAge", "requireApproverFor",
             "requireListedActionsFor", "alwaysListed");

@@ -7,11 +7,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads durations as people write them in settings: {@code 30s}, {@code 500ms}, {@code 2m}, {@code 1h},
+ * Reads durations as people write them in settings: {@code 30s}, {@code 500ms}, {@code 2m}, {@code 1h}, {@code 7d},
  * ISO-8601 {@code PT30S}, or a bare number of milliseconds.
  */
 final class Durations {
-    private static final Pattern SIMPLE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
+    private static final Pattern SIMPLE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|d)");
 
     private Durations() {
     }
@@ -29,7 +29,8 @@ final class Durations {
                 case "ms" -> Math.round(amount);
                 case "s" -> Math.round(amount * 1_000);
                 case "m" -> Math.round(amount * 60_000);
-                default -> Math.round(amount * 3_600_000);
+                case "h" -> Math.round(amount * 3_600_000);
+                default -> Math.round(amount * 86_400_000);
             };
             return Duration.ofMillis(millis);
         }
@@ -37,7 +38,7 @@ final class Durations {
             return Duration.parse(text.trim().toUpperCase(Locale.ROOT));
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException(
-                    "'" + text + "' is not a duration (write 30s, 500ms, 2m, 1h, PT30S or milliseconds)", e);
+                    "'" + text + "' is not a duration (write 30s, 500ms, 2m, 1h, 7d, PT30S or milliseconds)", e);
         }
     }
 }
