@@ -16,6 +16,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -219,6 +221,8 @@ class ApprovalVerificationTest {
     @Test
     void theApproverSealsAFileInPlaceKeepingEverythingElse() throws IOException {
         Path file = approved("sealed", plan("sealed", "# a comment\napproved_actions:\n  - record\n  - echo"));
+        Set<PosixFilePermission> shared = PosixFilePermissions.fromString("rw-r--r--");
+        Files.setPosixFilePermissions(file, shared);
         PlanApprover.approve(file, "boss@company.com", Duration.ofHours(2), Set.of("record"),
                 KEY.getBytes(StandardCharsets.UTF_8), Clock.fixed(NOW, ZoneOffset.UTC));
 
@@ -229,6 +233,7 @@ class ApprovalVerificationTest {
                 .containsPattern("approval_hash: sha256:[0-9a-f]{64}")
                 .containsPattern("approval_signature: hmac-sha256:[A-Za-z0-9_-]{43}")
                 .contains("- [ ] Record the first");
+        assertThat(Files.getPosixFilePermissions(file)).as("the rewritten file keeps its permissions").isEqualTo(shared);
     }
 
     /** A clock a test moves forward. */
