@@ -5,6 +5,7 @@ import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -54,13 +55,13 @@ public final class VaultWatcherServer {
         }
         Path target = vault.resolve(given).normalize();
         Path existing = target;
-        while (existing != null && !Files.exists(existing)) {
+        while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
             existing = existing.getParent();
         }
-        if (existing == null || !existing.toRealPath().startsWith(vault)) {
-            return null;
+        if (existing == null || (Files.isSymbolicLink(existing) && !Files.exists(existing))) {
+            return null; // a dangling link would be followed by the write, wherever it points
         }
-        return target;
+        return existing.toRealPath().startsWith(vault) ? target : null;
     }
 
     private static CallToolResult refused(String path) {
