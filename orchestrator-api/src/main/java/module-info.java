@@ -14,4 +14,5 @@ module dev.mcpplan.orchestrator.api {
     uses dev.mcpplan.orchestrator.spi.TransportProvider;
     uses dev.mcpplan.orchestrator.spi.ExecutionListener;
     uses dev.mcpplan.orchestrator.spi.AuditSink;
+    uses dev.mcpplan.orchestrator.spi.ErrorClassifier;
 }

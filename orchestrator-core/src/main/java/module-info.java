@@ -19,4 +19,5 @@ module dev.mcpplan.orchestrator.core {
     uses dev.mcpplan.orchestrator.spi.TransportProvider;
     uses dev.mcpplan.orchestrator.spi.ExecutionListener;
     uses dev.mcpplan.orchestrator.spi.AuditSink;
+    uses dev.mcpplan.orchestrator.spi.ErrorClassifier;
 }

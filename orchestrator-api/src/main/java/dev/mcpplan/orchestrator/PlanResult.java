@@ -114,7 +114,7 @@ public final class PlanResult {
     /** Builds a {@link PlanResult}. Not thread-safe. */
     public static final class Builder {
         private final String planId;
-        private final PlanStatus status;
+        private PlanStatus status;
         private final List<StepResult> steps = new ArrayList<>();
         private Instant startedAt;
         private Instant finishedAt;
@@ -125,6 +125,11 @@ public final class PlanResult {
         private Builder(String planId, PlanStatus status) {
             this.planId = Objects.requireNonNull(planId, "planId");
             this.status = Objects.requireNonNull(status, "status");
+        }
+
+        public Builder status(PlanStatus status) {
+            this.status = Objects.requireNonNull(status, "status");
+            return this;
         }
 
         public Builder step(StepResult step) {

@@ -132,7 +132,7 @@ public final class StepResult {
     /** Builds a {@link StepResult}. Not thread-safe. */
     public static final class Builder {
         private final int step;
-        private final StepStatus status;
+        private StepStatus status;
         private String action;
         private String server;
         private String tool;
@@ -148,6 +148,11 @@ public final class StepResult {
             }
             this.step = step;
             this.status = Objects.requireNonNull(status, "status");
+        }
+
+        public Builder status(StepStatus status) {
+            this.status = Objects.requireNonNull(status, "status");
+            return this;
         }
 
         public Builder action(String action) {

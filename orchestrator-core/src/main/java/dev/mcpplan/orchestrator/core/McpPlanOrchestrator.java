@@ -19,6 +19,7 @@ import dev.mcpplan.orchestrator.core.internal.plan.PlanParser;
 import dev.mcpplan.orchestrator.core.internal.plugin.PluginLoader;
 import dev.mcpplan.orchestrator.spi.ActionDetector;
 import dev.mcpplan.orchestrator.spi.AuditSink;
+import dev.mcpplan.orchestrator.spi.ErrorClassifier;
 import dev.mcpplan.orchestrator.spi.ExecutionListener;
 import dev.mcpplan.orchestrator.spi.PlanStore;
 import dev.mcpplan.orchestrator.spi.ServerDefinition;
@@ -140,6 +141,7 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
         private final List<TransportProvider> transports = new ArrayList<>();
         private final List<ExecutionListener> listeners = new ArrayList<>();
         private final List<AuditSink> auditSinks = new ArrayList<>();
+        private final List<ErrorClassifier> classifiers = new ArrayList<>();
         private Path auditLogDir;
         private ClassLoader pluginLoader;
         private Map<String, String> environment = System.getenv();
@@ -181,6 +183,15 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
 
         public Builder listener(ExecutionListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * Adds an error classifier, asked before the built-in one (by priority among the added and the
+         * discovered ones).
+         */
+        public Builder errorClassifier(ErrorClassifier classifier) {
+            classifiers.add(Objects.requireNonNull(classifier, "classifier"));
             return this;
         }
 
@@ -254,13 +265,16 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
 
             JsonMapper json = JsonMapper.builder().build();
             ServerPool pool = new ServerPool(config.servers(), transportsByType, new JacksonMcpJsonMapper(json),
-                    config.settings().requestTimeout(), config.settings().startTimeout());
+                    config.settings().requestTimeout(), config.settings().startTimeout(), config.settings().backoff(),
+                    clock);
             Engine engine = new Engine(
                     new PluginLoader<>(ActionDetector.class, "id", ActionDetector::id, ActionDetector::priority)
                             .load(allDetectors, discovery),
                     new PluginLoader<>(ServerMapping.class, "id", ServerMapping::id, ServerMapping::priority)
                             .load(allMappings, discovery),
-                    pool, new DefaultJsonSchemaValidator(json), config.settings().approval(),
+                    pool, new DefaultJsonSchemaValidator(json), config.settings(),
+                    new PluginLoader<>(ErrorClassifier.class, "class", c -> c.getClass().getName(),
+                            ErrorClassifier::priority).load(classifiers, discovery),
                     new PluginLoader<>(ExecutionListener.class, "class", l -> l.getClass().getName(), l -> 0)
                             .load(listeners, discovery),
                     sinks, redactor, clock);

@@ -47,7 +47,7 @@ class McpPlanOrchestratorTest {
         config = dir.resolve("settings.json");
         Files.writeString(config, """
                 { "orchestrator": {
-                    "timeout": "800ms",
+                    "timeout": "800ms", "backoff": "100ms",
                     "actions": {
                       "echo": "fault", "record": "fault", "fail": "fault", "slow": "fault", "slow_read": "fault",
                       "crash": "fault", "boom": "fault", "grow": "fault", "grown": "fault",
@@ -163,12 +163,16 @@ class McpPlanOrchestratorTest {
 
         Step slowRead = Step.builder(1, "Slow read").action("slow_read").parameter("ms", 10_000).build();
         PlanResult read = orchestrator.execute(plan(slowRead));
-        assertThat(read.status()).isEqualTo(PlanStatus.FAILED);
+        assertThat(read.status()).as("a read-only tool is retried, then the plan rescheduled")
+                .isEqualTo(PlanStatus.RETRY_SCHEDULED);
+        assertThat(read.retryAfter()).isPresent();
         assertThat(read.steps().get(0).errorKind()).contains(ErrorKind.TIMEOUT);
+        assertThat(read.steps().get(0).attempts()).isEqualTo(4);
     }
 
     @Test
-    void aServerThatCrashesMidCallFailsTheStepAtOnceAndIsStartedAgainForTheNextPlan() throws IOException {
+    void aServerThatCrashesMidCallFailsTheStepAtOnceAndIsStartedAgainForTheNextPlan()
+            throws IOException, InterruptedException {
         long start = System.nanoTime();
         PlanResult crashed = orchestrator.execute(plan(step(1, "crash", "x")));
         Duration took = Duration.ofNanos(System.nanoTime() - start);
@@ -178,8 +182,9 @@ class McpPlanOrchestratorTest {
         assertThat(crashed.steps().get(0).message()).hasValueSatisfying(m -> assertThat(m).contains("3"));
         assertThat(took).isLessThan(Duration.ofSeconds(20));
 
+        Thread.sleep(300); // the restart backoff after one breakdown: 100 ms in this test's settings
         PlanResult next = orchestrator.execute(plan(step(1, "record", "after the crash")));
-        assertThat(next.status()).isEqualTo(PlanStatus.COMPLETED);
+        assertThat(next.status()).as(next.toString()).isEqualTo(PlanStatus.COMPLETED);
         assertThat(recorded()).containsExactly("plan-1:step-1\tafter the crash");
     }
 

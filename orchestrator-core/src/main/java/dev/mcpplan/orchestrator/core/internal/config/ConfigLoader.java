@@ -32,7 +32,8 @@ public final class ConfigLoader {
             Set.of("command", "args", "env", "cwd", "type", "url", "headers", "disabled", "timeout");
     private static final Set<String> SETTINGS_KEYS = Set.of("actions", "phrases", "replaceDefaultPhrases",
             "replaceDefaultActions", "timeout", "retries", "backoff", "healthInterval", "startTimeout", "servers",
-            "redactKeys", "approval");
+            "redactKeys", "approval", "circuitBreaker");
+    private static final Set<String> SERVER_SETTINGS_KEYS = Set.of("timeout", "rateLimit", "maxConcurrent");
     private static final Set<String> ACTION_KEYS = Set.of("server", "tool", "parameters", "idempotent");
     private static final Set<String> APPROVAL_KEYS = Set.of("signingKey", "requireHash", "maxAge", "requireApproverFor",
             "requireListedActionsFor", "alwaysListed");
@@ -50,6 +51,9 @@ public final class ConfigLoader {
     private Duration healthInterval;
     private Duration startTimeout;
     private ApprovalPolicy approval = ApprovalPolicy.none();
+    private int circuitFailures;
+    private Duration circuitDelay;
+    private final Map<String, ServerLimits> serverLimits = new LinkedHashMap<>();
 
     public ConfigLoader(Map<String, String> environment) {
         this.expander = new EnvironmentExpander(environment);
@@ -59,6 +63,8 @@ public final class ConfigLoader {
         this.backoff = defaults.backoff();
         this.healthInterval = defaults.healthInterval();
         this.startTimeout = defaults.startTimeout();
+        this.circuitFailures = defaults.circuitFailures();
+        this.circuitDelay = defaults.circuitDelay();
     }
 
     /**
@@ -110,7 +116,7 @@ public final class ConfigLoader {
                 ? server.toBuilder().requestTimeout(serverTimeouts.get(name)).build()
                 : server));
         return new Configuration(resolved, new Settings(actions, phrases, requestTimeout, serverTimeouts, retries,
-                backoff, healthInterval, startTimeout, redactKeys, approval));
+                backoff, healthInterval, startTimeout, redactKeys, approval, circuitFailures, circuitDelay, serverLimits));
     }
 
     private void readServers(String file, JsonNode node) {
@@ -224,11 +230,45 @@ public final class ConfigLoader {
         }
         if (node.has("servers")) {
             for (Map.Entry<String, JsonNode> e : object(node.get("servers"), "servers").properties()) {
-                JsonNode timeout = object(e.getValue(), "servers." + e.getKey()).get("timeout");
-                if (timeout != null) {
-                    serverTimeouts.put(e.getKey(), positive(Durations.parse(scalar(timeout,
-                            "servers." + e.getKey() + ".timeout")), "servers." + e.getKey() + ".timeout"));
+                String where = "servers." + e.getKey();
+                JsonNode server = object(e.getValue(), where);
+                for (String key : server.propertyNames()) {
+                    if (!SERVER_SETTINGS_KEYS.contains(key)) {
+                        throw new IllegalArgumentException(where + " has an unknown key '" + key + "' (known: "
+                                + new java.util.TreeSet<>(SERVER_SETTINGS_KEYS) + ")");
+                    }
                 }
+                JsonNode timeout = server.get("timeout");
+                if (timeout != null) {
+                    serverTimeouts.put(e.getKey(), positive(Durations.parse(scalar(timeout, where + ".timeout")),
+                            where + ".timeout"));
+                }
+                int maxConcurrent = 0;
+                if (server.has("maxConcurrent")) {
+                    maxConcurrent = server.get("maxConcurrent").asInt(-1);
+                    if (!server.get("maxConcurrent").isIntegralNumber() || maxConcurrent < 1) {
+                        throw new IllegalArgumentException(where + ".maxConcurrent must be a whole number, 1 or more");
+                    }
+                }
+                if (server.has("rateLimit")) {
+                    serverLimits.put(e.getKey(), ServerLimits.withRate(text(server.get("rateLimit"),
+                            where + ".rateLimit"), maxConcurrent));
+                } else if (maxConcurrent > 0) {
+                    serverLimits.put(e.getKey(), new ServerLimits(null, null, maxConcurrent));
+                }
+            }
+        }
+        if (node.has("circuitBreaker")) {
+            JsonNode breaker = object(node.get("circuitBreaker"), "circuitBreaker");
+            if (breaker.has("failures")) {
+                circuitFailures = breaker.get("failures").asInt(-1);
+                if (!breaker.get("failures").isIntegralNumber() || circuitFailures < 1) {
+                    throw new IllegalArgumentException("circuitBreaker.failures must be a whole number, 1 or more");
+                }
+            }
+            if (breaker.has("delay")) {
+                circuitDelay = positive(Durations.parse(scalar(breaker.get("delay"), "circuitBreaker.delay")),
+                        "circuitBreaker.delay");
             }
         }
         if (node.has("approval")) {

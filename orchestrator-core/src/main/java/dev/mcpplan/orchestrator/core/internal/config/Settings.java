@@ -23,6 +23,10 @@ import java.util.Optional;
  * @param healthInterval how often servers are pinged; 60 s by default
  * @param startTimeout how long a server may take to start and initialize; 60 s by default
  * @param redactKeys extra parameter names whose values are secrets
+ * @param approval what an approval must carry
+ * @param circuitFailures consecutive failures of a server that open its circuit breaker; 5 by default
+ * @param circuitDelay how long an open circuit stays open before a probe call; 30 s by default
+ * @param serverLimits per-server rate limits and concurrency limits
  */
 public record Settings(
         Map<String, Route> actions,
@@ -34,24 +38,33 @@ public record Settings(
         Duration healthInterval,
         Duration startTimeout,
         List<String> redactKeys,
-        ApprovalPolicy approval) {
+        ApprovalPolicy approval,
+        int circuitFailures,
+        Duration circuitDelay,
+        Map<String, ServerLimits> serverLimits) {
 
     public Settings {
         actions = Collections.unmodifiableMap(new LinkedHashMap<>(actions));
         phrases = Collections.unmodifiableMap(new LinkedHashMap<>(phrases));
         serverTimeouts = Map.copyOf(serverTimeouts);
         redactKeys = List.copyOf(redactKeys);
+        serverLimits = Map.copyOf(serverLimits);
     }
 
     /** The seed's defaults. */
     public static Settings defaults() {
         return new Settings(defaultActions(), defaultPhrases(), Duration.ofSeconds(30), Map.of(), 3,
-                Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(60), List.of(), ApprovalPolicy.none());
+                Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(60), List.of(), ApprovalPolicy.none(), 5, Duration.ofSeconds(30), Map.of());
     }
 
     /** The time-out for one call to the named server. */
     public Duration timeoutFor(String server) {
         return Optional.ofNullable(serverTimeouts.get(server)).orElse(requestTimeout);
+    }
+
+    /** The limits of the named server. */
+    public ServerLimits limitsFor(String server) {
+        return serverLimits.getOrDefault(server, ServerLimits.NONE);
     }
 
     /** The seed's actions table: the tool name is the action name. */

@@ -207,7 +207,7 @@ final class Analyzer {
                 tools = connection.tools();
             } catch (RuntimeException e) {
                 return List.of(new Problem(Problem.Code.SERVER_UNAVAILABLE, where + ": the server '" + route.server()
-                        + "' could not be started: " + Failure.of(e).message()));
+                        + "' could not be started: " + ErrorClassifiers.messageOf(e)));
             }
         } else {
             tools = connection.knownTools();

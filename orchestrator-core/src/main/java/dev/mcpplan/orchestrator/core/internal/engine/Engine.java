@@ -13,24 +13,23 @@ import dev.mcpplan.orchestrator.StepCheck;
 import dev.mcpplan.orchestrator.StepResult;
 import dev.mcpplan.orchestrator.StepStatus;
 import dev.mcpplan.orchestrator.core.internal.audit.Redactor;
-import dev.mcpplan.orchestrator.core.internal.config.ApprovalPolicy;
-import dev.mcpplan.orchestrator.core.internal.mcp.ServerConnection;
+import dev.mcpplan.orchestrator.core.internal.config.Settings;
 import dev.mcpplan.orchestrator.core.internal.mcp.ServerPool;
 import dev.mcpplan.orchestrator.spi.ActionDetector;
 import dev.mcpplan.orchestrator.spi.AuditRecord;
 import dev.mcpplan.orchestrator.spi.AuditSink;
+import dev.mcpplan.orchestrator.spi.ErrorClassifier;
 import dev.mcpplan.orchestrator.spi.ExecutionListener;
 import dev.mcpplan.orchestrator.spi.PlanStore;
 import dev.mcpplan.orchestrator.spi.Route;
 import dev.mcpplan.orchestrator.spi.ServerMapping;
 import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
-import io.modelcontextprotocol.spec.McpSchema;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -54,7 +53,7 @@ public final class Engine {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
 
     private final Analyzer analyzer;
-    private final ServerPool servers;
+    private final StepCaller caller;
     private final List<ExecutionListener> listeners;
     private final List<AuditSink> auditSinks;
     private final Redactor redactor;
@@ -65,10 +64,10 @@ public final class Engine {
      * @param mappings the server mappings, in the order asked
      */
     public Engine(List<ActionDetector> detectors, List<ServerMapping> mappings, ServerPool servers,
-            JsonSchemaValidator validator, ApprovalPolicy approvalPolicy, List<ExecutionListener> listeners,
-            List<AuditSink> auditSinks, Redactor redactor, Clock clock) {
-        this.analyzer = new Analyzer(detectors, mappings, servers, validator, approvalPolicy, clock);
-        this.servers = servers;
+            JsonSchemaValidator validator, Settings settings, List<ErrorClassifier> classifiers,
+            List<ExecutionListener> listeners, List<AuditSink> auditSinks, Redactor redactor, Clock clock) {
+        this.analyzer = new Analyzer(detectors, mappings, servers, validator, settings.approval(), clock);
+        this.caller = new StepCaller(servers, new ErrorClassifiers(classifiers), settings, clock);
         this.listeners = List.copyOf(listeners);
         this.auditSinks = List.copyOf(auditSinks);
         this.redactor = redactor;
@@ -128,7 +127,7 @@ public final class Engine {
      */
     public PlanResult execute(Plan plan, boolean approvedByStore, PlanStore store) {
         Instant started = clock.instant();
-        notify(l -> l.planStarted(plan));
+        announce(l -> l.planStarted(plan));
         audit(planRecord(plan, started, "plan_started", "started", null, null, 0));
 
         List<Problem> approval = analyzer.approvalProblems(plan, approvedByStore);
@@ -140,49 +139,86 @@ public final class Engine {
         }
 
         List<StepResult> results = new ArrayList<>();
-        StepResult stopper = null;
+        StepCaller.Outcome stop = null;
         for (StepPlan s : steps) {
             StepResult result;
             if (s.step().checked()) {
                 result = StepResult.builder(s.step().number(), StepStatus.ALREADY_DONE).message("checked before the run")
                         .build();
-            } else if (stopper != null) {
+            } else if (stop != null) {
                 result = StepResult.builder(s.step().number(), StepStatus.NOT_RUN)
-                        .message("not run: step " + stopper.step() + " did not succeed").build();
+                        .message("not run: step " + stop.result().step() + " did not succeed").build();
             } else if (s.internal()) {
                 result = StepResult.builder(s.step().number(), StepStatus.SKIPPED)
                         .message("internal step: no detector recognised it").build();
                 audit(stepRecord(plan, s, clock.instant(), "skipped", result, 0));
                 record(plan, s.step(), result, store);
             } else {
-                Optional<String> revoked = approvalStillHolds(plan, approvedByStore, store);
-                if (revoked.isPresent()) {
-                    String message = "the approval no longer holds, so " + s.step().label() + " was not run: "
-                            + revoked.get();
-                    notify(l -> l.alert(plan, ErrorKind.APPROVAL, message));
-                    audit(planRecord(plan, clock.instant(), "alert", "approval_refused", ErrorKind.APPROVAL, message,
-                            0));
-                    result = StepResult.builder(s.step().number(), StepStatus.NOT_RUN)
-                            .action(s.action().map(a -> a.type()).orElse(null))
-                            .error(ErrorKind.APPROVAL, redactor.redact(message)).build();
-                    record(plan, s.step(), result, store);
-                } else {
-                    result = call(plan, s, store);
-                }
-                if (result.status() != StepStatus.SUCCEEDED) {
-                    stopper = result;
+                StepCaller.Outcome outcome = run(plan, s, approvedByStore, store);
+                result = outcome.result();
+                if (outcome.next() != StepCaller.Next.CONTINUE) {
+                    stop = outcome;
                 }
             }
             results.add(result);
         }
-        PlanResult.Builder out = PlanResult.builder(plan.id(), stopper == null ? PlanStatus.COMPLETED
-                : stopper.status() == StepStatus.OUTCOME_UNKNOWN ? PlanStatus.NEEDS_REVIEW : PlanStatus.FAILED)
+        PlanResult.Builder out = PlanResult.builder(plan.id(), stop == null ? PlanStatus.COMPLETED
+                : switch (stop.next()) {
+                    case REVIEW -> PlanStatus.NEEDS_REVIEW;
+                    case RESCHEDULE -> PlanStatus.RETRY_SCHEDULED;
+                    default -> PlanStatus.FAILED;
+                })
                 .steps(results).startedAt(started).finishedAt(clock.instant());
-        if (stopper != null) {
+        if (stop != null) {
+            StepResult stopper = stop.result();
             out.error(stopper.errorKind().orElse(null), "step " + stopper.step() + " ("
                     + stopper.action().orElse("?") + "): " + stopper.message().orElse("failed"));
+            stop.retryAt().ifPresent(out::retryAfter);
         }
         return finish(plan, out.build());
+    }
+
+    /** One step: the approval checked again, then the call, recorded as it goes. */
+    private StepCaller.Outcome run(Plan plan, StepPlan s, boolean approvedByStore, PlanStore store) {
+        Optional<String> revoked = approvalStillHolds(plan, approvedByStore, store);
+        if (revoked.isPresent()) {
+            String message = "the approval no longer holds, so " + s.step().label() + " was not run: "
+                    + revoked.get();
+            alert(plan, ErrorKind.APPROVAL, message);
+            StepResult result = StepResult.builder(s.step().number(), StepStatus.NOT_RUN)
+                    .action(s.action().map(a -> a.type()).orElse(null))
+                    .error(ErrorKind.APPROVAL, redactor.redact(message)).build();
+            record(plan, s.step(), result, store);
+            return new StepCaller.Outcome(result, StepCaller.Next.FAIL, Optional.empty(), false);
+        }
+        StepCaller.Outcome outcome = caller.call(plan, s, new StepCaller.Recorder() {
+            @Override
+            public void attemptStarted(int attempt) {
+                if (store != null) {
+                    store.stepStarted(plan, s.step());
+                }
+                announce(l -> l.stepStarted(plan, s.step(), attempt));
+            }
+
+            @Override
+            public void attemptFinished(StepResult attempt) {
+                audit(stepRecord(plan, s, clock.instant(), statusWord(attempt.status()), attempt, attempt.attempts()));
+            }
+        });
+        StepResult result = outcome.result().toBuilder()
+                .error(outcome.result().errorKind().orElse(null), outcome.result().message()
+                        .map(redactor::redact).orElse(null))
+                .build();
+        if (outcome.alert()) {
+            alert(plan, result.errorKind().orElseThrow(), s.step().label() + ": " + result.message().orElse(""));
+        }
+        record(plan, s.step(), result, store);
+        return new StepCaller.Outcome(result, outcome.next(), outcome.retryAt(), outcome.alert());
+    }
+
+    private void alert(Plan plan, ErrorKind kind, String message) {
+        announce(l -> l.alert(plan, kind, message));
+        audit(planRecord(plan, clock.instant(), "alert", kind.name().toLowerCase(Locale.ROOT), kind, message, 0));
     }
 
     /**
@@ -226,11 +262,15 @@ public final class Engine {
                         .build())
                 .toList();
         if (kind == ErrorKind.APPROVAL) {
-            notify(l -> l.alert(plan, kind, message));
-            audit(planRecord(plan, clock.instant(), "alert", "approval_refused", kind, message, 0));
+            alert(plan, kind, message);
         }
-        return finish(plan, PlanResult.builder(plan.id(), PlanStatus.FAILED).steps(results).startedAt(started)
-                .finishedAt(clock.instant()).error(kind, message).build());
+        PlanResult.Builder result = PlanResult.builder(plan.id(), PlanStatus.FAILED).steps(results)
+                .startedAt(started).finishedAt(clock.instant()).error(kind, message);
+        if (kind == ErrorKind.UNAVAILABLE) {
+            // a server that cannot start now may start later: the plan waits in the queue
+            result.status(PlanStatus.RETRY_SCHEDULED).retryAfter(clock.instant().plus(caller.rescheduleDelay()));
+        }
+        return finish(plan, result.build());
     }
 
     private PlanResult finish(Plan plan, PlanResult result) {
@@ -238,57 +278,8 @@ public final class Engine {
                 .orElse(0L);
         audit(planRecord(plan, clock.instant(), "plan_finished", result.status().wireName(),
                 result.errorKind().orElse(null), result.error().orElse(null), ms));
-        notify(l -> l.planFinished(plan, result));
+        announce(l -> l.planFinished(plan, result));
         return result;
-    }
-
-    private StepResult call(Plan plan, StepPlan s, PlanStore store) {
-        Step step = s.step();
-        Route route = s.route().orElseThrow();
-        String action = s.action().orElseThrow().type();
-        int attempt = 1;
-        if (store != null) {
-            store.stepStarted(plan, step);
-        }
-        notify(l -> l.stepStarted(plan, step, attempt));
-        Map<String, Object> meta = new LinkedHashMap<>();
-        meta.put(IDEMPOTENCY_KEY, plan.id() + ":step-" + step.number());
-        meta.put(ATTEMPT_KEY, attempt);
-        StepResult.Builder result;
-        long start = System.nanoTime();
-        ServerConnection connection = servers.connection(route.server());
-        try {
-            McpSchema.CallToolResult answer = connection.call(route.tool(), s.arguments(), meta);
-            String text = text(answer);
-            if (Boolean.TRUE.equals(answer.isError())) {
-                Failure failure = Failure.ofErrorResult(text);
-                result = StepResult.builder(step.number(), StepStatus.FAILED)
-                        .error(failure.kind(), redactor.redact(failure.message()));
-            } else {
-                result = StepResult.builder(step.number(), StepStatus.SUCCEEDED).content(text);
-            }
-        } catch (RuntimeException e) {
-            Failure failure = Failure.of(e);
-            if (failure.kind() == ErrorKind.UNAVAILABLE) {
-                connection.reset();
-            }
-            boolean unknown = (failure.kind() == ErrorKind.TIMEOUT || failure.kind() == ErrorKind.UNAVAILABLE)
-                    && !safeToRepeat(connection, route);
-            result = StepResult.builder(step.number(), unknown ? StepStatus.OUTCOME_UNKNOWN : StepStatus.FAILED)
-                    .error(failure.kind(), redactor.redact(unknown
-                            ? "outcome unknown, a person must check whether it happened: " + failure.message()
-                            : failure.message()));
-        }
-        StepResult done = result.action(action).route(route.server(), route.tool()).attempts(attempt)
-                .duration(Duration.ofNanos(System.nanoTime() - start)).build();
-        audit(stepRecord(plan, s, clock.instant(), statusWord(done.status()), done, attempt));
-        record(plan, step, done, store);
-        return done;
-    }
-
-    private static boolean safeToRepeat(ServerConnection connection, Route route) {
-        return route.idempotent().orElseGet(() -> Optional.ofNullable(connection.knownTools().get(route.tool()))
-                .map(t -> t.safeToRepeat()).orElse(false));
     }
 
     private void record(Plan plan, Step step, StepResult result, PlanStore store) {
@@ -299,16 +290,7 @@ public final class Engine {
                 LOG.error("could not record {} of plan {} in the store: {}", step.label(), plan.id(), e.toString());
             }
         }
-        notify(l -> l.stepFinished(plan, step, result));
-    }
-
-    private static String text(McpSchema.CallToolResult result) {
-        if (result.content() == null) {
-            return "";
-        }
-        return result.content().stream()
-                .map(c -> c instanceof McpSchema.TextContent t ? t.text() : "[" + c.type() + "]")
-                .collect(Collectors.joining("\n"));
+        announce(l -> l.stepFinished(plan, step, result));
     }
 
     private static String statusWord(StepStatus status) {
@@ -316,7 +298,7 @@ public final class Engine {
             case SUCCEEDED -> "success";
             case FAILED -> "failed";
             case OUTCOME_UNKNOWN -> "outcome_unknown";
-            default -> status.name().toLowerCase(java.util.Locale.ROOT);
+            default -> status.name().toLowerCase(Locale.ROOT);
         };
     }
 
@@ -345,7 +327,7 @@ public final class Engine {
         }
     }
 
-    private void notify(Consumer<ExecutionListener> event) {
+    private void announce(Consumer<ExecutionListener> event) {
         for (ExecutionListener listener : listeners) {
             try {
                 event.accept(listener);

@@ -7,7 +7,10 @@ import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.spec.McpSchema;
+import dev.mcpplan.orchestrator.spi.RequestNotSentException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One MCP server: started on first use, initialized once, reused across plans; its tool list is cached
  * and replaced when the server sends {@code tools/list_changed}. After the connection breaks (the
- * server died), the next use starts the server again.
+ * server died), the next use starts the server again, but not before a wait that doubles with each
+ * breakdown since the last successful call (the restart backoff, up to 32 times its base).
  *
  * <p>Thread-safe: starting and stopping are serialized; calls may run concurrently.
  */
@@ -35,12 +39,20 @@ public final class ServerConnection implements AutoCloseable {
     private final Duration requestTimeout;
     private final Duration startTimeout;
 
+    private final Duration restartBackoff;
+    private final Clock clock;
+
     private McpSyncClient client;
     private volatile Map<String, ToolInfo> tools = Map.of();
     private boolean closed;
+    /** Resets since the last successful call: each doubles the wait before the next start. */
+    private int resets;
+    private Instant notBefore = Instant.MIN;
 
     ServerConnection(ServerDefinition definition, TransportProvider provider, McpJsonMapper jsonMapper,
-            Duration requestTimeout, Duration startTimeout) {
+            Duration requestTimeout, Duration startTimeout, Duration restartBackoff, Clock clock) {
+        this.restartBackoff = restartBackoff;
+        this.clock = clock;
         this.definition = definition;
         this.provider = provider;
         this.jsonMapper = jsonMapper;
@@ -76,6 +88,11 @@ public final class ServerConnection implements AutoCloseable {
             throw new IllegalStateException("server '" + name() + "' is closed");
         }
         if (client == null) {
+            Instant now = clock.instant();
+            if (now.isBefore(notBefore)) {
+                throw new RequestNotSentException("server '" + name() + "' broke down; it is started again in "
+                        + Duration.between(now, notBefore).toMillis() + " ms");
+            }
             TransportContext context = new TransportContext() {
                 @Override
                 public McpJsonMapper jsonMapper() {
@@ -123,9 +140,26 @@ public final class ServerConnection implements AutoCloseable {
         return Optional.ofNullable(tools().get(name));
     }
 
-    /** Calls a tool. The request carries {@code meta} as its {@code _meta}. */
+    /**
+     * Calls a tool. The request carries {@code meta} as its {@code _meta}.
+     *
+     * @throws RequestNotSentException if the server could not be started, so nothing was sent
+     */
     public McpSchema.CallToolResult call(String tool, Map<String, Object> arguments, Map<String, Object> meta) {
-        return client().callTool(McpSchema.CallToolRequest.builder(tool).arguments(arguments).meta(meta).build());
+        McpSyncClient c;
+        try {
+            c = client();
+        } catch (RequestNotSentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new RequestNotSentException("server '" + name() + "' could not start: " + e.getMessage(), e);
+        }
+        return c.callTool(McpSchema.CallToolRequest.builder(tool).arguments(arguments).meta(meta).build());
+    }
+
+    /** A call went through: the next breakdown waits the shortest time before a restart again. */
+    public synchronized void succeeded() {
+        resets = 0;
     }
 
     /** Pings the server, starting it if needed, and returns the round trip. */
@@ -144,7 +178,11 @@ public final class ServerConnection implements AutoCloseable {
         if (client != null) {
             McpSyncClient c = client;
             client = null;
-            LOG.info("server '{}' connection reset; it is started again on next use", name());
+            Duration wait = restartBackoff.multipliedBy(1L << Math.min(resets, 5));
+            resets++;
+            notBefore = clock.instant().plus(wait);
+            LOG.info("server '{}' connection reset; it is started again on next use, in {} ms at the earliest",
+                    name(), wait.toMillis());
             closeQuietly(c);
         }
     }

@@ -3,6 +3,7 @@ package dev.mcpplan.orchestrator.core.internal.mcp;
 import dev.mcpplan.orchestrator.spi.ServerDefinition;
 import dev.mcpplan.orchestrator.spi.TransportProvider;
 import io.modelcontextprotocol.json.McpJsonMapper;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -23,6 +24,8 @@ public final class ServerPool implements AutoCloseable {
     private final McpJsonMapper jsonMapper;
     private final Duration requestTimeout;
     private final Duration startTimeout;
+    private final Duration restartBackoff;
+    private final Clock clock;
     private final Map<String, ServerConnection> connections = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -31,7 +34,10 @@ public final class ServerPool implements AutoCloseable {
      * @param transports the transport providers by transport type
      */
     public ServerPool(Map<String, ServerDefinition> definitions, Map<String, TransportProvider> transports,
-            McpJsonMapper jsonMapper, Duration requestTimeout, Duration startTimeout) {
+            McpJsonMapper jsonMapper, Duration requestTimeout, Duration startTimeout, Duration restartBackoff,
+            Clock clock) {
+        this.restartBackoff = restartBackoff;
+        this.clock = clock;
         this.definitions = Map.copyOf(definitions);
         this.transports = Map.copyOf(transports);
         this.jsonMapper = jsonMapper;
@@ -75,7 +81,8 @@ public final class ServerPool implements AutoCloseable {
                     + "' of server '" + name + "' (available: " + transports.keySet() + ")");
         }
         return connections.computeIfAbsent(name,
-                n -> new ServerConnection(definition, provider, jsonMapper, requestTimeout, startTimeout));
+                n -> new ServerConnection(definition, provider, jsonMapper, requestTimeout, startTimeout,
+                        restartBackoff, clock));
     }
 
     /** The connection if it was already created, without creating one. */

@@ -1,0 +1,76 @@
+package dev.mcpplan.orchestrator.core.internal.engine;
+
+import dev.mcpplan.orchestrator.spi.CallFailure;
+import dev.mcpplan.orchestrator.spi.Classification;
+import dev.mcpplan.orchestrator.spi.ErrorClassifier;
+import io.modelcontextprotocol.spec.McpError;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The classifier chain: the given classifiers by priority, highest first, then the built-in one, which
+ * always answers.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class ErrorClassifiers {
+    private static final Logger LOG = LoggerFactory.getLogger(ErrorClassifiers.class);
+    private static final ErrorClassifier BUILT_IN = new DefaultErrorClassifier();
+
+    private final List<ErrorClassifier> chain;
+
+    public ErrorClassifiers(List<ErrorClassifier> classifiers) {
+        List<ErrorClassifier> sorted = new ArrayList<>(classifiers);
+        sorted.sort(Comparator.comparingInt(ErrorClassifier::priority).reversed());
+        sorted.add(BUILT_IN);
+        this.chain = List.copyOf(sorted);
+    }
+
+    /** The first classifier's answer. */
+    Classification classify(CallFailure failure) {
+        for (ErrorClassifier classifier : chain) {
+            try {
+                Optional<Classification> answer = classifier.classify(failure);
+                if (answer.isPresent()) {
+                    return answer.get();
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("error classifier {} failed; asking the next: {}", classifier.getClass().getName(),
+                        e.toString());
+            }
+        }
+        throw new IllegalStateException("the built-in classifier answers every failure");
+    }
+
+    /** The failure of a call that raised {@code error}. */
+    static CallFailure failure(String server, String tool, Throwable error) {
+        Optional<Integer> code = Optional.empty();
+        for (Throwable t = error; t != null && code.isEmpty(); t = t.getCause()) {
+            if (t instanceof McpError mcp && mcp.getJsonRpcError() != null) {
+                code = Optional.ofNullable(mcp.getJsonRpcError().code());
+            }
+        }
+        return new CallFailure(server, tool, Optional.of(error), code, messageOf(error), Optional.empty());
+    }
+
+    /** The failure of a call whose tool answered {@code isError}. */
+    static CallFailure failure(String server, String tool, McpSchema.CallToolResult result, String text) {
+        return new CallFailure(server, tool, Optional.empty(), Optional.empty(), text,
+                Optional.ofNullable(result.structuredContent()));
+    }
+
+    /** The most telling message of an exception chain. */
+    static String messageOf(Throwable error) {
+        Throwable t = error;
+        while (t.getCause() != null && (t.getMessage() == null || t.getMessage().equals(t.getCause().toString()))) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m.strip();
+    }
+}

@@ -1,0 +1,286 @@
+package dev.mcpplan.orchestrator.core.internal.engine;
+
+import dev.failsafe.BulkheadFullException;
+import dev.failsafe.CircuitBreakerOpenException;
+import dev.failsafe.ExecutionContext;
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeExecutor;
+import dev.failsafe.Policy;
+import dev.failsafe.RateLimitExceededException;
+import dev.failsafe.RetryPolicy;
+import dev.mcpplan.orchestrator.ErrorKind;
+import dev.mcpplan.orchestrator.Plan;
+import dev.mcpplan.orchestrator.Step;
+import dev.mcpplan.orchestrator.StepResult;
+import dev.mcpplan.orchestrator.StepStatus;
+import dev.mcpplan.orchestrator.core.internal.config.Settings;
+import dev.mcpplan.orchestrator.core.internal.mcp.ServerConnection;
+import dev.mcpplan.orchestrator.core.internal.mcp.ServerPool;
+import dev.mcpplan.orchestrator.spi.Classification;
+import dev.mcpplan.orchestrator.spi.RequestNotSentException;
+import dev.mcpplan.orchestrator.spi.Route;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Calls one step's tool through Failsafe: retries with exponential backoff and jitter where a retry is
+ * safe, inside the server's circuit breaker, rate limit, bulkhead and time-out guard; and decides what
+ * the outcome means for the plan.
+ *
+ * <p>A retry is safe when the request never left (the server could not start, its circuit was open,
+ * the transport said so), or when the tool is idempotent or read-only. Any other call that may have
+ * reached the server and then timed out or lost its connection ends as outcome unknown: a person must
+ * check. Thread-safe.
+ */
+final class StepCaller {
+    /** What the plan does after a step that did not succeed. */
+    enum Next {
+        /** The step succeeded: go on. */
+        CONTINUE,
+        /** Stop; the plan failed. */
+        FAIL,
+        /** Stop; the plan goes back to the queue until {@link Outcome#retryAt()}. */
+        RESCHEDULE,
+        /** Stop; a person must check whether the step happened. */
+        REVIEW
+    }
+
+    /** A step's result and what it means for the plan. */
+    record Outcome(StepResult result, Next next, Optional<Instant> retryAt, boolean alert) {
+    }
+
+    /** Everything a step's call reports while it runs. */
+    interface Recorder {
+        /** Before each attempt: the request is about to be sent. */
+        void attemptStarted(int attempt);
+
+        /** After each attempt, with its own result. */
+        void attemptFinished(StepResult attempt);
+    }
+
+    private final ServerPool servers;
+    private final ServerGuards guards;
+    private final ErrorClassifiers classifiers;
+    private final Settings settings;
+    private final Clock clock;
+
+    StepCaller(ServerPool servers, ErrorClassifiers classifiers, Settings settings, Clock clock) {
+        this.servers = servers;
+        this.guards = new ServerGuards(settings, classifiers);
+        this.classifiers = classifiers;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /** The outcome of one attempt, kept so that the final decision knows what happened last. */
+    private static final class LastAttempt {
+        final StepResult template;
+        final Recorder recorder;
+        Classification classification;
+        boolean maybeSent;
+        int attempts;
+        Throwable error;
+
+        LastAttempt(StepResult template, Recorder recorder) {
+            this.template = template;
+            this.recorder = recorder;
+        }
+    }
+
+    Outcome call(Plan plan, StepPlan s, Recorder recorder) {
+        Step step = s.step();
+        Route route = s.route().orElseThrow();
+        String action = s.action().orElseThrow().type();
+        ServerConnection connection = servers.connection(route.server());
+        LastAttempt last = new LastAttempt(StepResult.builder(step.number(), StepStatus.FAILED).action(action)
+                .route(route.server(), route.tool()).build(), recorder);
+        RetryPolicy<Object> retry = RetryPolicy.builder()
+                .handleIf((result, error) -> {
+                    if (error != null) {
+                        classify(last, route, error, false);
+                    } else if (!(result instanceof McpSchema.CallToolResult r) || !Boolean.TRUE.equals(r.isError())) {
+                        return false;
+                    }
+                    return retryable(last.classification.kind(), last.maybeSent, connection, route);
+                })
+                .withBackoff(settings.backoff(), settings.backoff().multipliedBy(1L << Math.min(settings.retries(), 20)),
+                        2.0)
+                .withJitter(0.25)
+                .withMaxRetries(settings.retries())
+                .build();
+        FailsafeExecutor<Object> executor = Failsafe.with(retry);
+        for (Policy<Object> policy : guards.policies(route.server(), connection.requestTimeout())) {
+            executor = executor.compose(policy);
+        }
+        long start = System.nanoTime();
+        McpSchema.CallToolResult answer = null;
+        try {
+            answer = (McpSchema.CallToolResult) executor.get(ctx -> attempt(plan, s, connection, route, action, ctx,
+                    last, recorder));
+        } catch (RuntimeException e) {
+            classify(last, route, e, false);
+        }
+        StepResult.Builder result = StepResult.builder(step.number(), StepStatus.SUCCEEDED).action(action)
+                .route(route.server(), route.tool()).attempts(Math.max(1, last.attempts))
+                .duration(Duration.ofNanos(System.nanoTime() - start));
+        if (answer != null && !Boolean.TRUE.equals(answer.isError())) {
+            return new Outcome(result.content(text(answer)).build(), Next.CONTINUE, Optional.empty(), false);
+        }
+        return decide(step, route, connection, last, result);
+    }
+
+    private McpSchema.CallToolResult attempt(Plan plan, StepPlan s, ServerConnection connection, Route route,
+            String action, ExecutionContext<Object> ctx, LastAttempt last, Recorder recorder) {
+        int attempt = ctx.getAttemptCount() + 1;
+        last.attempts = attempt;
+        last.classification = null;
+        last.maybeSent = false;
+        last.error = null;
+        recorder.attemptStarted(attempt);
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put(Engine.IDEMPOTENCY_KEY, plan.id() + ":step-" + s.step().number());
+        meta.put(Engine.ATTEMPT_KEY, attempt);
+        StepResult.Builder done = StepResult.builder(s.step().number(), StepStatus.SUCCEEDED).action(action)
+                .route(route.server(), route.tool()).attempts(attempt);
+        long start = System.nanoTime();
+        try {
+            McpSchema.CallToolResult answer = connection.call(route.tool(), s.arguments(), meta);
+            if (Boolean.TRUE.equals(answer.isError())) {
+                String text = text(answer);
+                last.classification = classifiers.classify(ErrorClassifiers.failure(route.server(), route.tool(),
+                        answer, text));
+                last.maybeSent = true;
+                recorder.attemptFinished(done.error(last.classification.kind(), last.classification.message())
+                        .duration(Duration.ofNanos(System.nanoTime() - start)).build());
+                return answer;
+            }
+            connection.succeeded();
+            recorder.attemptFinished(done.content(text(answer)).duration(Duration.ofNanos(System.nanoTime() - start))
+                    .build());
+            return answer;
+        } catch (RuntimeException e) {
+            classify(last, route, e, true);
+            if (last.classification.kind() == ErrorKind.UNAVAILABLE && last.maybeSent) {
+                connection.reset();
+            }
+            recorder.attemptFinished(done.error(last.classification.kind(), last.classification.message())
+                    .duration(Duration.ofNanos(System.nanoTime() - start)).build());
+            throw e;
+        }
+    }
+
+    /**
+     * Classifies a failure, once. An attempt's own exception is classified where it is raised; one that
+     * Failsafe raised itself (open circuit, rate limit, full bulkhead, time-out guard) when it is first
+     * seen, and then recorded as an attempt of its own.
+     */
+    private void classify(LastAttempt last, Route route, Throwable error, boolean raisedByAttempt) {
+        if (error == last.error) {
+            return;
+        }
+        last.classification = classifiers.classify(ErrorClassifiers.failure(route.server(), route.tool(), error));
+        last.maybeSent = maybeSent(error);
+        last.error = error;
+        if (!raisedByAttempt) {
+            last.recorder.attemptFinished(last.template.toBuilder().attempts(Math.max(1, last.attempts))
+                    .error(last.classification.kind(), last.classification.message()).build());
+        }
+    }
+
+    /** Whether the request may have reached the server: true unless something says it never left. */
+    private static boolean maybeSent(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof RequestNotSentException || t instanceof CircuitBreakerOpenException
+                    || t instanceof BulkheadFullException || t instanceof RateLimitExceededException) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean retryable(ErrorKind kind, boolean maybeSent, ServerConnection connection, Route route) {
+        boolean transientKind = kind == ErrorKind.SERVER_ERROR || kind == ErrorKind.TIMEOUT
+                || kind == ErrorKind.UNAVAILABLE;
+        return transientKind && (!maybeSent || safeToRepeat(connection, route));
+    }
+
+    static boolean safeToRepeat(ServerConnection connection, Route route) {
+        return route.idempotent().orElseGet(() -> Optional.ofNullable(connection.knownTools().get(route.tool()))
+                .map(t -> t.safeToRepeat()).orElse(false));
+    }
+
+    private Outcome decide(Step step, Route route, ServerConnection connection, LastAttempt last,
+            StepResult.Builder result) {
+        Classification c = last.classification;
+        ErrorKind kind = c.kind();
+        String where = "step " + step.number() + " (" + route.server() + "/" + route.tool() + ")";
+        boolean safe = !last.maybeSent || safeToRepeat(connection, route);
+        switch (kind) {
+            case RATE_LIMIT -> {
+                Duration wait = c.retryAfter().orElseGet(() -> max(guards.waitBefore(route.server(), kind),
+                        settings.backoff()));
+                return new Outcome(result.status(StepStatus.FAILED).error(kind, c.message() + "; the plan is"
+                        + " rescheduled in " + wait.toSeconds() + " s").build(), Next.RESCHEDULE,
+                        Optional.of(clock.instant().plus(wait)), false);
+            }
+            case TIMEOUT, UNAVAILABLE -> {
+                if (!safe) {
+                    return new Outcome(result.status(StepStatus.OUTCOME_UNKNOWN).error(kind, "outcome unknown: the"
+                            + " request may have reached the server, and the tool is not idempotent, so it is not"
+                            + " repeated; a person must check whether " + where + " happened: " + c.message())
+                            .build(), Next.REVIEW, Optional.empty(), false);
+                }
+                return reschedule(route, kind, c, last, result);
+            }
+            case SERVER_ERROR -> {
+                if (!safe) {
+                    return new Outcome(result.status(StepStatus.FAILED).error(kind, c.message() + " (not retried:"
+                            + " the tool is not idempotent)").build(), Next.FAIL, Optional.empty(), false);
+                }
+                return reschedule(route, kind, c, last, result);
+            }
+            case AUTHENTICATION, VALIDATION, APPROVAL -> {
+                return new Outcome(result.status(StepStatus.FAILED).error(kind, c.message()).build(), Next.FAIL,
+                        Optional.empty(), true);
+            }
+            default -> {
+                return new Outcome(result.status(StepStatus.FAILED).error(kind, c.message()).build(), Next.FAIL,
+                        Optional.empty(), false);
+            }
+        }
+    }
+
+    private Outcome reschedule(Route route, ErrorKind kind, Classification c, LastAttempt last,
+            StepResult.Builder result) {
+        Duration wait = max(guards.waitBefore(route.server(), kind), rescheduleDelay());
+        return new Outcome(result.status(StepStatus.FAILED).error(kind, c.message() + "; " + last.attempts
+                + (last.attempts == 1 ? " attempt" : " attempts") + " failed, the plan is rescheduled in "
+                + wait.toSeconds() + " s").build(), Next.RESCHEDULE, Optional.of(clock.instant().plus(wait)), false);
+    }
+
+    /** How long a plan waits in the queue after its retries ran out: the backoff after one more retry. */
+    Duration rescheduleDelay() {
+        return settings.backoff().multipliedBy(1L << Math.min(settings.retries() + 1, 20));
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    static String text(McpSchema.CallToolResult result) {
+        if (result.content() == null) {
+            return "";
+        }
+        List<McpSchema.Content> content = result.content();
+        return content.stream()
+                .map(c -> c instanceof McpSchema.TextContent t ? t.text() : "[" + c.type() + "]")
+                .collect(Collectors.joining("\n"));
+    }
+}
