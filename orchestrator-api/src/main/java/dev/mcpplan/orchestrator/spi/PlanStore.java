@@ -7,6 +7,7 @@ import dev.mcpplan.orchestrator.StepResult;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Where plans wait, run and end: the vault folders by default, a database table in another store.
@@ -40,7 +41,33 @@ public interface PlanStore {
         return Optional.empty();
     }
 
-    /** Called before a step's tool is called. */
+    /**
+     * Keys of the plans whose run was interrupted (the process running them died), to be resumed with
+     * {@link #resume}. None by default: a store without a journal cannot tell.
+     */
+    default List<String> interrupted() {
+        return List.of();
+    }
+
+    /**
+     * Takes over an interrupted run, atomically as {@link #claim} does.
+     *
+     * @return the plan, its finished steps checked; empty when another process took it over first or
+     *     the run turned out to be going on
+     */
+    default Optional<Plan> resume(String key) {
+        return Optional.empty();
+    }
+
+    /**
+     * The steps of a resumed plan that started in the interrupted run but did not succeed: their
+     * request may have reached the server. The orchestrator repeats such a step only if that is safe.
+     */
+    default Set<Integer> interruptedSteps(Plan plan) {
+        return Set.of();
+    }
+
+    /** Called before each attempt of a step's call: a store with a journal records it, durably, now. */
     default void stepStarted(Plan plan, Step step) {
     }
 

@@ -31,7 +31,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -58,6 +61,8 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     private final Clock clock;
     private WatchService watcher;
     private boolean watchUnsupported;
+    private final Map<Path, VaultJournal> running = new ConcurrentHashMap<>();
+    private final Map<Path, Set<Integer>> interruptedSteps = new ConcurrentHashMap<>();
 
     private VaultPlanStore(Path vault, Clock clock) {
         this.vault = vault.toAbsolutePath().normalize();
@@ -152,21 +157,135 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot claim " + key, e);
         }
-        Plan plan;
+        Plan plan = parseOrMoveAside(claimed);
         try {
-            plan = PlanParser.parse(claimed);
+            running.put(claimed, VaultJournal.start(claimed));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the journal of " + claimed, e);
+        }
+        edit(claimed, d -> {
+            PlanDocument out = d.withField("status", "in_progress").withField("started_at", now())
+                    .withoutField("retry_after");
+            // the approval's age counts from here on, also when the plan comes back to the queue
+            return plan.approval().approvedAt().isPresent() ? out : out.withField("approved_at", approvedAt.toString());
+        });
+        return Optional.of(withApprovalTime(plan, approvedAt));
+    }
+
+    /** Parses a plan in {@code In_Progress/}; one that cannot be read is moved to {@code Failed/}, intact. */
+    private Plan parseOrMoveAside(Path file) {
+        try {
+            return PlanParser.parse(file);
         } catch (PlanFormatException e) {
             try {
-                Path failed = AtomicFiles.moveWithoutOverwrite(claimed, failedDir());
+                Path failed = AtomicFiles.moveWithoutOverwrite(file, failedDir());
                 AtomicFiles.write(failed.resolveSibling(failed.getFileName() + ".error.txt"),
                         (e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
             } catch (IOException io) {
-                throw new UncheckedIOException("cannot move unreadable plan " + claimed + " to " + failedDir(), io);
+                throw new UncheckedIOException("cannot move unreadable plan " + file + " to " + failedDir(), io);
             }
             throw e;
         }
-        edit(claimed, d -> d.withField("status", "in_progress").withField("started_at", now()));
-        return Optional.of(withApprovalTime(plan, approvedAt));
+    }
+
+    /**
+     * Plans in {@code In_Progress/} whose run was interrupted: their journal is not locked, because the
+     * process that ran them died. A plan without a journal counts when it has been there for a minute
+     * (its claimer died before it could start one).
+     */
+    @Override
+    public List<String> interrupted() {
+        Instant stale = clock.instant().minus(Duration.ofMinutes(1));
+        try (Stream<Path> files = Files.list(inProgressDir())) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".md"))
+                    .filter(p -> !p.getFileName().toString().startsWith("."))
+                    .filter(p -> !running.containsKey(p))
+                    .filter(p -> Files.exists(VaultJournal.of(p)) || modified(p).isBefore(stale))
+                    .sorted(Comparator.comparing(VaultPlanStore::modified).thenComparing(Path::getFileName))
+                    .map(p -> p.getFileName().toString())
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + inProgressDir(), e);
+        }
+    }
+
+    /**
+     * Takes over an interrupted run: the steps its journal says succeeded are checked in the file (if
+     * the process died before it could do so), and the steps that started but did not succeed are
+     * reported by {@link #interruptedSteps}.
+     */
+    @Override
+    public Optional<Plan> resume(String key) {
+        Path file = inProgressDir().resolve(key);
+        VaultJournal journal;
+        VaultJournal.State state;
+        try {
+            Optional<VaultJournal> taken = VaultJournal.takeOver(file);
+            if (taken.isEmpty() || !Files.exists(file)) {
+                if (taken.isPresent()) {
+                    taken.get().close(false);
+                }
+                return Optional.empty();
+            }
+            journal = taken.get();
+            state = journal.read();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot take over the journal of " + file, e);
+        }
+        Plan plan;
+        try {
+            plan = parseOrMoveAside(file);
+        } catch (PlanFormatException e) {
+            closeQuietly(journal, true);
+            throw e;
+        }
+        running.put(file, journal);
+        interruptedSteps.put(file, Set.copyOf(state.interrupted()));
+        edit(file, d -> {
+            PlanDocument out = d;
+            for (Step step : PlanParser.parse(file).steps()) {
+                if (state.succeeded().contains(step.number()) && !step.checked()) {
+                    out = out.withStepChecked(step.line());
+                }
+            }
+            return out.withLogLine(now() + " resumed after an interruption; steps that started but did not"
+                    + " finish: " + (state.interrupted().isEmpty() ? "none" : state.interrupted()));
+        });
+        Plan resumed = PlanParser.parse(file);
+        return Optional.of(withApprovalTime(resumed, plan.approval().approvedAt().orElse(null)));
+    }
+
+    @Override
+    public Set<Integer> interruptedSteps(Plan plan) {
+        return plan.source().map(f -> interruptedSteps.getOrDefault(f, Set.of())).orElse(Set.of());
+    }
+
+    @Override
+    public void stepStarted(Plan plan, Step step) {
+        journal(plan, j -> j.started(step.number(), clock.instant()));
+    }
+
+    private void journal(Plan plan, JournalWrite write) {
+        VaultJournal journal = running.get(plan.source().orElseThrow());
+        if (journal != null) {
+            try {
+                write.to(journal);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the journal of " + plan.source().orElseThrow(), e);
+            }
+        }
+    }
+
+    private interface JournalWrite {
+        void to(VaultJournal journal) throws IOException;
+    }
+
+    private static void closeQuietly(VaultJournal journal, boolean delete) {
+        try {
+            journal.close(delete);
+        } catch (IOException e) {
+            LOG.warn("cannot close the journal: {}", e.toString());
+        }
     }
 
     /**
@@ -198,6 +317,9 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     @Override
     public void stepFinished(Plan plan, Step step, StepResult result) {
         Path file = plan.source().orElseThrow();
+        if (result.attempts() > 0) {
+            journal(plan, j -> j.finished(step.number(), result.status(), clock.instant()));
+        }
         String line = now() + " step " + step.number() + " " + result.action().orElse("(internal)")
                 + result.server().map(s -> " -> " + s + "/" + result.tool().orElse("?")).orElse("") + ": "
                 + result.status().name().toLowerCase(Locale.ROOT) + " (" + result.duration().toMillis() + " ms)"
@@ -232,6 +354,11 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
         };
         try {
             Path moved = AtomicFiles.moveWithoutOverwrite(file, target);
+            interruptedSteps.remove(file);
+            VaultJournal journal = running.remove(file);
+            if (journal != null) {
+                closeQuietly(journal, true);
+            }
             dashboard("- " + now() + " " + plan.id() + ": " + result.status().wireName() + " -> "
                     + vault.relativize(moved));
         } catch (IOException e) {

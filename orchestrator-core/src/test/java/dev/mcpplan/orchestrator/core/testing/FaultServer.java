@@ -27,7 +27,9 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code echo} (read-only), {@code record} (appends a line to the {@code --log} file; not idempotent;
  * refuses a repeated idempotency key), {@code fail} (an error result), {@code auth_fail},
  * {@code rate_limit}, {@code boom} (a JSON-RPC error), {@code slow} (sleeps {@code ms}, not idempotent),
- * {@code slow_read} (sleeps, read-only), {@code crash} (exits with code 3 mid-call), {@code grow} (adds
+ * {@code slow_read} (sleeps, read-only), {@code crash} (exits with code 3 mid-call), {@code send} (sleeps
+ * {@code ms}, then appends to the log without looking for duplicates, as a plain e-mail server would),
+ * {@code grow} (adds
  * the tool {@code grown}, which makes the server send {@code notifications/tools/list_changed}).
  * Start options: {@code --log FILE}, {@code --exit-on-start CODE}, {@code --garbage} (prints a non-JSON
  * line on stdout first).
@@ -74,6 +76,7 @@ public final class FaultServer {
             Runtime.getRuntime().halt(3);
             return text("unreachable", true);
         }));
+        tools.add(tool("send", false, false, req -> send(recordLog, req)));
         tools.add(tool("grow", false, true, req -> {
             SERVER.get().addTool(tool("grown", true, true, grown -> text("grown tool answered", false)));
             return text("added the tool 'grown'", false);
@@ -120,6 +123,21 @@ public final class FaultServer {
             return text("cannot write " + log + ": " + e, true);
         }
         return text("recorded " + request.arguments().get("text"), false);
+    }
+
+    /** Like an e-mail server without duplicate detection: sleeps {@code ms}, then appends to the log. */
+    private static CallToolResult send(Path log, McpSchema.CallToolRequest request) {
+        sleep(request);
+        Object key = request.meta() == null ? null : request.meta().get(KEY);
+        try {
+            synchronized (FaultServer.class) {
+                Files.writeString(log, key + "\t" + request.arguments().get("text") + "\n", StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+            }
+        } catch (IOException e) {
+            return text("cannot write " + log + ": " + e, true);
+        }
+        return text("sent " + request.arguments().get("text"), false);
     }
 
     private static CallToolResult sleep(McpSchema.CallToolRequest request) {

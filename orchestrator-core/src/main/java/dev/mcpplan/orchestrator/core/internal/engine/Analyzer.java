@@ -170,7 +170,9 @@ final class Analyzer {
         }
         Map<String, Object> arguments = route.get().arguments(action.parameters());
         if (!step.checked()) {
-            problems.addAll(serverProblems(where, route.get(), arguments, connect));
+            ServerCheck checked = serverProblems(where, route.get(), arguments, connect);
+            problems.addAll(checked.problems());
+            arguments = checked.arguments();
         }
         return new StepPlan(step, Optional.of(detector), Optional.of(action), route, arguments, problems);
     }
@@ -189,7 +191,24 @@ final class Analyzer {
         return Optional.empty();
     }
 
-    private List<Problem> serverProblems(String where, Route route, Map<String, Object> arguments, boolean connect) {
+    /** The problems found at the server, and the arguments as its tool's schema types them. */
+    private record ServerCheck(List<Problem> problems, Map<String, Object> arguments) {
+    }
+
+    private ServerCheck serverProblems(String where, Route route, Map<String, Object> arguments, boolean connect) {
+        List<Problem> problems = serverProblems(where, route, connect);
+        if (!problems.isEmpty()) {
+            return new ServerCheck(problems, arguments);
+        }
+        ToolInfo tool = servers.connection(route.server()).knownTools().get(route.tool());
+        if (tool == null) {
+            return new ServerCheck(List.of(), arguments);
+        }
+        Map<String, Object> typed = SchemaTypes.coerce(tool.inputSchema(), arguments);
+        return new ServerCheck(schemaProblems(where, route, tool, typed), typed);
+    }
+
+    private List<Problem> serverProblems(String where, Route route, boolean connect) {
         Optional<ServerDefinition> server = servers.definition(route.server());
         if (server.isEmpty()) {
             return List.of(new Problem(Problem.Code.UNKNOWN_SERVER, where + ": the server '" + route.server()
@@ -215,12 +234,11 @@ final class Analyzer {
                 return List.of();
             }
         }
-        ToolInfo tool = tools.get(route.tool());
-        if (tool == null) {
+        if (!tools.containsKey(route.tool())) {
             return List.of(new Problem(Problem.Code.UNKNOWN_TOOL, where + ": the server '" + route.server()
                     + "' has no tool '" + route.tool() + "' (it has " + tools.keySet() + ")"));
         }
-        return schemaProblems(where, route, tool, arguments);
+        return List.of();
     }
 
     private List<Problem> schemaProblems(String where, Route route, ToolInfo tool, Map<String, Object> arguments) {

@@ -90,33 +90,43 @@ public final class Engine {
      */
     public List<PlanResult> processReady(PlanStore store) {
         List<PlanResult> results = new ArrayList<>();
+        for (String key : store.interrupted()) {
+            take(store, key, true).ifPresent(results::add);
+        }
         for (String key : store.ready()) {
-            Optional<Plan> claimed;
-            try {
-                claimed = store.claim(key);
-            } catch (PlanFormatException e) {
-                LOG.warn("plan {} in store '{}' cannot be read; moved aside: {}", key, store.id(), e.getMessage());
-                Instant now = clock.instant();
-                audit(new AuditRecord(now, "plan_rejected", key, null, 0, null, null, null, Map.of(), "failed",
-                        ErrorKind.VALIDATION, redactor.redact(e.getMessage()), 0, 0, null));
-                results.add(PlanResult.builder(key, PlanStatus.FAILED).startedAt(now).finishedAt(now)
-                        .error(ErrorKind.VALIDATION, e.getMessage()).build());
-                continue;
-            }
-            if (claimed.isEmpty()) {
-                LOG.debug("plan {} was claimed by another process", key);
-                continue;
-            }
-            Plan plan = claimed.get();
-            PlanResult result = execute(plan, true, store);
-            try {
-                store.finish(plan, result);
-            } catch (RuntimeException e) {
-                LOG.error("store '{}' could not finish plan {}: {}", store.id(), plan.id(), e.toString());
-            }
-            results.add(result);
+            take(store, key, false).ifPresent(results::add);
         }
         return results;
+    }
+
+    /** Claims (or resumes) and runs one plan; empty when another process took it first. */
+    private Optional<PlanResult> take(PlanStore store, String key, boolean resume) {
+        Optional<Plan> claimed;
+        try {
+            claimed = resume ? store.resume(key) : store.claim(key);
+        } catch (PlanFormatException e) {
+            LOG.warn("plan {} in store '{}' cannot be read; moved aside: {}", key, store.id(), e.getMessage());
+            Instant now = clock.instant();
+            audit(new AuditRecord(now, "plan_rejected", key, null, 0, null, null, null, Map.of(), "failed",
+                    ErrorKind.VALIDATION, redactor.redact(e.getMessage()), 0, 0, null));
+            return Optional.of(PlanResult.builder(key, PlanStatus.FAILED).startedAt(now).finishedAt(now)
+                    .error(ErrorKind.VALIDATION, e.getMessage()).build());
+        }
+        if (claimed.isEmpty()) {
+            LOG.debug("plan {} was taken by another process", key);
+            return Optional.empty();
+        }
+        Plan plan = claimed.get();
+        if (resume) {
+            LOG.info("resuming plan {} after an interruption", plan.id());
+        }
+        PlanResult result = execute(plan, true, store);
+        try {
+            store.finish(plan, result);
+        } catch (RuntimeException e) {
+            LOG.error("store '{}' could not finish plan {}: {}", store.id(), plan.id(), e.toString());
+        }
+        return Optional.of(result);
     }
 
     /**
@@ -190,6 +200,13 @@ public final class Engine {
                     .error(ErrorKind.APPROVAL, redactor.redact(message)).build();
             record(plan, s.step(), result, store);
             return new StepCaller.Outcome(result, StepCaller.Next.FAIL, Optional.empty(), false);
+        }
+        if (store != null && store.interruptedSteps(plan).contains(s.step().number())) {
+            Optional<StepCaller.Outcome> unknown = caller.interrupted(s);
+            if (unknown.isPresent()) {
+                record(plan, s.step(), unknown.get().result(), store);
+                return unknown.get();
+            }
         }
         StepCaller.Outcome outcome = caller.call(plan, s, new StepCaller.Recorder() {
             @Override

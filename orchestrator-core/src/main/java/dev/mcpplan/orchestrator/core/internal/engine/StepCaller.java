@@ -136,6 +136,24 @@ final class StepCaller {
         return decide(step, route, connection, last, result);
     }
 
+    /**
+     * A step whose request may have reached the server in a run that was interrupted: empty when it is
+     * safe to repeat (idempotent or read-only), else outcome unknown.
+     */
+    Optional<Outcome> interrupted(StepPlan s) {
+        Route route = s.route().orElseThrow();
+        if (safeToRepeat(servers.connection(route.server()), route)) {
+            return Optional.empty();
+        }
+        StepResult result = StepResult.builder(s.step().number(), StepStatus.OUTCOME_UNKNOWN)
+                .action(s.action().orElseThrow().type()).route(route.server(), route.tool())
+                .error(ErrorKind.UNAVAILABLE, "outcome unknown: the run was interrupted after step "
+                        + s.step().number() + " (" + route.server() + "/" + route.tool() + ") was sent, and the tool is"
+                        + " not idempotent, so it is not repeated; a person must check whether it happened")
+                .build();
+        return Optional.of(new Outcome(result, Next.REVIEW, Optional.empty(), false));
+    }
+
     private McpSchema.CallToolResult attempt(Plan plan, StepPlan s, ServerConnection connection, Route route,
             String action, ExecutionContext<Object> ctx, LastAttempt last, Recorder recorder) {
         int attempt = ctx.getAttemptCount() + 1;

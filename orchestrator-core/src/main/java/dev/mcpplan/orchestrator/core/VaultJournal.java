@@ -1,0 +1,173 @@
+package dev.mcpplan.orchestrator.core;
+
+import dev.mcpplan.orchestrator.StepStatus;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The journal of one plan's run, beside the plan in {@code In_Progress/} as {@code .NAME.journal}: a
+ * line when a step's request is about to be sent and a line when its result is in, each forced to disk
+ * before the orchestrator goes on. The running process holds an exclusive lock on it; the operating
+ * system drops the lock when the process dies, which is how another process knows the run was
+ * interrupted and may take it over.
+ *
+ * <p>A journal is opened once per process and never through a second channel: closing any channel on
+ * a file would release this process's lock on it.
+ */
+final class VaultJournal implements AutoCloseable {
+    /** Journals held by this JVM, across store instances. */
+    private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+
+    private final Path path;
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private VaultJournal(Path path, FileChannel channel, FileLock lock) {
+        this.path = path;
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    /** What an earlier run got done. */
+    record State(Set<Integer> succeeded, Set<Integer> interrupted) {
+    }
+
+    static Path of(Path planFile) {
+        return planFile.resolveSibling("." + planFile.getFileName() + ".journal");
+    }
+
+    /** A new, locked journal for a plan this process just claimed; an orphan of the same name is replaced. */
+    static VaultJournal start(Path planFile) throws IOException {
+        return create(planFile, true).orElseThrow();
+    }
+
+    /**
+     * The journal of an interrupted run, locked for this process; empty when another process (or this
+     * one) holds it, that is, when the run is not interrupted but going on.
+     */
+    static Optional<VaultJournal> takeOver(Path planFile) throws IOException {
+        Path path = of(planFile).toAbsolutePath();
+        if (HELD.contains(path)) {
+            return Optional.empty();
+        }
+        if (!Files.exists(path)) {
+            return create(planFile, false);
+        }
+        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null || !HELD.add(path)) {
+            if (lock != null) {
+                lock.release();
+            }
+            channel.close();
+            return Optional.empty();
+        }
+        return Optional.of(new VaultJournal(path, channel, lock));
+    }
+
+    private static Optional<VaultJournal> create(Path planFile, boolean replace) throws IOException {
+        Path path = of(planFile).toAbsolutePath();
+        Path temp = Files.createTempFile(path.getParent(), ".journal-", ".tmp");
+        FileChannel channel = FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileLock lock = channel.lock();
+        try {
+            // locked before it has its name, so no other process can take it over in between
+            if (replace) {
+                Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                Files.createLink(path, temp);
+                Files.delete(temp);
+            }
+        } catch (FileAlreadyExistsException lostRace) {
+            lock.release();
+            channel.close();
+            Files.deleteIfExists(temp);
+            return Optional.empty();
+        }
+        HELD.add(path);
+        return Optional.of(new VaultJournal(path, channel, lock));
+    }
+
+    void started(int step, Instant at) throws IOException {
+        append("started " + step + " " + at);
+    }
+
+    void finished(int step, StepStatus status, Instant at) throws IOException {
+        append("finished " + step + " " + status.name().toLowerCase(java.util.Locale.ROOT) + " " + at);
+    }
+
+    private void append(String line) throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
+        long position = channel.size();
+        while (bytes.hasRemaining()) {
+            position += channel.write(bytes, position);
+        }
+        channel.force(true);
+    }
+
+    /**
+     * The steps that succeeded, and the steps that started but did not succeed: their request may have
+     * reached the server. A torn last line (the process died while writing it) is ignored.
+     */
+    State read() throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(channel.size(), 16 * 1024 * 1024));
+        long position = 0;
+        while (buffer.hasRemaining() && channel.read(buffer, position) > 0) {
+            position = buffer.position();
+        }
+        String text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
+        Set<Integer> started = new LinkedHashSet<>();
+        Set<Integer> succeeded = new LinkedHashSet<>();
+        int end = text.lastIndexOf('\n');
+        for (String line : end < 0 ? new String[0] : text.substring(0, end).split("\n")) {
+            String[] f = line.split(" ");
+            if (f.length >= 2 && f[1].matches("\\d{1,6}")) {
+                int step = Integer.parseInt(f[1]);
+                if (f[0].equals("started")) {
+                    started.add(step);
+                } else if (f[0].equals("finished") && f.length >= 3 && f[2].equals("succeeded")) {
+                    succeeded.add(step);
+                }
+            }
+        }
+        started.removeAll(succeeded);
+        return new State(succeeded, started);
+    }
+
+    /** Releases the lock; the journal file is deleted when the run is over. */
+    void close(boolean delete) throws IOException {
+        try {
+            if (delete) {
+                Files.deleteIfExists(path);
+            }
+            lock.release();
+            channel.close();
+        } finally {
+            HELD.remove(path);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        close(false);
+    }
+}
