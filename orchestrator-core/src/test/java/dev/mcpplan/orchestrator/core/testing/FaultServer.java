@@ -3,8 +3,8 @@ package dev.mcpplan.orchestrator.core.testing;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
-import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
-import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.McpAsyncServer;
+import io.modelcontextprotocol.server.McpServerFeatures.AsyncToolSpecification;
 import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -36,7 +38,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class FaultServer {
     private static final String KEY = "dev.mcpplan/idempotency-key";
-    private static final AtomicReference<McpSyncServer> SERVER = new AtomicReference<>();
+    private static final AtomicReference<McpAsyncServer> SERVER = new AtomicReference<>();
 
     private FaultServer() {
     }
@@ -60,7 +62,7 @@ public final class FaultServer {
         }
         Path recordLog = log;
         McpJsonMapper mapper = new JacksonMcpJsonMapper(JsonMapper.builder().build());
-        List<SyncToolSpecification> tools = new ArrayList<>();
+        List<AsyncToolSpecification> tools = new ArrayList<>();
         tools.add(tool("echo", true, true, req -> text(String.valueOf(req.arguments().get("text")), false)));
         tools.add(tool("record", false, false, req -> record(recordLog, req)));
         tools.add(tool("fail", false, false, req -> text("the tool failed on purpose", true)));
@@ -78,13 +80,12 @@ public final class FaultServer {
         }));
         tools.add(tool("send", false, false, req -> send(recordLog, req)));
         tools.add(tool("grow", false, true, req -> {
-            SERVER.get().addTool(tool("grown", true, true, grown -> text("grown tool answered", false)));
+            SERVER.get().addTool(tool("grown", true, true, grown -> text("grown tool answered", false))).block();
             return text("added the tool 'grown'", false);
         }));
-        SERVER.set(McpServer.sync(new StdioServerTransportProvider(mapper))
+        SERVER.set(McpServer.async(new StdioServerTransportProvider(mapper))
                 .serverInfo("fault-server", "1.0")
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
-                .immediateExecution(true)
                 .tools(tools)
                 .build());
     }
@@ -93,15 +94,17 @@ public final class FaultServer {
         CallToolResult handle(McpSchema.CallToolRequest request);
     }
 
-    private static SyncToolSpecification tool(String name, boolean readOnly, boolean idempotent, Handler handler) {
+    /** A tool whose calls each run on a thread of their own, so that a slow call does not hold up others. */
+    private static AsyncToolSpecification tool(String name, boolean readOnly, boolean idempotent, Handler handler) {
         Map<String, Object> schema = Map.of("type", "object", "properties", Map.of(
                 "text", Map.of("type", "string"),
                 "ms", Map.of("type", "integer", "minimum", 0)));
-        return SyncToolSpecification.builder()
+        return AsyncToolSpecification.builder()
                 .tool(McpSchema.Tool.builder(name).description("fault server tool " + name).inputSchema(schema)
                         .annotations(new McpSchema.ToolAnnotations(name, readOnly, !readOnly, idempotent, false, null))
                         .build())
-                .callHandler((exchange, request) -> handler.handle(request))
+                .callHandler((exchange, request) -> Mono.fromCallable(() -> handler.handle(request))
+                        .subscribeOn(Schedulers.boundedElastic()))
                 .build();
     }
 

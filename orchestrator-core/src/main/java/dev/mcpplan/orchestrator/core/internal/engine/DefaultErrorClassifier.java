@@ -1,6 +1,5 @@
 package dev.mcpplan.orchestrator.core.internal.engine;
 
-import dev.failsafe.BulkheadFullException;
 import dev.failsafe.CircuitBreakerOpenException;
 import dev.failsafe.RateLimitExceededException;
 import dev.failsafe.TimeoutExceededException;
@@ -21,7 +20,7 @@ import java.util.regex.Pattern;
 
 /**
  * The last classifier of the chain; it answers for every failure. Exceptions: time-outs are TIMEOUT;
- * a request that was never sent, an open circuit, a full bulkhead, a broken connection or a dead
+ * a request that was never sent, an open circuit, a broken connection or a dead
  * server are UNAVAILABLE; our own rate limiter is RATE_LIMIT; a JSON-RPC error is read by its text
  * (authentication, rate limit, time-out, a dead server) and then by its code (invalid params, unknown
  * method: VALIDATION; anything else SERVER_ERROR). Error results ({@code isError}) are AUTHENTICATION
@@ -62,8 +61,7 @@ final class DefaultErrorClassifier implements ErrorClassifier {
             if (t instanceof RateLimitExceededException) {
                 return Classification.of(ErrorKind.RATE_LIMIT, message);
             }
-            if (t instanceof RequestNotSentException || t instanceof CircuitBreakerOpenException
-                    || t instanceof BulkheadFullException) {
+            if (t instanceof RequestNotSentException || t instanceof CircuitBreakerOpenException) {
                 return Classification.of(ErrorKind.UNAVAILABLE, message);
             }
         }

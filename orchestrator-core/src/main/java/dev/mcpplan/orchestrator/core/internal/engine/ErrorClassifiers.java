@@ -64,12 +64,25 @@ public final class ErrorClassifiers {
                 Optional.ofNullable(result.structuredContent()));
     }
 
-    /** The most telling message of an exception chain. */
+    /**
+     * The message of an exception chain: the outermost message that says something, followed by the
+     * root cause's when that adds to it ("failed to initialize: server 'x' exited with code 2").
+     */
     static String messageOf(Throwable error) {
         Throwable t = error;
         while (t.getCause() != null && (t.getMessage() == null || t.getMessage().equals(t.getCause().toString()))) {
             t = t.getCause();
         }
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String outer = textOf(t);
+        String inner = textOf(root);
+        return root == t || outer.contains(inner) ? outer : outer + ": " + inner;
+    }
+
+    private static String textOf(Throwable t) {
         String m = t.getMessage();
         return m == null || m.isBlank() ? t.getClass().getSimpleName() : m.strip();
     }

@@ -1,31 +1,38 @@
 package dev.mcpplan.orchestrator.core.internal.engine;
 
-import dev.failsafe.Bulkhead;
-import dev.failsafe.BulkheadFullException;
 import dev.failsafe.CircuitBreaker;
 import dev.failsafe.CircuitBreakerOpenException;
+import dev.failsafe.Failsafe;
 import dev.failsafe.Policy;
 import dev.failsafe.RateLimitExceededException;
 import dev.failsafe.RateLimiter;
 import dev.failsafe.Timeout;
+import dev.failsafe.function.CheckedSupplier;
 import dev.mcpplan.orchestrator.ErrorKind;
 import dev.mcpplan.orchestrator.core.internal.config.ServerLimits;
 import dev.mcpplan.orchestrator.core.internal.config.Settings;
+import dev.mcpplan.orchestrator.spi.RequestNotSentException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Failsafe policies of each server, shared by every call to it: a circuit breaker (after N
- * consecutive failures calls fail fast as unavailable until a half-open probe succeeds), the configured
- * rate limit and concurrency limit, and a time-out guard per call. The guard is the request time-out
- * plus one second: the transport's own time-out normally fires first and cancels the request; the guard
- * bounds calls through transports that have none.
+ * What guards each server, shared by every call to it: a Failsafe circuit breaker (after N consecutive
+ * failures calls fail fast as unavailable until a half-open probe succeeds), the configured Failsafe
+ * rate limit, the concurrency limit, and a Failsafe time-out guard around each call. The guard is the
+ * request time-out plus one second: the transport's own time-out normally fires first and cancels the
+ * request; the guard bounds calls through transports that have none.
+ *
+ * <p>The concurrency limit is a plain {@link Semaphore}, not Failsafe's bulkhead: in Failsafe 3.3.2 a
+ * bulkhead with a maximum wait loses a permit every time a wait times out (failsafe-lib/failsafe#393),
+ * until the server can take no call at all.
  *
  * <p>Thread-safe.
  */
@@ -44,18 +51,55 @@ final class ServerGuards {
 
     /** One server's policies. */
     private record Guard(CircuitBreaker<Object> breaker, Optional<RateLimiter<Object>> limiter,
-            Optional<Bulkhead<Object>> bulkhead, Timeout<Object> timeout, Duration ratePeriodPerCall) {
+            Optional<Semaphore> concurrency, Timeout<Object> timeout, Duration ratePeriodPerCall) {
     }
 
-    /** The server's policies, outermost first: circuit breaker, rate limiter, bulkhead, time-out guard. */
+    /** No slot of the server's concurrency limit came free: our own limit, not a failure of the server. */
+    private static final class ServerBusyException extends RequestNotSentException {
+        private static final long serialVersionUID = 1L;
+
+        ServerBusyException(String message) {
+            super(message);
+        }
+    }
+
+    /** The server's policies around each attempt, outermost first: circuit breaker, rate limiter. */
     List<Policy<Object>> policies(String server, Duration requestTimeout) {
         Guard g = guard(server, requestTimeout);
         List<Policy<Object>> out = new ArrayList<>();
         out.add(g.breaker());
         g.limiter().ifPresent(out::add);
-        g.bulkhead().ifPresent(out::add);
-        out.add(g.timeout());
         return out;
+    }
+
+    /**
+     * Makes one call within the server's concurrency limit (waiting up to the request time-out for a
+     * free slot) and its time-out guard.
+     *
+     * @throws RequestNotSentException if no slot came free in time (nothing was sent), or as the call
+     *     raised it
+     */
+    <T> T call(String server, Duration requestTimeout, CheckedSupplier<T> call) {
+        Guard g = guard(server, requestTimeout);
+        if (g.concurrency().isEmpty()) {
+            return Failsafe.with(g.timeout()).get(call::get);
+        }
+        Semaphore slots = g.concurrency().get();
+        try {
+            if (!slots.tryAcquire(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new ServerBusyException("server '" + server + "' has " + settings.limitsFor(server)
+                        .maxConcurrent() + " calls in flight, its limit; no slot came free in "
+                        + requestTimeout.toMillis() + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ServerBusyException("interrupted while waiting for a slot at server '" + server + "'");
+        }
+        try {
+            return Failsafe.with(g.timeout()).get(call::get);
+        } finally {
+            slots.release();
+        }
     }
 
     /** How long to wait before trying the server again after its circuit opened or its rate limit was hit. */
@@ -85,19 +129,18 @@ final class ServerGuards {
                     .build();
             Optional<RateLimiter<Object>> limiter = limits.period().map(period ->
                     RateLimiter.burstyBuilder(limits.rateLimit(), period).build());
-            Optional<Bulkhead<Object>> bulkhead = limits.maxConcurrent() > 0
-                    ? Optional.of(Bulkhead.builder(limits.maxConcurrent()).withMaxWaitTime(requestTimeout).build())
-                    : Optional.empty();
+            Optional<Semaphore> concurrency = limits.maxConcurrent() > 0
+                    ? Optional.of(new Semaphore(limits.maxConcurrent(), true)) : Optional.empty();
             Timeout<Object> timeout = Timeout.builder(requestTimeout.plus(GUARD_MARGIN)).withInterrupt().build();
             Duration perCall = limits.period().map(p -> p.dividedBy(limits.rateLimit())).orElse(Duration.ZERO);
-            return new Guard(breaker, limiter, bulkhead, timeout, perCall);
+            return new Guard(breaker, limiter, concurrency, timeout, perCall);
         });
     }
 
     /** A failure of the server itself, not of our own limits or of the request. */
     private boolean countsAgainstServer(String server, Throwable error) {
-        if (error instanceof RateLimitExceededException || error instanceof BulkheadFullException
-                || error instanceof CircuitBreakerOpenException) {
+        if (error instanceof RateLimitExceededException || error instanceof CircuitBreakerOpenException
+                || error instanceof ServerBusyException) {
             return false;
         }
         ErrorKind kind = classifiers.classify(ErrorClassifiers.failure(server, "", error)).kind();

@@ -1,6 +1,5 @@
 package dev.mcpplan.orchestrator.core.internal.engine;
 
-import dev.failsafe.BulkheadFullException;
 import dev.failsafe.CircuitBreakerOpenException;
 import dev.failsafe.ExecutionContext;
 import dev.failsafe.Failsafe;
@@ -169,7 +168,8 @@ final class StepCaller {
                 .route(route.server(), route.tool()).attempts(attempt);
         long start = System.nanoTime();
         try {
-            McpSchema.CallToolResult answer = connection.call(route.tool(), s.arguments(), meta);
+            McpSchema.CallToolResult answer = guards.call(route.server(), connection.requestTimeout(),
+                    () -> connection.call(route.tool(), s.arguments(), meta));
             if (Boolean.TRUE.equals(answer.isError())) {
                 String text = text(answer);
                 last.classification = classifiers.classify(ErrorClassifiers.failure(route.server(), route.tool(),
@@ -207,6 +207,7 @@ final class StepCaller {
         last.maybeSent = maybeSent(error);
         last.error = error;
         if (!raisedByAttempt) {
+            last.attempts++;
             last.recorder.attemptFinished(last.template.toBuilder().attempts(Math.max(1, last.attempts))
                     .error(last.classification.kind(), last.classification.message()).build());
         }
@@ -216,7 +217,7 @@ final class StepCaller {
     private static boolean maybeSent(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
             if (t instanceof RequestNotSentException || t instanceof CircuitBreakerOpenException
-                    || t instanceof BulkheadFullException || t instanceof RateLimitExceededException) {
+                    || t instanceof RateLimitExceededException) {
                 return false;
             }
         }
@@ -245,7 +246,7 @@ final class StepCaller {
                 Duration wait = c.retryAfter().orElseGet(() -> max(guards.waitBefore(route.server(), kind),
                         settings.backoff()));
                 return new Outcome(result.status(StepStatus.FAILED).error(kind, c.message() + "; the plan is"
-                        + " rescheduled in " + wait.toSeconds() + " s").build(), Next.RESCHEDULE,
+                        + " rescheduled in " + human(wait)).build(), Next.RESCHEDULE,
                         Optional.of(clock.instant().plus(wait)), false);
             }
             case TIMEOUT, UNAVAILABLE -> {
@@ -280,12 +281,16 @@ final class StepCaller {
         Duration wait = max(guards.waitBefore(route.server(), kind), rescheduleDelay());
         return new Outcome(result.status(StepStatus.FAILED).error(kind, c.message() + "; " + last.attempts
                 + (last.attempts == 1 ? " attempt" : " attempts") + " failed, the plan is rescheduled in "
-                + wait.toSeconds() + " s").build(), Next.RESCHEDULE, Optional.of(clock.instant().plus(wait)), false);
+                + human(wait)).build(), Next.RESCHEDULE, Optional.of(clock.instant().plus(wait)), false);
     }
 
     /** How long a plan waits in the queue after its retries ran out: the backoff after one more retry. */
     Duration rescheduleDelay() {
         return settings.backoff().multipliedBy(1L << Math.min(settings.retries() + 1, 20));
+    }
+
+    private static String human(Duration d) {
+        return d.compareTo(Duration.ofSeconds(10)) < 0 ? d.toMillis() + " ms" : d.toSeconds() + " s";
     }
 
     private static Duration max(Duration a, Duration b) {
