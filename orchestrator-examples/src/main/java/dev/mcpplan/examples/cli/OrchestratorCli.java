@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "mcp-orchestrator", mixinStandardHelpOptions = true, version = "mcp-orchestrator 0.1.0",
         description = "Executes approved plans against MCP servers.",
         subcommands = {DemoCommand.class, RunCommand.class, ExecuteCommand.class, CheckCommand.class,
-            HealthCommand.class, ApproveCommand.class})
+            HealthCommand.class, ApproveCommand.class, VerifyLogCommand.class})
 public final class OrchestratorCli {
     private OrchestratorCli() {
     }
