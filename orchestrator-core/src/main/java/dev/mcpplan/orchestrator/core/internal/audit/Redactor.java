@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  *   <li>bearer tokens, private keys, common API key shapes, JWTs and any configured pattern become {@code ***};
  *   <li>e-mail addresses become {@code c***@***.com};
  *   <li>payment card numbers (13 to 19 digits passing the Luhn check, either unbroken or in groups of 3 to 6
- *       digits split by one kind of separator, space or dash) become {@code ****-****-****-1234};
+ *       digits, the last one maybe shorter, split by one kind of separator, space or dash) become
+ *       {@code ****-****-****-1234};
  *   <li>phone numbers (7 to 15 digits starting with {@code +}, a leading {@code 0} or an area code in
  *       parentheses, in groups split by spaces, dashes or slashes) keep their last two digits: {@code ***67}.
  * </ul>
@@ -174,17 +175,19 @@ public final class Redactor {
     /** The index of the last group of the longest card number starting at group {@code first}, or -1. */
     private static int cardEnd(String text, List<int[]> groups, int first) {
         StringBuilder digits = new StringBuilder();
-        boolean grouped = true;
+        boolean grouped = true; // groups first to last - 1 have 3 to 6 digits and one kind of separator
         int found = -1;
         for (int last = first; last < groups.size() && digits.length() <= 19; last++) {
             int[] group = groups.get(last);
             int length = group[1] - group[0];
-            grouped &= length >= 3 && length <= 6
-                    && (last == first || text.charAt(group[0] - 1) == text.charAt(groups.get(first + 1)[0] - 1));
+            boolean sameSeparator = last == first
+                    || text.charAt(group[0] - 1) == text.charAt(groups.get(first + 1)[0] - 1);
             digits.append(text, group[0], group[1]);
-            if (digits.length() >= 13 && digits.length() <= 19 && (first == last || grouped) && luhn(digits)) {
+            if (digits.length() >= 13 && digits.length() <= 19
+                    && (first == last || grouped && sameSeparator && length <= 6) && luhn(digits)) {
                 found = last;
             }
+            grouped &= sameSeparator && length >= 3 && length <= 6;
         }
         return found;
     }
