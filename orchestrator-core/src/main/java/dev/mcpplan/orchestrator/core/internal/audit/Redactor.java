@@ -56,7 +56,8 @@ public final class Redactor {
     /** Digits joined by single spaces or dashes; not the tail of a decimal, a list or a phone's country code. */
     private static final Pattern DIGIT_RUN = Pattern.compile("(?<![\\d.,+])\\d+(?:[ -]\\d+)*");
     private static final Pattern DIGITS = Pattern.compile("\\d+");
-    private static final Pattern PHONE_START = Pattern.compile("(?<![\\w+*./-])(?:\\+\\d{1,3}|\\(\\d{2,5}\\)|0\\d{1,5})");
+    private static final Pattern PHONE_START = Pattern.compile(
+            "(?<![\\w+*./-])(?:\\+\\d{1,3}|\\(\\d{2,5}\\)|0\\d{1,5})");
     private static final Pattern PHONE_PART = Pattern.compile("[ /-]?\\(\\d{1,5}\\)|[ /-]\\d{2,}|\\d+");
     private static final Pattern DATE = Pattern.compile("\\d{1,2}([/-])\\d{1,2}\\1\\d{2,4}");
     private static final Pattern WORD_BREAK = Pattern.compile(
