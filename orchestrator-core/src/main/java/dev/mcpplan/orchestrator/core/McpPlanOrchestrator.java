@@ -256,7 +256,7 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
 
             Redactor redactor = Redactor.builder().secretKeys(config.settings().redactKeys()).build();
             List<AuditSink> sinks = new ArrayList<>();
-            sinks.add(new Slf4jAuditSink());
+            sinks.add(new Slf4jAuditSink(redactor));
             if (auditLogDir != null) {
                 sinks.add(new JsonlAuditSink(auditLogDir, redactor));
             }
