@@ -26,6 +26,7 @@ import java.nio.file.WatchService;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -150,7 +151,7 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
         Path claimed;
         Instant approvedAt;
         try {
-            approvedAt = enteredApproved(approvedDir().resolve(key));
+            approvedAt = enteredApproved(approvedDir().resolve(key)).truncatedTo(ChronoUnit.SECONDS);
             claimed = AtomicFiles.moveWithoutOverwrite(approvedDir().resolve(key), inProgressDir());
         } catch (NoSuchFileException lost) {
             return Optional.empty();
@@ -457,6 +458,6 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     }
 
     private String now() {
-        return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        return clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
     }
 }

@@ -1,5 +1,6 @@
 package dev.mcpplan.orchestrator.core.internal.audit;
 
+import dev.mcpplan.orchestrator.ErrorKind;
 import dev.mcpplan.orchestrator.spi.AuditRecord;
 import dev.mcpplan.orchestrator.spi.AuditSink;
 import java.io.IOException;
@@ -71,7 +72,7 @@ public final class JsonlAuditSink implements AuditSink {
         line.put("actor", "mcp-orchestrator");
         line.put("target", r.server() != null ? r.server() + "/" + r.tool() : r.planId());
         line.put("parameters", redactor.redact(r.parameters()));
-        line.put("approval_status", "approved");
+        line.put("approval_status", r.errorKind() == ErrorKind.APPROVAL ? "rejected" : "approved");
         line.put("approved_by", r.approver() == null ? null : redactor.redact(r.approver()));
         line.put("result", r.status());
         line.put("event", r.event());

@@ -74,7 +74,9 @@ public final class PlanParser {
     private static final Pattern SENSITIVE = Pattern.compile("(?i)\\(requires approval\\)|\u270B|\uD83D\uDD90");
     private static final Set<String> REQUEST_BOOKKEEPING = Set.of("type", "status", "created", "expires", "expires_at",
             "approved_by", "approved_at", "approved_actions", "approval_hash", "approval_signature", "plan_id",
-            "task_id", "action", "risk_level", "priority", "source_file");
+            "task_id", "action", "risk_level", "priority", "source_file",
+            // what the orchestrator writes back while it runs the request
+            "started_at", "completed_at", "error", "retry_after");
 
     private PlanParser() {
     }
