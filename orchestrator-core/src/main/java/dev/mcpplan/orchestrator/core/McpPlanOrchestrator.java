@@ -254,7 +254,8 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
             new PluginLoader<>(TransportProvider.class, "transport type", TransportProvider::type, t -> 0)
                     .load(transports, discovery).forEach(t -> transportsByType.put(t.type(), t));
 
-            Redactor redactor = Redactor.builder().secretKeys(config.settings().redactKeys()).build();
+            Redactor redactor = Redactor.builder().secretKeys(config.settings().redactKeys())
+                    .valuePatterns(config.settings().redactPatterns()).build();
             List<AuditSink> sinks = new ArrayList<>();
             sinks.add(new Slf4jAuditSink(redactor));
             if (auditLogDir != null) {

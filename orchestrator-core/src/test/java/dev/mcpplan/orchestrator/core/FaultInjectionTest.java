@@ -11,6 +11,8 @@ import dev.mcpplan.orchestrator.StepResult;
 import dev.mcpplan.orchestrator.StepStatus;
 import dev.mcpplan.orchestrator.core.testing.Servers;
 import dev.mcpplan.orchestrator.spi.AuditRecord;
+import dev.mcpplan.orchestrator.spi.Classification;
+import dev.mcpplan.orchestrator.spi.ErrorClassifier;
 import dev.mcpplan.orchestrator.spi.ExecutionListener;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -48,6 +51,11 @@ class FaultInjectionTest {
     private McpPlanOrchestrator orchestrator;
 
     private McpPlanOrchestrator orchestrator(String extraSettings, String... serverOptions) throws IOException {
+        orchestrator = builder(extraSettings, serverOptions).build();
+        return orchestrator;
+    }
+
+    private McpPlanOrchestrator.Builder builder(String extraSettings, String... serverOptions) throws IOException {
         Path settings = dir.resolve("settings.json");
         Files.writeString(settings, """
                 { "orchestrator": { "timeout": "%dms", "retries": 2, "backoff": "50ms", "startTimeout": "10s",
@@ -55,7 +63,7 @@ class FaultInjectionTest {
                     "actions": { "echo": "fault", "slow": "fault", "slow_read": "fault", "crash": "fault",
                       "boom": "fault", "fail": "fault", "auth_fail": "fault", "rate_limit": "fault" } } }
                 """.formatted(TIMEOUT.toMillis(), extraSettings));
-        orchestrator = McpPlanOrchestrator.builder().config(settings)
+        return McpPlanOrchestrator.builder().config(settings)
                 .server(Servers.faultServer("fault", serverOptions))
                 .discoverPlugins(getClass().getClassLoader())
                 .auditSink(audit::add)
@@ -64,9 +72,7 @@ class FaultInjectionTest {
                     public void alert(Plan plan, ErrorKind kind, String message) {
                         alerts.add(kind + " " + message);
                     }
-                })
-                .build();
-        return orchestrator;
+                });
     }
 
     @AfterEach
@@ -294,5 +300,51 @@ class FaultInjectionTest {
         orchestrator("");
         warmUp();
         assertThat(threeSlowReadsAtOnce()).as("the server runs calls concurrently").isLessThan(Duration.ofMillis(850));
+    }
+
+    @Test
+    void aClassifierOfTheUsersOwnIsAskedBeforeTheBuiltInOne() throws IOException {
+        ErrorClassifier quota = failure -> failure.errorResult() && failure.message().contains("on purpose")
+                ? Optional.of(new Classification(ErrorKind.RATE_LIMIT, "quota used up: " + failure.message(),
+                        Optional.of(Duration.ofSeconds(42))))
+                : Optional.empty();
+        orchestrator = builder("").errorClassifier(quota).build();
+        warmUp();
+        PlanResult result = run("own classifier", Duration.ofSeconds(2), plan(step(1, "fail")));
+
+        assertThat(result.status()).isEqualTo(PlanStatus.RETRY_SCHEDULED);
+        assertThat(result.error()).hasValueSatisfying(e -> assertThat(e).contains("quota used up"));
+        assertThat(result.retryAfter()).hasValueSatisfying(t -> assertThat(t)
+                .isBetween(Instant.now().plusSeconds(40), Instant.now().plusSeconds(43)));
+        PlanResult other = orchestrator.execute(plan(step(1, "auth_fail")));
+        assertThat(other.errorKind()).as("left to the built-in classifier").contains(ErrorKind.AUTHENTICATION);
+    }
+
+    @Test
+    void aRateLimitedVaultPlanWaitsInApprovedUntilItsRetryAfter() throws IOException, InterruptedException {
+        orchestrator("");
+        VaultPlanStore store = VaultPlanStore.open(dir.resolve("vault"));
+        Files.writeString(store.approvedDir().resolve("limited.md"), """
+                ---
+                plan_id: limited
+                ---
+                # Hit the rate limit
+                ## Steps
+                - [ ] Echo first
+                  - action: echo
+                  - text: before
+                - [ ] Then the limit
+                  - action: rate_limit
+                """);
+
+        List<PlanResult> results = orchestrator.processReady(store);
+
+        assertThat(results).singleElement().satisfies(r -> assertThat(r.status()).isEqualTo(PlanStatus.RETRY_SCHEDULED));
+        String text = Files.readString(store.approvedDir().resolve("limited.md"));
+        assertThat(text).contains("status: retry_scheduled").containsPattern("retry_after: \\S+")
+                .contains("- [x] Echo first").contains("- [ ] Then the limit");
+        assertThat(store.ready()).as("not due yet").isEmpty();
+        Thread.sleep(2_200);
+        assertThat(store.ready()).as("due after the 2 s the server asked for").containsExactly("limited.md");
     }
 }

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -32,7 +34,7 @@ public final class ConfigLoader {
             Set.of("command", "args", "env", "cwd", "type", "url", "headers", "disabled", "timeout");
     private static final Set<String> SETTINGS_KEYS = Set.of("actions", "phrases", "replaceDefaultPhrases",
             "replaceDefaultActions", "timeout", "retries", "backoff", "healthInterval", "startTimeout", "servers",
-            "redactKeys", "approval", "circuitBreaker");
+            "redactKeys", "redactPatterns", "approval", "circuitBreaker");
     private static final Set<String> SERVER_SETTINGS_KEYS = Set.of("timeout", "rateLimit", "maxConcurrent");
     private static final Set<String> ACTION_KEYS = Set.of("server", "tool", "parameters", "idempotent");
     private static final Set<String> APPROVAL_KEYS = Set.of("signingKey", "requireHash", "maxAge", "requireApproverFor",
@@ -45,6 +47,7 @@ public final class ConfigLoader {
     private final Map<String, String> phrases = new LinkedHashMap<>(Settings.defaultPhrases());
     private final Map<String, Duration> serverTimeouts = new LinkedHashMap<>();
     private final List<String> redactKeys = new ArrayList<>();
+    private final List<Pattern> redactPatterns = new ArrayList<>();
     private Duration requestTimeout;
     private int retries;
     private Duration backoff;
@@ -116,7 +119,7 @@ public final class ConfigLoader {
                 ? server.toBuilder().requestTimeout(serverTimeouts.get(name)).build()
                 : server));
         return new Configuration(resolved, new Settings(actions, phrases, requestTimeout, serverTimeouts, retries,
-                backoff, healthInterval, startTimeout, redactKeys, approval, circuitFailures, circuitDelay, serverLimits));
+                backoff, healthInterval, startTimeout, redactKeys, redactPatterns, approval, circuitFailures, circuitDelay, serverLimits));
     }
 
     private void readServers(String file, JsonNode node) {
@@ -273,6 +276,17 @@ public final class ConfigLoader {
         }
         if (node.has("approval")) {
             approval = readApproval(object(node.get("approval"), "approval"));
+        }
+        if (node.has("redactPatterns")) {
+            for (JsonNode pattern : array(node.get("redactPatterns"), "redactPatterns")) {
+                String regex = text(pattern, "redactPatterns");
+                try {
+                    redactPatterns.add(Pattern.compile(regex));
+                } catch (PatternSyntaxException e) {
+                    throw new IllegalArgumentException("redactPatterns: '" + regex + "' is not a regular expression: "
+                            + e.getDescription(), e);
+                }
+            }
         }
         if (node.has("redactKeys")) {
             for (JsonNode key : array(node.get("redactKeys"), "redactKeys")) {

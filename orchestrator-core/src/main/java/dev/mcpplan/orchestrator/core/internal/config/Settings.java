@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * The orchestrator's settings: the actions table, the detector phrases, time-outs and retry defaults.
@@ -23,6 +24,7 @@ import java.util.Optional;
  * @param healthInterval how often servers are pinged; 60 s by default
  * @param startTimeout how long a server may take to start and initialize; 60 s by default
  * @param redactKeys extra parameter names whose values are secrets
+ * @param redactPatterns extra regular expressions for secret values anywhere in text
  * @param approval what an approval must carry
  * @param circuitFailures consecutive failures of a server that open its circuit breaker; 5 by default
  * @param circuitDelay how long an open circuit stays open before a probe call; 30 s by default
@@ -38,6 +40,7 @@ public record Settings(
         Duration healthInterval,
         Duration startTimeout,
         List<String> redactKeys,
+        List<Pattern> redactPatterns,
         ApprovalPolicy approval,
         int circuitFailures,
         Duration circuitDelay,
@@ -48,13 +51,14 @@ public record Settings(
         phrases = Collections.unmodifiableMap(new LinkedHashMap<>(phrases));
         serverTimeouts = Map.copyOf(serverTimeouts);
         redactKeys = List.copyOf(redactKeys);
+        redactPatterns = List.copyOf(redactPatterns);
         serverLimits = Map.copyOf(serverLimits);
     }
 
     /** The seed's defaults. */
     public static Settings defaults() {
         return new Settings(defaultActions(), defaultPhrases(), Duration.ofSeconds(30), Map.of(), 3,
-                Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(60), List.of(), ApprovalPolicy.none(), 5, Duration.ofSeconds(30), Map.of());
+                Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(60), List.of(), List.of(), ApprovalPolicy.none(), 5, Duration.ofSeconds(30), Map.of());
     }
 
     /** The time-out for one call to the named server. */

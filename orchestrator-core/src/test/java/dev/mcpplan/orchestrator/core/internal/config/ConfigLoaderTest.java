@@ -96,11 +96,13 @@ class ConfigLoaderTest {
                     },
                     "phrases": { "Send Invoice": "send_invoice" },
                     "timeout": "5s", "retries": 1, "backoff": "250ms",
-                    "servers": { "fs": { "timeout": "1500ms" } },
-                    "redactKeys": ["iban"]
+                    "servers": { "fs": { "timeout": "1500ms", "rateLimit": "10/1h", "maxConcurrent": 2 } },
+                    "redactKeys": ["iban"], "redactPatterns": ["ACME-[0-9]{6}"],
+                    "circuitBreaker": { "failures": 2, "delay": "5s" },
+                    "approval": { "signingKey": "${KEY}", "maxAge": "7d", "requireApproverFor": ["High"] }
                   } }
                 """);
-        Configuration config = new ConfigLoader(Map.of()).load(f).build();
+        Configuration config = new ConfigLoader(Map.of("KEY", "a-signing-key-of-at-least-32-bytes-long")).load(f).build();
         Settings s = config.settings();
         assertThat(s.actions().get("write_vault")).isEqualTo(
                 Route.to("fs", "write_file").withParameterNames(Map.of("text", "content")).withIdempotent(true));
@@ -113,6 +115,16 @@ class ConfigLoaderTest {
         assertThat(s.timeoutFor("fs")).isEqualTo(Duration.ofMillis(1500));
         assertThat(config.servers().get("fs").requestTimeout()).contains(Duration.ofMillis(1500));
         assertThat(s.redactKeys()).isEqualTo(List.of("iban"));
+        assertThat(s.redactPatterns()).extracting(java.util.regex.Pattern::pattern).containsExactly("ACME-[0-9]{6}");
+        assertThat(s.limitsFor("fs")).isEqualTo(new ServerLimits(10, Duration.ofHours(1), 2));
+        assertThat(s.limitsFor("other")).isEqualTo(ServerLimits.NONE);
+        assertThat(s.circuitFailures()).isEqualTo(2);
+        assertThat(s.circuitDelay()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(s.approval().maxAge()).isEqualTo(Duration.ofDays(7));
+        assertThat(s.approval().approverRequired(java.util.Optional.of("high"))).isTrue();
+        assertThat(s.approval().key()).hasValueSatisfying(k -> assertThat(new String(k, java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("a-signing-key-of-at-least-32-bytes-long"));
+        assertThat(s.approval().toString()).doesNotContain("a-signing-key");
     }
 
     @Test
