@@ -246,15 +246,6 @@ class McpPlanOrchestratorTest {
     }
 
     @Test
-    void closeEndsEveryServerProcess() {
-        assertThat(orchestrator.execute(plan(step(1, "echo", "hi"))).completed()).isTrue();
-        List<ProcessHandle> children = new ArrayList<>(ProcessHandle.current().children().toList());
-        assertThat(children).isNotEmpty();
-        orchestrator.close();
-        assertThat(children).noneMatch(ProcessHandle::isAlive);
-    }
-
-    @Test
     void aToolTheServerAddsLaterIsUsableOnceItAnnouncesTheChangeWithoutARestart() throws InterruptedException {
         Plan grownPlan = plan(Step.builder(1, "Use the grown tool").action("grown").build());
         assertThat(orchestrator.check(grownPlan).problems()).extracting(p -> p.code())

@@ -1,6 +1,6 @@
 package dev.mcpplan.orchestrator.stdio;
 
-import static dev.mcpplan.orchestrator.stdio.Processes.survivors;
+import static dev.mcpplan.orchestrator.stdio.ProcessTable.survivors;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,13 +9,10 @@ import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.spec.McpSchema;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -143,26 +140,6 @@ class ProcessClientTransportTest {
         assertThat(survivors(tree, 1_000)).as("processes of the tree still alive").isEmpty();
         assertThat(took).as("ms to close: 2 s after stdin close, 2 s after SIGTERM, then SIGKILL")
                 .isBetween(3_500L, 6_000L);
-    }
-
-    @Test
-    void aJvmShutdownEndsEveryServerTreeItsHostLeftOpen() throws Exception {
-        Process host = new ProcessBuilder(Processes.java(), "-cp", System.getProperty("java.class.path"),
-                HookHost.class.getName()).redirectErrorStream(true).start();
-        List<Long> tree = new ArrayList<>();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(host.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = out.readLine()) != null) {
-                if (line.startsWith("TREE ")) {
-                    Arrays.stream(line.substring(5).split(" ")).map(Long::parseLong).forEach(tree::add);
-                }
-            }
-        }
-        assertThat(host.waitFor(20, TimeUnit.SECONDS)).as("host exited").isTrue();
-        assertThat(tree).as("shell, sleep and java server").hasSizeGreaterThanOrEqualTo(3);
-
-        assertThat(survivors(tree, 2_000)).as("server processes alive after the host JVM exited").isEmpty();
     }
 
     @Test

@@ -1,15 +1,12 @@
 package dev.mcpplan.orchestrator.stdio;
 
 import dev.mcpplan.orchestrator.spi.ServerDefinition;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** Test servers started from this JVM's class path, and questions to the process table. */
+/** Test servers started from this JVM's class path. */
 final class Processes {
     private Processes() {
     }
@@ -48,39 +45,5 @@ final class Processes {
         List<ProcessHandle> tree = new ArrayList<>(List.of(root));
         tree.addAll(root.descendants().toList());
         return tree;
-    }
-
-    /**
-     * The pids of {@code pids} still running after waiting up to {@code millis}, read from the process
-     * table. A zombie counts as ended: it runs no code and holds nothing but its entry, which stays
-     * until init reaps it (about a second in this container, whose init is not a shell).
-     */
-    static List<Long> survivors(List<Long> pids, long millis) throws InterruptedException {
-        long deadline = System.nanoTime() + millis * 1_000_000;
-        List<Long> alive;
-        do {
-            alive = pids.stream().filter(Processes::running).toList();
-            if (alive.isEmpty()) {
-                return alive;
-            }
-            Thread.sleep(50);
-        } while (System.nanoTime() < deadline);
-        return alive;
-    }
-
-    private static boolean running(long pid) {
-        Path stat = Path.of("/proc", Long.toString(pid), "stat");
-        if (!Files.isDirectory(Path.of("/proc", "self"))) {
-            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-        }
-        try {
-            String line = Files.readString(stat);
-            char state = line.charAt(line.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (NoSuchFileException e) {
-            return false;
-        } catch (IOException e) {
-            throw new AssertionError("cannot read " + stat, e);
-        }
     }
 }

@@ -1,9 +1,14 @@
 package dev.mcpplan.orchestrator.core.testing;
 
+import dev.mcpplan.orchestrator.spi.Route;
 import dev.mcpplan.orchestrator.spi.ServerDefinition;
+import dev.mcpplan.orchestrator.spi.ServerMapping;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** Definitions of real test servers, started as processes from this JVM's class path. */
 public final class Servers {
@@ -13,6 +18,33 @@ public final class Servers {
     /** The java binary running this JVM. */
     public static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /**
+     * A {@link FaultServer} behind a shell, as {@code npx} or a start script would run it, with a
+     * background {@code sleep} of the shell's own: a process tree of three.
+     */
+    public static ServerDefinition wrappedFaultServer(String name) {
+        ServerDefinition server = faultServer(name);
+        String command = Stream.concat(Stream.of(server.command().orElseThrow()), server.args().stream())
+                .map(a -> "'" + a + "'").collect(Collectors.joining(" "));
+        return ServerDefinition.builder(name, ServerDefinition.STDIO).command("sh")
+                .args(List.of("-c", "sleep 300 & " + command + "; wait")).build();
+    }
+
+    /** Routes every action to the tool of the same name on the server {@code server}. */
+    public static ServerMapping everythingTo(String server) {
+        return new ServerMapping() {
+            @Override
+            public String id() {
+                return "everything-to-" + server;
+            }
+
+            @Override
+            public Optional<Route> route(String actionType) {
+                return Optional.of(Route.to(server, actionType));
+            }
+        };
     }
 
     /** A {@link FaultServer} named {@code name}, with extra start options. */
