@@ -50,11 +50,14 @@ public final class Redactor {
      * {@code key=value}, {@code key: value}, {@code "key": "value"}; an auth scheme word goes with its value;
      * not {@code https://}.
      */
-    private static final Pattern KEY_VALUE = Pattern.compile("([A-Za-z][A-Za-z0-9_.-]*)([\"']?\\s*[:=]\\s*)(?!/)"
-            + "(\"(?:[^\"\\\\]|\\\\.)*\"|'[^']*'|(?:(?i:basic|bearer|digest|token)\\s+)?[^\\s\"',;&(){}\\[\\]]+)");
-    private static final Pattern EMAIL = Pattern.compile("([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@[A-Za-z0-9.-]+\\.([A-Za-z]{2,})");
+    private static final Pattern KEY_VALUE = Pattern.compile(
+            "(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]*+)([\"']?\\s*+[:=]\\s*+)(?!/)"
+            + "(\"[^\"\\\\]*+(?:\\\\.[^\"\\\\]*+)*+\"|'[^']*+'"
+            + "|(?:(?i:basic|bearer|digest|token)\\s++)?[^\\s\"',;&(){}\\[\\]]++)");
+    private static final Pattern EMAIL = Pattern.compile(
+            "(?<![A-Za-z0-9._%+-])([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*+@[A-Za-z0-9.-]+\\.([A-Za-z]{2,})");
     /** Digits joined by single spaces or dashes; not the tail of a decimal, a list or a phone's country code. */
-    private static final Pattern DIGIT_RUN = Pattern.compile("(?<![\\d.,+])\\d+(?:[ -]\\d+)*");
+    private static final Pattern DIGIT_RUN = Pattern.compile("(?<![\\d.,+])\\d++(?:[ -]\\d++)*+");
     private static final Pattern DIGITS = Pattern.compile("\\d+");
     private static final Pattern PHONE_START = Pattern.compile(
             "(?<![\\w+*./-])(?:\\+\\d{1,3}|\\(\\d{2,5}\\)|0\\d{1,5})");

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 import java.math.BigInteger;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -120,5 +121,27 @@ class RedactorTest {
     void ordinaryValuesAreLeftAlone(String value) {
         assertThat(redactor.redact(value)).isEqualTo(value);
         assertThat(redactor.redact(Map.of("note", value))).containsEntry("note", value);
+    }
+
+    @Test
+    void longTextNeitherOverflowsASmallStackNorTakesLong() throws InterruptedException {
+        List<String> texts = List.of("password=\"" + "ab\\\"c ".repeat(50_000) + "\"",
+                "{\"note\":\"" + "x ".repeat(200_000) + "\"}",
+                "1 ".repeat(100_000), "12-".repeat(100_000) + "1", "+49 " + "12 ".repeat(100_000), "x".repeat(300_000),
+                "a@b.".repeat(50_000) + "com", "Bearer " + "a".repeat(300_000),
+                "-----BEGIN RSA PRIVATE KEY-----" + "x\n".repeat(200_000) + "-----END RSA PRIVATE KEY-----");
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        Thread worker = new Thread(null, () -> texts.forEach(t -> {
+            try {
+                redactor.redact(t);
+            } catch (Throwable e) {
+                failures.add(e);
+            }
+        }), "small-stack", 256 * 1024);
+        worker.setDaemon(true);
+        worker.start();
+        worker.join(20_000);
+        assertThat(worker.isAlive()).as("still redacting after 20 s").isFalse();
+        assertThat(failures).isEmpty();
     }
 }
