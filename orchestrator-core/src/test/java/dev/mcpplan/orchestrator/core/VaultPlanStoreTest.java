@@ -130,13 +130,15 @@ class VaultPlanStoreTest {
             workers.add(new ProcessBuilder(Servers.java(), "-cp", System.getProperty("java.class.path"),
                     "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", ClaimWorker.class.getName(),
                     vault.toString(), settings.toString(), log.toString(), name, "a", "b")
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start());
+                    .redirectError(vault.resolve("worker-" + name + ".err").toFile()).start());
         }
         List<Integer> ran = new ArrayList<>();
-        for (Process worker : workers) {
+        for (int w = 0; w < workers.size(); w++) {
+            Process worker = workers.get(w);
             String out = new String(worker.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(worker.waitFor(120, TimeUnit.SECONDS)).isTrue();
-            assertThat(worker.exitValue()).as(out).isZero();
+            Path err = vault.resolve("worker-" + List.of("a", "b").get(w) + ".err");
+            assertThat(worker.exitValue()).as(() -> out + readQuietly(err)).isZero();
             ran.add(Integer.parseInt(out.strip().replaceAll("(?s).*RAN (\\d+)$", "$1")));
         }
 
@@ -151,6 +153,14 @@ class VaultPlanStoreTest {
         assertThat(store.approvedDir()).isEmptyDirectory();
         assertThat(store.inProgressDir()).isEmptyDirectory();
         assertThat(Files.readString(vault.resolve("Dashboard.md")).lines().filter(l -> l.startsWith("- "))).hasSize(50);
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "(cannot read " + file + ": " + e + ")";
+        }
     }
 
     @Test
