@@ -39,6 +39,10 @@ public final class ExecutionBenchmark {
     }
 
     public static void main(String[] args) throws IOException {
+        // the figures, not a line per call: quiet unless the caller asked for more
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 100;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         Path vault = Files.createTempDirectory("bench-vault");
