@@ -188,4 +188,40 @@ class VaultPlanStoreTest {
             assertThat(store.ready()).hasSize(1);
         }
     }
+
+    @Test
+    void secretsAnErrorRepeatsReachNeitherThePlanFileNorTheAuditLog() throws IOException {
+        VaultPlanStore store = VaultPlanStore.open(vault);
+        String secrets = "password=hunter2-secret token=sk-live-abcdefgh12345678 card 4111 1111 1111 1111"
+                + " phone +49 170 1234567 mail alice.smith@example.com";
+        Files.writeString(store.approvedDir().resolve("leaky.md"), """
+                ---
+                plan_id: leaky
+                ---
+                # An error that repeats what it was given
+                ## Steps
+                - [ ] Send it
+                  - action: fail_echo
+                  - text: %s
+                """.formatted(secrets));
+        Path settings = vault.resolve("settings.json");
+        Files.writeString(settings, "{ \"orchestrator\": { \"actions\": { \"fail_echo\": \"fault\" } } }");
+        try (McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder().config(settings)
+                .server(Servers.faultServer("fault")).discoverPlugins(getClass().getClassLoader())
+                .auditLog(store.logsDir()).build()) {
+            assertThat(orchestrator.processReady(store)).singleElement()
+                    .satisfies(r -> assertThat(r.error()).hasValueSatisfying(e -> assertThat(e).contains("could not send")));
+        }
+
+        List<String> outputs = new ArrayList<>();
+        outputs.add(Files.readString(store.failedDir().resolve("leaky.md")).replace(secrets, "(the step as written)"));
+        try (Stream<Path> logs = Files.list(store.logsDir())) {
+            for (Path log : logs.toList()) {
+                outputs.add(Files.readString(log));
+            }
+        }
+        outputs.add(Files.readString(vault.resolve("Dashboard.md")));
+        assertThat(String.join("\n", outputs)).contains("could not send").doesNotContain("hunter2-secret",
+                "sk-live-abcdefgh12345678", "4111 1111 1111 1111", "170 1234567", "alice.smith@example.com");
+    }
 }

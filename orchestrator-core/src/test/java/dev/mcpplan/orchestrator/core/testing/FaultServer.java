@@ -26,7 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A real MCP server over stdio for tests, that misbehaves on request. Tools:
- * {@code echo} (read-only), {@code record} (appends a line to the {@code --log} file; not idempotent;
+ * {@code echo} (read-only), {@code fail_echo} (an error result that repeats its {@code text}), {@code record} (appends a line to the {@code --log} file; not idempotent;
  * refuses a repeated idempotency key), {@code fail} (an error result), {@code auth_fail},
  * {@code rate_limit}, {@code boom} (a JSON-RPC error), {@code slow} (sleeps {@code ms}, not idempotent),
  * {@code slow_read} (sleeps, read-only), {@code crash} (exits with code 3 mid-call), {@code send} (sleeps
@@ -66,6 +66,7 @@ public final class FaultServer {
         tools.add(tool("echo", true, true, req -> text(String.valueOf(req.arguments().get("text")), false)));
         tools.add(tool("record", false, false, req -> record(recordLog, req)));
         tools.add(tool("fail", false, false, req -> text("the tool failed on purpose", true)));
+        tools.add(tool("fail_echo", false, false, req -> text("could not send: " + req.arguments().get("text"), true)));
         tools.add(tool("auth_fail", false, false, req -> text("401 Unauthorized: invalid credentials", true)));
         tools.add(tool("rate_limit", false, false, req -> text("429 Too Many Requests: retry after 2 seconds", true)));
         tools.add(tool("boom", false, false, req -> {

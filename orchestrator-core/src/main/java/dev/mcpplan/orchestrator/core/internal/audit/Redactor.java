@@ -91,9 +91,7 @@ public final class Redactor {
 
     /** The text with every secret-looking value masked. */
     public String redact(String text) {
-        String out = KEY_VALUE.matcher(text).replaceAll(r -> Matcher.quoteReplacement(secretKey(r.group(1))
-                ? r.group(1) + r.group(2) + quoted(r.group(3))
-                : r.group()));
+        String out = keyValues(text);
         for (Pattern p : SECRET_VALUES) {
             out = p.matcher(out).replaceAll(MASK);
         }
@@ -102,6 +100,16 @@ public final class Redactor {
         }
         out = EMAIL.matcher(out).replaceAll(r -> Matcher.quoteReplacement(r.group(1) + "***@***." + r.group(2)));
         return maskPhones(maskCards(out));
+    }
+
+    /**
+     * Masks the values of secret keys; the value of any other key is looked into in turn, since it
+     * may hold a pair of its own ({@code error: password=x}).
+     */
+    private String keyValues(String text) {
+        return KEY_VALUE.matcher(text).replaceAll(r -> Matcher.quoteReplacement(secretKey(r.group(1))
+                ? r.group(1) + r.group(2) + quoted(r.group(3))
+                : r.group(1) + r.group(2) + keyValues(r.group(3))));
     }
 
     private static String quoted(String value) {
