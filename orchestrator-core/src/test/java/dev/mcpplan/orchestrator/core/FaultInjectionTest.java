@@ -61,7 +61,8 @@ class FaultInjectionTest {
                 { "orchestrator": { "timeout": "%dms", "retries": 2, "backoff": "50ms", "startTimeout": "10s",
                     "circuitBreaker": { "failures": 3, "delay": "1s" }, %s
                     "actions": { "echo": "fault", "slow": "fault", "slow_read": "fault", "crash": "fault",
-                      "boom": "fault", "fail": "fault", "auth_fail": "fault", "rate_limit": "fault" } } }
+                      "boom": "fault", "fail": "fault", "auth_fail": "fault", "rate_limit": "fault",
+                      "exit_soon": "fault" } } }
                 """.formatted(TIMEOUT.toMillis(), extraSettings));
         return McpPlanOrchestrator.builder().config(settings)
                 .server(Servers.faultServer("fault", serverOptions))
@@ -182,6 +183,23 @@ class FaultInjectionTest {
         assertThat(result.steps().get(0).errorKind()).contains(ErrorKind.UNAVAILABLE);
         assertThat(result.error()).hasValueSatisfying(e -> assertThat(e).contains("exited with code 3"));
         assertThat(calls()).singleElement().satisfies(r -> assertThat(r.errorKind()).isEqualTo(ErrorKind.UNAVAILABLE));
+    }
+
+    @Test
+    void aServerThatDiedWhileIdleIsStartedAgainByTheNextCall() throws IOException, InterruptedException {
+        orchestrator("");
+        warmUp();
+        assertThat(orchestrator.execute(plan(step(1, "exit_soon", "ms", 100))).completed()).isTrue();
+        Thread.sleep(500);
+        audit.clear();
+
+        PlanResult result = run("restart after an idle death", Duration.ofSeconds(8),
+                plan(step(1, "echo", "text", "after")));
+
+        assertThat(result.status()).as(result.toString()).isEqualTo(PlanStatus.COMPLETED);
+        assertThat(result.steps().get(0).attempts()).as("the first attempt finds the server gone").isEqualTo(2);
+        assertThat(calls()).extracting(AuditRecord::errorKind).containsExactly(ErrorKind.UNAVAILABLE, null);
+        assertThat(calls().get(0).message()).contains("exited with code 4");
     }
 
     @Test

@@ -31,7 +31,7 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code rate_limit}, {@code boom} (a JSON-RPC error), {@code slow} (sleeps {@code ms}, not idempotent),
  * {@code slow_read} (sleeps, read-only), {@code crash} (exits with code 3 mid-call), {@code send} (sleeps
  * {@code ms}, then appends to the log without looking for duplicates, as a plain e-mail server would),
- * {@code grow} (adds
+ * {@code exit_soon} (answers, then exits {@code ms} later, while idle), {@code grow} (adds
  * the tool {@code grown}, which makes the server send {@code notifications/tools/list_changed}).
  * Start options: {@code --log FILE}, {@code --exit-on-start CODE}, {@code --garbage} (prints a non-JSON
  * line on stdout first).
@@ -80,6 +80,14 @@ public final class FaultServer {
             return text("unreachable", true);
         }));
         tools.add(tool("send", false, false, req -> send(recordLog, req)));
+        tools.add(tool("exit_soon", false, true, req -> {
+            new Thread(() -> {
+                sleep(req);
+                System.err.println("fault server: exiting while idle as told");
+                Runtime.getRuntime().halt(4);
+            }).start();
+            return text("exiting in " + req.arguments().get("ms") + " ms", false);
+        }));
         tools.add(tool("grow", false, true, req -> {
             SERVER.get().addTool(tool("grown", true, true, grown -> text("grown tool answered", false))).block();
             return text("added the tool 'grown'", false);

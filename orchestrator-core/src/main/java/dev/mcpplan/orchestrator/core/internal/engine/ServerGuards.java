@@ -63,6 +63,11 @@ final class ServerGuards {
         }
     }
 
+    /** Whether a call failed only because the server's concurrency limit had no free slot. */
+    static boolean busy(Throwable error) {
+        return error instanceof ServerBusyException;
+    }
+
     /** The server's policies around each attempt, outermost first: circuit breaker, rate limiter. */
     List<Policy<Object>> policies(String server, Duration requestTimeout) {
         Guard g = guard(server, requestTimeout);
@@ -140,7 +145,7 @@ final class ServerGuards {
     /** A failure of the server itself, not of our own limits or of the request. */
     private boolean countsAgainstServer(String server, Throwable error) {
         if (error instanceof RateLimitExceededException || error instanceof CircuitBreakerOpenException
-                || error instanceof ServerBusyException) {
+                || busy(error)) {
             return false;
         }
         ErrorKind kind = classifiers.classify(ErrorClassifiers.failure(server, "", error)).kind();

@@ -185,8 +185,8 @@ final class StepCaller {
             return answer;
         } catch (RuntimeException e) {
             classify(last, route, e, true);
-            if (last.classification.kind() == ErrorKind.UNAVAILABLE && last.maybeSent) {
-                connection.reset();
+            if (last.classification.kind() == ErrorKind.UNAVAILABLE && !ServerGuards.busy(e)) {
+                connection.reset(); // the server is gone (mid-call, or while idle): the next attempt starts it again
             }
             recorder.attemptFinished(done.error(last.classification.kind(), last.classification.message())
                     .duration(Duration.ofNanos(System.nanoTime() - start)).build());
@@ -196,7 +196,7 @@ final class StepCaller {
 
     /**
      * Classifies a failure, once. An attempt's own exception is classified where it is raised; one that
-     * Failsafe raised itself (open circuit, rate limit, full bulkhead, time-out guard) when it is first
+     * Failsafe raised itself (open circuit, rate limit, time-out guard) when it is first
      * seen, and then recorded as an attempt of its own.
      */
     private void classify(LastAttempt last, Route route, Throwable error, boolean raisedByAttempt) {
