@@ -37,6 +37,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -55,7 +58,9 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>By default: no plugins but the built-in explicit and phrase detectors and the actions table (call
  * {@link Builder#discoverPlugins(ClassLoader)} for ServiceLoader discovery); audit events go to the SLF4J
- * logger {@code mcp.orchestrator}; a dry run starts servers to read their tool schemas.
+ * logger {@code mcp.orchestrator}; a dry run starts servers to read their tool schemas. Running servers
+ * are pinged every {@code healthInterval} (60 s) on a daemon thread; one found dead is started again on
+ * its next use.
  */
 public final class McpPlanOrchestrator implements PlanOrchestrator {
     /** Folder names whose plans count as approved by a person's move into them. */
@@ -64,11 +69,20 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
     private final Engine engine;
     private final ServerPool servers;
     private final boolean startServersForCheck;
+    private final ScheduledExecutorService healthChecks;
 
-    private McpPlanOrchestrator(Engine engine, ServerPool servers, boolean startServersForCheck) {
+    private McpPlanOrchestrator(Engine engine, ServerPool servers, boolean startServersForCheck,
+            Duration healthInterval) {
         this.engine = engine;
         this.servers = servers;
         this.startServersForCheck = startServersForCheck;
+        this.healthChecks = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mcp-health-checks");
+            t.setDaemon(true);
+            return t;
+        });
+        healthChecks.scheduleWithFixedDelay(servers::checkRunning, healthInterval.toMillis(), healthInterval.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     public static Builder builder() {
@@ -124,9 +138,10 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
         return report;
     }
 
-    /** Ends every server process this orchestrator started. */
+    /** Stops the health checks and ends every server process this orchestrator started. */
     @Override
     public void close() {
+        healthChecks.shutdownNow();
         servers.close();
     }
 
@@ -279,7 +294,7 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                     new PluginLoader<>(ExecutionListener.class, "class", l -> l.getClass().getName(), l -> 0)
                             .load(listeners, discovery),
                     sinks, redactor, clock);
-            return new McpPlanOrchestrator(engine, pool, startServersForCheck);
+            return new McpPlanOrchestrator(engine, pool, startServersForCheck, config.settings().healthInterval());
         }
     }
 }

@@ -203,6 +203,22 @@ class FaultInjectionTest {
     }
 
     @Test
+    void theHealthCheckFindsAServerThatDiedWhileIdleBeforeTheNextCallDoes() throws IOException, InterruptedException {
+        orchestrator("\"healthInterval\": \"200ms\",");
+        warmUp();
+        assertThat(orchestrator.execute(plan(step(1, "exit_soon", "ms", 100))).completed()).isTrue();
+        Thread.sleep(800);
+        audit.clear();
+
+        PlanResult result = run("restart after a health check", Duration.ofSeconds(8),
+                plan(step(1, "echo", "text", "after")));
+
+        assertThat(result.status()).isEqualTo(PlanStatus.COMPLETED);
+        assertThat(result.steps().get(0).attempts()).as("the health check reset the dead server").isEqualTo(1);
+        assertThat(calls()).extracting(AuditRecord::errorKind).containsExactly((ErrorKind) null);
+    }
+
+    @Test
     void aServerThatExitsOnStartReschedulesThePlanWithoutSendingAnything() throws IOException {
         orchestrator("", "--exit-on-start", "2");
         PlanResult result = run("exit on start", Duration.ofSeconds(5), plan(step(1, "echo", "text", "x")));

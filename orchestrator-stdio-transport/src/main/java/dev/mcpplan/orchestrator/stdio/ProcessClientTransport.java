@@ -1,5 +1,6 @@
 package dev.mcpplan.orchestrator.stdio;
 
+import dev.mcpplan.orchestrator.spi.RequestNotSentException;
 import dev.mcpplan.orchestrator.spi.ServerDefinition;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.TypeRef;
@@ -37,7 +38,8 @@ import reactor.core.publisher.Mono;
  * whatever the platform charset; one writer; a non-JSON line on stdout is logged and skipped, a line
  * longer than the bound is dropped without being held in memory; stderr is drained and its last lines
  * kept; the server's environment is an allowlist plus its own {@code env}; when the process dies every
- * pending request fails at once with its exit code and last stderr lines; a request that outlives its
+ * pending request fails at once with its exit code and last stderr lines, and a later one with a
+ * {@link RequestNotSentException} that says the same; a request that outlives its
  * time-out is failed, removed and cancelled with {@code notifications/cancelled}; closing, and a JVM
  * shutdown, end the whole process tree, escalating from stdin close to SIGTERM to SIGKILL.
  *
@@ -234,7 +236,7 @@ final class ProcessClientTransport implements McpClientTransport {
     public Mono<Void> sendMessage(McpSchema.JSONRPCMessage message) {
         return Mono.fromRunnable(() -> {
             if (deathReason != null) {
-                throw new IllegalStateException(deathReason);
+                throw new RequestNotSentException(deathReason);
             }
             Object id = null;
             if (message instanceof McpSchema.JSONRPCRequest request) {
@@ -244,7 +246,7 @@ final class ProcessClientTransport implements McpClientTransport {
                                 requestTimeout.toMillis(), TimeUnit.MILLISECONDS)));
                 if (deathReason != null) { // the process died between the check and the put
                     pending.remove(id);
-                    throw new IllegalStateException(deathReason);
+                    throw new RequestNotSentException(deathReason);
                 }
             }
             try {
@@ -253,7 +255,8 @@ final class ProcessClientTransport implements McpClientTransport {
                 if (id != null) {
                     pending.remove(id);
                 }
-                throw new IllegalStateException(exitReason().orElse(
+                // a line the server cannot read whole is a request it never got
+                throw new RequestNotSentException(exitReason().orElse(
                         "server '" + server.name() + "' stdin closed: " + e.getMessage()), e);
             }
         });

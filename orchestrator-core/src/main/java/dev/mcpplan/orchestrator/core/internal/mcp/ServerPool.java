@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The configured servers, each connected on first use. Only servers named in the configuration can be
@@ -19,6 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Thread-safe.
  */
 public final class ServerPool implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerPool.class);
+
     private final Map<String, ServerDefinition> definitions;
     private final Map<String, TransportProvider> transports;
     private final McpJsonMapper jsonMapper;
@@ -91,6 +96,40 @@ public final class ServerPool implements AutoCloseable {
     }
 
     /** Ends every server this pool started. */
+    /**
+     * Pings every server that is running, starting none. A server whose ping fails is reset, so that
+     * the next call starts it at once instead of failing first; a ping that times out is only logged,
+     * since a busy server is not a dead one.
+     */
+    public void checkRunning() {
+        for (ServerConnection connection : List.copyOf(connections.values())) {
+            if (!connection.started()) {
+                continue;
+            }
+            try {
+                LOG.debug("server '{}' answered its health check in {} ms", connection.name(),
+                        connection.ping().toMillis());
+            } catch (RuntimeException e) {
+                if (!timedOut(e)) {
+                    LOG.warn("server '{}' failed its health check: {}; it is started again on next use",
+                            connection.name(), e.getMessage());
+                    connection.reset();
+                } else {
+                    LOG.warn("server '{}' did not answer its health check: {}", connection.name(), e.toString());
+                }
+            }
+        }
+    }
+
+    private static boolean timedOut(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof TimeoutException || String.valueOf(t.getMessage()).contains("timed out")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public void close() {
         closed = true;
