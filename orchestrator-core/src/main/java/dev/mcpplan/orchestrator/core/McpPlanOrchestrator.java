@@ -281,8 +281,9 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
 
             JsonMapper json = JsonMapper.builder().build();
             ServerPool pool = new ServerPool(config.servers(), transportsByType, new JacksonMcpJsonMapper(json),
-                    config.settings().requestTimeout(), config.settings().startTimeout(), config.settings().backoff(),
-                    clock);
+                    config.settings().requestTimeout(), config.settings().startTimeout(),
+                    // half the retry backoff: with its jitter of 25 %, a retry never comes before the restart may
+                    config.settings().backoff().dividedBy(2), clock);
             Engine engine = new Engine(
                     new PluginLoader<>(ActionDetector.class, "id", ActionDetector::id, ActionDetector::priority)
                             .load(allDetectors, discovery),
