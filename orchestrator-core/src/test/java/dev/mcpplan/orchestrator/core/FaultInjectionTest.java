@@ -304,9 +304,9 @@ class FaultInjectionTest {
         assertThat(result.retryAfter()).hasValueSatisfying(t -> assertThat(t).isAfter(Instant.now().plusSeconds(10)));
     }
 
-    /** Runs three plans of one 300 ms read at once and returns the time it took for all. */
+    /** Runs three plans of one 500 ms read at once and returns the time it took for all. */
     private Duration threeSlowReadsAtOnce() throws Exception {
-        Callable<PlanResult> read = () -> orchestrator.execute(plan(step(1, "slow_read", "ms", 300)));
+        Callable<PlanResult> read = () -> orchestrator.execute(plan(step(1, "slow_read", "ms", 500)));
         ExecutorService threads = Executors.newFixedThreadPool(3);
         long start = System.nanoTime();
         try {
@@ -322,18 +322,18 @@ class FaultInjectionTest {
 
     @Test
     void theConcurrencyLimitQueuesCallsToOneServer() throws Exception {
-        orchestrator("\"servers\": { \"fault\": { \"maxConcurrent\": 1 } },");
+        orchestrator("\"servers\": { \"fault\": { \"maxConcurrent\": 1, \"timeout\": \"2s\" } },");
         warmUp();
         Duration took = threeSlowReadsAtOnce();
-        TIMES.put("concurrency limit 1, 3 x 300 ms", took.toMillis() + " ms (at least 900 ms when queued)");
-        assertThat(took).as("three 300 ms calls, one at a time").isGreaterThanOrEqualTo(Duration.ofMillis(900));
+        TIMES.put("concurrency limit 1, 3 x 500 ms", took.toMillis() + " ms (at least 1500 ms when queued)");
+        assertThat(took).as("three 500 ms calls, one at a time").isGreaterThanOrEqualTo(Duration.ofMillis(1_500));
     }
 
     @Test
     void withoutAConcurrencyLimitTheSameCallsRunTogether() throws Exception {
-        orchestrator("");
+        orchestrator("\"servers\": { \"fault\": { \"timeout\": \"2s\" } },");
         warmUp();
-        assertThat(threeSlowReadsAtOnce()).as("the server runs calls concurrently").isLessThan(Duration.ofMillis(850));
+        assertThat(threeSlowReadsAtOnce()).as("the server runs calls concurrently").isLessThan(Duration.ofMillis(1_200));
     }
 
     @Test
