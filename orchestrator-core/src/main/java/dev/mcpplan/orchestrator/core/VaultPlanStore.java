@@ -224,7 +224,7 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
             Optional<VaultJournal> taken = VaultJournal.takeOver(file);
             if (taken.isEmpty() || !Files.exists(file)) {
                 if (taken.isPresent()) {
-                    taken.get().close(false);
+                    taken.get().close(true); // the plan has left In_Progress/: its journal is an orphan
                 }
                 return Optional.empty();
             }
