@@ -96,4 +96,35 @@ class DemoCommandTest {
                 .contains("MISSING_PARAMETER: step 1 (send_email): the tool email-server/send_email requires the parameter 'body'")
                 .contains("ACTION_NOT_APPROVED: step 2 (post_linkedin)");
     }
+
+    @Test
+    void runWatchesApprovedAndExecutesAPlanThatAppearsLater() throws Exception {
+        Path vault = dir.resolve("vault");
+        OrchestratorCli.run("demo", "--dir", vault.toString());
+        Thread host = new Thread(() -> OrchestratorCli.run("run", "--vault", vault.toString(), "--config",
+                vault.resolve("mcp.json").toString(), "--poll", "PT30S"));
+        host.start();
+        try {
+            Thread.sleep(1_000); // the host is waiting on Approved/ by now
+            Files.writeString(vault.resolve("Approved/late.md"), """
+                    ---
+                    plan_id: late-arrival
+                    ---
+                    # Arrives while the host waits
+                    ## Steps
+                    - [ ] Read from vault Clients/acme.md
+                    """);
+            Path done = vault.resolve("Done/late.md");
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (!Files.exists(done) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(done).as("picked up by file-system events, long before the 30 s poll").exists();
+            assertThat(Files.readString(done)).contains("status: completed");
+        } finally {
+            host.interrupt();
+            host.join(10_000);
+        }
+        assertThat(host.isAlive()).as("the host stops when interrupted").isFalse();
+    }
 }
