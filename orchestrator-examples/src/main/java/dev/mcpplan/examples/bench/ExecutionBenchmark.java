@@ -6,6 +6,7 @@ import dev.mcpplan.orchestrator.PlanStatus;
 import dev.mcpplan.orchestrator.Step;
 import dev.mcpplan.orchestrator.StepResult;
 import dev.mcpplan.orchestrator.core.McpPlanOrchestrator;
+import dev.mcpplan.orchestrator.core.VaultPlanStore;
 import dev.mcpplan.orchestrator.spi.ExecutionListener;
 import dev.mcpplan.orchestrator.spi.ServerDefinition;
 import io.modelcontextprotocol.client.McpClient;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -30,6 +32,8 @@ import tools.jackson.databind.json.JsonMapper;
  * <ul>
  *   <li>cold start: from {@code execute} to the first tool call, the server not yet started;</li>
  *   <li>per step: the median and 90th percentile of a step in a plan of N steps (default 100);</li>
+ *   <li>per step in a vault: the same plan as a file processed through the vault store (journal forced to
+ *       disk twice per step, plan file rewritten atomically), from one step's start to the next;</li>
  *   <li>raw SDK: the median of {@code callTool} through {@code McpClient.sync(new StdioClientTransport(...))}.</li>
  * </ul>
  * Run: {@code java -cp orchestrator-examples/target/mcp-orchestrator.jar dev.mcpplan.examples.bench.ExecutionBenchmark [steps] [rounds]}
@@ -55,6 +59,7 @@ public final class ExecutionBenchmark {
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
         for (int round = 1; round <= rounds; round++) {
             AtomicLong firstCall = new AtomicLong();
+            List<Long> vaultStepStarts = new CopyOnWriteArrayList<>();
             try (McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder()
                     .server(ServerDefinition.builder("vault-watcher", ServerDefinition.STDIO).command(java)
                             .args(serverArgs).build())
@@ -63,6 +68,9 @@ public final class ExecutionBenchmark {
                         @Override
                         public void stepStarted(Plan plan, Step step, int attempt) {
                             firstCall.compareAndSet(0, System.nanoTime());
+                            if (plan.id().startsWith("vault-")) {
+                                vaultStepStarts.add(System.nanoTime());
+                            }
                         }
                     })
                     .build()) {
@@ -75,12 +83,37 @@ public final class ExecutionBenchmark {
                 double[] perStep = warm.steps().stream().map(StepResult::duration).mapToDouble(d -> d.toNanos() / 1e6)
                         .toArray();
                 double[] raw = rawSdk(java, serverArgs, steps);
+                double[] vaultStep = vaultSteps(orchestrator, vault, "vault-" + round, steps, vaultStepStarts);
                 System.out.printf("round %d: execute -> first tool call (cold server) %7.1f ms | orchestrator step"
-                        + " median %6.3f ms p90 %6.3f ms | raw SDK callTool median %6.3f ms p90 %6.3f ms%n", round,
+                        + " median %6.3f ms p90 %6.3f ms | raw SDK callTool median %6.3f ms p90 %6.3f ms"
+                        + " | in a vault (journal, plan file rewrite) median %6.3f ms p90 %6.3f ms%n", round,
                         coldMs, percentile(perStep, 50), percentile(perStep, 90), percentile(raw, 50),
-                        percentile(raw, 90));
+                        percentile(raw, 90), percentile(vaultStep, 50), percentile(vaultStep, 90));
             }
         }
+    }
+
+    /**
+     * The same plan as a file in the vault's {@code Approved/}, processed through the vault store: each
+     * step also forces a journal line twice and rewrites the plan file. Returns the time from one step's
+     * start to the next's.
+     */
+    private static double[] vaultSteps(McpPlanOrchestrator orchestrator, Path vault, String id, int steps,
+            List<Long> starts) throws IOException {
+        StringBuilder text = new StringBuilder("---\nplan_id: " + id + "\n---\n# Benchmark\n\n## Steps\n");
+        for (int i = 1; i <= steps; i++) {
+            text.append("- [ ] Read from vault note.md\n  - path: note.md\n");
+        }
+        try (VaultPlanStore store = VaultPlanStore.open(vault)) {
+            Files.writeString(store.approvedDir().resolve(id + ".md"), text);
+            List<PlanResult> results = orchestrator.processReady(store);
+            results.forEach(ExecutionBenchmark::require);
+        }
+        double[] between = new double[starts.size() - 1];
+        for (int i = 1; i < starts.size(); i++) {
+            between[i - 1] = (starts.get(i) - starts.get(i - 1)) / 1e6;
+        }
+        return between;
     }
 
     private static Plan plan(String id, int steps) {
