@@ -28,7 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>A journal is opened once per process and never through a second channel: closing any channel on
  * a file would release this process's lock on it.
  */
-final class VaultJournal implements AutoCloseable {
+final class VaultJournal {
     /** Journals held by this JVM, across store instances. */
     private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
@@ -164,10 +164,5 @@ final class VaultJournal implements AutoCloseable {
         } finally {
             HELD.remove(path);
         }
-    }
-
-    @Override
-    public void close() throws IOException {
-        close(false);
     }
 }

@@ -61,11 +61,6 @@ public record Settings(
                 Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(60), List.of(), List.of(), ApprovalPolicy.none(), 5, Duration.ofSeconds(30), Map.of());
     }
 
-    /** The time-out for one call to the named server. */
-    public Duration timeoutFor(String server) {
-        return Optional.ofNullable(serverTimeouts.get(server)).orElse(requestTimeout);
-    }
-
     /** The limits of the named server. */
     public ServerLimits limitsFor(String server) {
         return serverLimits.getOrDefault(server, ServerLimits.NONE);

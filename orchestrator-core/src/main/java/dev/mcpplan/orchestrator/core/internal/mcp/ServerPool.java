@@ -90,11 +90,6 @@ public final class ServerPool implements AutoCloseable {
                         restartBackoff, clock));
     }
 
-    /** The connection if it was already created, without creating one. */
-    public Optional<ServerConnection> existing(String name) {
-        return Optional.ofNullable(connections.get(name));
-    }
-
     /** Ends every server this pool started. */
     /**
      * Pings every server that is running, starting none. A server whose ping fails is reset, so that

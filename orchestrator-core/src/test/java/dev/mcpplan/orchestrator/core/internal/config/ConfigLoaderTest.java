@@ -112,7 +112,7 @@ class ConfigLoaderTest {
         assertThat(s.requestTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(s.retries()).isEqualTo(1);
         assertThat(s.backoff()).isEqualTo(Duration.ofMillis(250));
-        assertThat(s.timeoutFor("fs")).isEqualTo(Duration.ofMillis(1500));
+        assertThat(s.serverTimeouts()).containsEntry("fs", Duration.ofMillis(1500));
         assertThat(config.servers().get("fs").requestTimeout()).contains(Duration.ofMillis(1500));
         assertThat(s.redactKeys()).isEqualTo(List.of("iban"));
         assertThat(s.redactPatterns()).extracting(java.util.regex.Pattern::pattern).containsExactly("ACME-[0-9]{6}");
