@@ -4,5 +4,6 @@ module dev.mcpplan.orchestrator.stdio {
     requires org.slf4j;
     requires reactor.core;
 
-    provides dev.mcpplan.orchestrator.spi.TransportProvider with dev.mcpplan.orchestrator.stdio.StdioTransportProvider;
+    provides dev.mcpplan.orchestrator.spi.TransportProvider with
+            dev.mcpplan.orchestrator.stdio.StdioTransportProvider;
 }

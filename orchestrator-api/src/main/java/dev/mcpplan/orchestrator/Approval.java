@@ -115,8 +115,8 @@ public final class Approval {
 
     @Override
     public String toString() {
-        return "Approval{by=" + approvedBy + ", at=" + approvedAt + ", expires=" + expiresAt
-                + ", actions=" + approvedActions + ", risk=" + riskLevel + "}";
+        return "Approval{by=" + approvedBy + ", at=" + approvedAt + ", expires=" + expiresAt + ", actions="
+                + approvedActions + ", risk=" + riskLevel + "}";
     }
 
     /** Builds an {@link Approval}. Not thread-safe. */
@@ -129,8 +129,7 @@ public final class Approval {
         private String approvalHash;
         private String signature;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder approvedBy(String approvedBy) {
             this.approvedBy = approvedBy;

@@ -37,16 +37,19 @@ public final class ApprovalSeal {
     private static final String HASH_PREFIX = "sha256:";
     private static final String SIGNATURE_PREFIX = "hmac-sha256:";
 
-    private ApprovalSeal() {
-    }
+    private ApprovalSeal() {}
 
     /** The hash of the plan's steps, as {@code approval_hash} carries it. */
     public static String hash(Plan plan) {
         StringBuilder canonical = new StringBuilder(VERSION).append('\n');
         for (Step step : plan.steps()) {
-            canonical.append(step.number()).append('\t')
-                    .append(step.text().strip().replaceAll("\\s+", " ")).append('\t')
-                    .append(step.action().orElse("")).append('\t');
+            canonical
+                    .append(step.number())
+                    .append('\t')
+                    .append(step.text().strip().replaceAll("\\s+", " "))
+                    .append('\t')
+                    .append(step.action().orElse(""))
+                    .append('\t');
             json(canonical, step.parameters());
             canonical.append('\n');
         }
@@ -64,14 +67,20 @@ public final class ApprovalSeal {
         if (key.length < 32) {
             throw new IllegalArgumentException("a signing key needs at least 32 bytes; this one has " + key.length);
         }
-        String message = String.join("\n", VERSION, Objects.requireNonNull(approvedBy, "approvedBy"),
+        String message = String.join(
+                "\n",
+                VERSION,
+                Objects.requireNonNull(approvedBy, "approvedBy"),
                 Objects.requireNonNull(approvedAt, "approvedAt").toString(),
-                expiresAt == null ? "" : expiresAt.toString(), Objects.requireNonNull(hash, "hash"));
+                expiresAt == null ? "" : expiresAt.toString(),
+                Objects.requireNonNull(hash, "hash"));
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return SIGNATURE_PREFIX + Base64.getUrlEncoder().withoutPadding()
-                    .encodeToString(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
+            return SIGNATURE_PREFIX
+                    + Base64.getUrlEncoder()
+                            .withoutPadding()
+                            .encodeToString(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
         }
@@ -82,13 +91,20 @@ public final class ApprovalSeal {
      * False when any of them is missing. The comparison takes the same time wherever the signatures differ.
      */
     public static boolean verify(byte[] key, Approval approval) {
-        if (approval.signature().isEmpty() || approval.approvedBy().isEmpty() || approval.approvedAt().isEmpty()
+        if (approval.signature().isEmpty()
+                || approval.approvedBy().isEmpty()
+                || approval.approvedAt().isEmpty()
                 || approval.approvalHash().isEmpty()) {
             return false;
         }
-        String expected = sign(key, approval.approvedBy().get(), approval.approvedAt().get(),
-                approval.expiresAt().orElse(null), approval.approvalHash().get());
-        return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),
+        String expected = sign(
+                key,
+                approval.approvedBy().get(),
+                approval.approvedAt().get(),
+                approval.expiresAt().orElse(null),
+                approval.approvalHash().get());
+        return MessageDigest.isEqual(
+                expected.getBytes(StandardCharsets.UTF_8),
                 approval.signature().get().getBytes(StandardCharsets.UTF_8));
     }
 
@@ -101,8 +117,12 @@ public final class ApprovalSeal {
      */
     public static Approval seal(Plan plan, String approvedBy, Instant approvedAt, Instant expiresAt, byte[] key) {
         String hash = hash(plan);
-        Approval.Builder sealed = plan.approval().toBuilder().approvedBy(approvedBy).approvedAt(approvedAt)
-                .expiresAt(expiresAt).approvalHash(hash).signature(null);
+        Approval.Builder sealed = plan.approval().toBuilder()
+                .approvedBy(approvedBy)
+                .approvedAt(approvedAt)
+                .expiresAt(expiresAt)
+                .approvalHash(hash)
+                .signature(null);
         if (key != null) {
             sealed.signature(sign(key, approvedBy, approvedAt, expiresAt, hash));
         }

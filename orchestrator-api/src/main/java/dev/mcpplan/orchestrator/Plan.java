@@ -47,9 +47,8 @@ public final class Plan {
         this.steps = List.copyOf(b.steps);
         for (int i = 0; i < steps.size(); i++) {
             if (steps.get(i).number() != i + 1) {
-                throw new IllegalArgumentException(
-                        "steps must be numbered 1.." + steps.size() + " in order; found " + steps.get(i).number()
-                                + " at position " + (i + 1));
+                throw new IllegalArgumentException("steps must be numbered 1.." + steps.size() + " in order; found "
+                        + steps.get(i).number() + " at position " + (i + 1));
             }
         }
     }

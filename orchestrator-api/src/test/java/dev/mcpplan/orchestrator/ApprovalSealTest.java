@@ -20,9 +20,15 @@ class ApprovalSealTest {
     private static final Instant UNTIL = Instant.parse("2026-11-25T10:00:00Z");
 
     private static Plan plan(String text, boolean checked, Map<String, ?> parameters) {
-        return Plan.builder("p").steps(List.of(
-                Step.builder(1, text).checked(checked).action("send_email").parameters(parameters).build(),
-                Step.builder(2, "Log it").build())).build();
+        return Plan.builder("p")
+                .steps(List.of(
+                        Step.builder(1, text)
+                                .checked(checked)
+                                .action("send_email")
+                                .parameters(parameters)
+                                .build(),
+                        Step.builder(2, "Log it").build()))
+                .build();
     }
 
     @Test
@@ -50,15 +56,29 @@ class ApprovalSealTest {
 
         byte[] otherKey = "another-key-that-is-long-enough-to-be-used!".getBytes(StandardCharsets.UTF_8);
         assertThat(ApprovalSeal.verify(otherKey, sealed)).isFalse();
-        assertThat(ApprovalSeal.verify(KEY, sealed.toBuilder().approvedBy("intern@company.com").build())).isFalse();
-        assertThat(ApprovalSeal.verify(KEY, sealed.toBuilder().expiresAt(UNTIL.plusSeconds(86_400)).build())).isFalse();
-        assertThat(ApprovalSeal.verify(KEY, sealed.toBuilder().approvedAt(AT.plusSeconds(1)).build())).isFalse();
-        assertThat(ApprovalSeal.verify(KEY, sealed.toBuilder().approvalHash("sha256:" + "0".repeat(64)).build()))
+        assertThat(ApprovalSeal.verify(
+                        KEY, sealed.toBuilder().approvedBy("intern@company.com").build()))
                 .isFalse();
-        assertThat(ApprovalSeal.verify(KEY, sealed.toBuilder().signature(null).build())).isFalse();
-        assertThat(ApprovalSeal.seal(plan, "boss@company.com", AT, null, null).signature()).isEmpty();
+        assertThat(ApprovalSeal.verify(
+                        KEY,
+                        sealed.toBuilder().expiresAt(UNTIL.plusSeconds(86_400)).build()))
+                .isFalse();
+        assertThat(ApprovalSeal.verify(
+                        KEY, sealed.toBuilder().approvedAt(AT.plusSeconds(1)).build()))
+                .isFalse();
+        assertThat(ApprovalSeal.verify(
+                        KEY,
+                        sealed.toBuilder()
+                                .approvalHash("sha256:" + "0".repeat(64))
+                                .build()))
+                .isFalse();
+        assertThat(ApprovalSeal.verify(KEY, sealed.toBuilder().signature(null).build()))
+                .isFalse();
+        assertThat(ApprovalSeal.seal(plan, "boss@company.com", AT, null, null).signature())
+                .isEmpty();
         assertThatThrownBy(() -> ApprovalSeal.sign(new byte[8], "a", AT, null, "h"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 32 bytes");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least 32 bytes");
     }
 
     @Property(tries = 300)
@@ -79,7 +99,12 @@ class ApprovalSealTest {
 
     @Provide
     Arbitrary<List<String>> words() {
-        return Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(8).list().ofMinSize(1)
+        return Arbitraries.strings()
+                .withCharRange('a', 'z')
+                .ofMinLength(1)
+                .ofMaxLength(8)
+                .list()
+                .ofMinSize(1)
                 .ofMaxSize(6);
     }
 

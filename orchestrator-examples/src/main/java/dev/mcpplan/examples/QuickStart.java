@@ -11,19 +11,18 @@ import java.nio.file.Path;
  * example servers.
  */
 public final class QuickStart {
-    private QuickStart() {
-    }
+    private QuickStart() {}
 
     public static PlanResult run(Path config, Path planFile, Path logs) {
         try (McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder()
-                .config(config)                                      // Claude Desktop "mcpServers" file
-                .discoverPlugins(QuickStart.class.getClassLoader())  // detectors, transports, ... on the class path
-                .auditLog(logs)                                      // one JSON line per call, secrets redacted
+                .config(config) // Claude Desktop "mcpServers" file
+                .discoverPlugins(QuickStart.class.getClassLoader()) // detectors, transports, ... on the class path
+                .auditLog(logs) // one JSON line per call, secrets redacted
                 .build()) {
             Plan plan = orchestrator.parse(planFile);
-            CheckReport report = orchestrator.check(plan);           // dry run: no tool is called
+            CheckReport report = orchestrator.check(plan); // dry run: no tool is called
             report.problems().forEach(System.err::println);
-            return orchestrator.execute(plan);                       // approval, preflight, then each step
+            return orchestrator.execute(plan); // approval, preflight, then each step
         }
     }
 }

@@ -30,6 +30,7 @@ import tools.jackson.databind.json.JsonMapper;
 class BadInputCorpusTest {
     /** The key the sealed corpus plans were signed with (a test key, nothing else uses it). */
     static final String CORPUS_KEY = "corpus-test-signing-key-0123456789abcdef";
+
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @TempDir
@@ -42,7 +43,10 @@ class BadInputCorpusTest {
     }
 
     private static Path corpus() throws URISyntaxException {
-        return Path.of(BadInputCorpusTest.class.getResource("/bad-plans/expected.tsv").toURI()).getParent();
+        return Path.of(BadInputCorpusTest.class
+                        .getResource("/bad-plans/expected.tsv")
+                        .toURI())
+                .getParent();
     }
 
     private static List<Expected> expectations() throws IOException, URISyntaxException {
@@ -68,25 +72,38 @@ class BadInputCorpusTest {
         assertThat(OrchestratorCli.run("demo", "--dir", vault.toString())).isZero();
         List<Path> outbox = tree(vault.resolve("Outbox"));
         Path approval = dir.resolve("approval.json");
-        Files.writeString(approval, "{ \"orchestrator\": { \"approval\": { \"signingKey\": \"" + CORPUS_KEY + "\" } } }");
+        Files.writeString(
+                approval, "{ \"orchestrator\": { \"approval\": { \"signingKey\": \"" + CORPUS_KEY + "\" } } }");
 
         List<Expected> expected = expectations();
         Map<String, byte[]> originals = new HashMap<>();
         try (Stream<Path> files = Files.list(corpus())) {
-            for (Path file : files.filter(p -> !p.getFileName().toString().equals("expected.tsv")).toList()) {
+            for (Path file : files.filter(p -> !p.getFileName().toString().equals("expected.tsv"))
+                    .toList()) {
                 originals.put(file.getFileName().toString(), Files.readAllBytes(file));
             }
         }
-        originals.put("huge.md", ("---\nstatus: approved\n---\n## Steps\n" + "- [ ] Send email to a@b.com\n"
-                .repeat(80_000)).getBytes(StandardCharsets.UTF_8));
-        assertThat(expected).extracting(Expected::file).as("every corpus file has an expectation, and only those")
+        originals.put(
+                "huge.md",
+                ("---\nstatus: approved\n---\n## Steps\n" + "- [ ] Send email to a@b.com\n".repeat(80_000))
+                        .getBytes(StandardCharsets.UTF_8));
+        assertThat(expected)
+                .extracting(Expected::file)
+                .as("every corpus file has an expectation, and only those")
                 .containsExactlyInAnyOrderElementsOf(originals.keySet());
         for (Map.Entry<String, byte[]> e : originals.entrySet()) {
             Files.write(vault.resolve("Approved").resolve(e.getKey()), e.getValue());
         }
 
-        int exit = OrchestratorCli.run("run", "--vault", vault.toString(), "--config", vault.resolve("mcp.json")
-                .toString(), "--config", approval.toString(), "--once");
+        int exit = OrchestratorCli.run(
+                "run",
+                "--vault",
+                vault.toString(),
+                "--config",
+                vault.resolve("mcp.json").toString(),
+                "--config",
+                approval.toString(),
+                "--once");
 
         assertThat(exit).isEqualTo(1);
         assertThat(vault.resolve("Approved")).isEmptyDirectory();
@@ -106,29 +123,39 @@ class BadInputCorpusTest {
                 assertThat(ended).as(x.file()).exists();
                 byte[] original = originals.get(x.file());
                 if (x.unreadable()) {
-                    assertThat(Files.readAllBytes(ended)).as(x.file() + " kept byte for byte").isEqualTo(original);
-                    assertThat(Files.readString(ended.resolveSibling(x.file() + ".error.txt"))).as(x.file())
+                    assertThat(Files.readAllBytes(ended))
+                            .as(x.file() + " kept byte for byte")
+                            .isEqualTo(original);
+                    assertThat(Files.readString(ended.resolveSibling(x.file() + ".error.txt")))
+                            .as(x.file())
                             .contains(x.message());
-                    assertThat(finished.get(x.file()).path("error_kind").asString()).isEqualTo("VALIDATION");
+                    assertThat(finished.get(x.file()).path("error_kind").asString())
+                            .isEqualTo("VALIDATION");
                     continue;
                 }
                 Path pristine = dir.resolve("pristine").resolve(x.file());
                 Files.createDirectories(pristine.getParent());
                 Files.write(pristine, original);
-                assertThat(ApprovalSeal.hash(parser.parse(ended))).as(x.file() + " steps intact")
+                assertThat(ApprovalSeal.hash(parser.parse(ended)))
+                        .as(x.file() + " steps intact")
                         .isEqualTo(ApprovalSeal.hash(parser.parse(pristine)));
                 String id = parser.parse(pristine).id();
                 JsonNode end = finished.get(id);
                 assertThat(end).as("plan_finished of " + id).isNotNull();
                 assertThat(end.path("result").asString()).as(x.file()).isEqualTo("failed");
                 assertThat(end.path("error_kind").asString()).as(x.file()).isEqualTo(x.kind());
-                assertThat(Files.readString(ended)).as(x.file()).contains("status: failed").contains(x.message());
+                assertThat(Files.readString(ended))
+                        .as(x.file())
+                        .contains("status: failed")
+                        .contains(x.message());
             }
         }
         assertThat(tree(vault.resolve("Outbox"))).as("nothing sent").isEqualTo(outbox);
         try (Stream<Path> all = Files.walk(dir)) {
-            assertThat(all.filter(p -> p.getFileName().toString().equals("escaped.md")).toList())
-                    .as("nothing written outside the vault").isEmpty();
+            assertThat(all.filter(p -> p.getFileName().toString().equals("escaped.md"))
+                            .toList())
+                    .as("nothing written outside the vault")
+                    .isEmpty();
         }
         try (InputStream passwd = Files.newInputStream(Path.of("/etc/passwd"))) {
             byte[] head = passwd.readNBytes(16);

@@ -30,17 +30,21 @@ class DemoCommandTest {
         assertThat(count(vault.resolve("Failed"))).isEqualTo(1);
         assertThat(count(vault.resolve("Approved"))).isZero();
         assertThat(Files.readString(vault.resolve("Failed/04-fails-on-purpose.md")))
-                .contains("status: failed").contains("outside the vault");
+                .contains("status: failed")
+                .contains("outside the vault");
         assertThat(dir.resolve("outside.md")).doesNotExist();
         assertThat(Files.readString(vault.resolve("Clients/acme.md"))).isEqualTo("Sent the Q4 proposal.");
         assertThat(Files.readString(vault.resolve("Done/02-announce-launch.md")))
-                .contains("2. [x] Step 2: Schedule a meeting").contains("calendar_event -> calendar-server");
+                .contains("2. [x] Step 2: Schedule a meeting")
+                .contains("calendar_event -> calendar-server");
         try (Stream<Path> mails = Files.list(vault.resolve("Outbox/email"))) {
-            assertThat(mails.filter(p -> p.toString().endsWith(".eml")).toList()).singleElement()
+            assertThat(mails.filter(p -> p.toString().endsWith(".eml")).toList())
+                    .singleElement()
                     .satisfies(p -> assertThat(Files.readString(p)).contains("To: client@example.com"));
         }
         try (Stream<Path> messages = Files.list(vault.resolve("Outbox/whatsapp"))) {
-            assertThat(messages.filter(p -> p.toString().endsWith(".txt")).toList()).singleElement()
+            assertThat(messages.filter(p -> p.toString().endsWith(".txt")).toList())
+                    .singleElement()
                     .satisfies(p -> assertThat(Files.readString(p)).contains("door code"));
         }
         assertThat(Files.readString(vault.resolve("Dashboard.md"))).contains("20260216-141530-Plan: completed");
@@ -59,7 +63,9 @@ class DemoCommandTest {
                 ## Steps
                 - [ ] Read from vault Clients/acme.md
                 """);
-        assertThat(QuickStart.run(vault.resolve("mcp.json"), plan, dir.resolve("logs")).completed()).isTrue();
+        assertThat(QuickStart.run(vault.resolve("mcp.json"), plan, dir.resolve("logs"))
+                        .completed())
+                .isTrue();
         assertThat(dir.resolve("logs")).isNotEmptyDirectory();
     }
 
@@ -85,15 +91,23 @@ class DemoCommandTest {
         int code;
         System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
         try {
-            code = OrchestratorCli.run("check", plan.toString(), "--config", vault.resolve("mcp.json").toString());
+            code = OrchestratorCli.run(
+                    "check",
+                    plan.toString(),
+                    "--config",
+                    vault.resolve("mcp.json").toString());
         } finally {
             System.setOut(old);
         }
         String table = out.toString(java.nio.charset.StandardCharsets.UTF_8);
         assertThat(code).isEqualTo(1);
-        assertThat(table).contains("send_email").contains("phrases").contains("email-server/send_email")
+        assertThat(table)
+                .contains("send_email")
+                .contains("phrases")
+                .contains("email-server/send_email")
                 .contains("to=c***@***.com")
-                .contains("MISSING_PARAMETER: step 1 (send_email): the tool email-server/send_email requires the parameter 'body'")
+                .contains(
+                        "MISSING_PARAMETER: step 1 (send_email): the tool email-server/send_email requires the parameter 'body'")
                 .contains("ACTION_NOT_APPROVED: step 2 (post_linkedin)");
     }
 
@@ -101,8 +115,14 @@ class DemoCommandTest {
     void runWatchesApprovedAndExecutesAPlanThatAppearsLater() throws Exception {
         Path vault = dir.resolve("vault");
         OrchestratorCli.run("demo", "--dir", vault.toString());
-        Thread host = new Thread(() -> OrchestratorCli.run("run", "--vault", vault.toString(), "--config",
-                vault.resolve("mcp.json").toString(), "--poll", "PT30S"));
+        Thread host = new Thread(() -> OrchestratorCli.run(
+                "run",
+                "--vault",
+                vault.toString(),
+                "--config",
+                vault.resolve("mcp.json").toString(),
+                "--poll",
+                "PT30S"));
         host.start();
         try {
             Thread.sleep(1_000); // the host is waiting on Approved/ by now
@@ -119,7 +139,9 @@ class DemoCommandTest {
             while (!Files.exists(done) && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
-            assertThat(done).as("picked up by file-system events, long before the 30 s poll").exists();
+            assertThat(done)
+                    .as("picked up by file-system events, long before the 30 s poll")
+                    .exists();
             assertThat(Files.readString(done)).contains("status: completed");
         } finally {
             host.interrupt();

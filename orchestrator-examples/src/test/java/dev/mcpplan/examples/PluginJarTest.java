@@ -27,14 +27,17 @@ class PluginJarTest {
     @Test
     void theMeetingDetectorIsFoundOnlyWhenItsJarIsOnTheClassPath() throws Exception {
         Path jar = pluginJar();
-        List<String> hostPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(entry -> !Path.of(entry).toAbsolutePath().equals(CLASSES)).toList();
+        List<String> hostPath = Arrays.stream(
+                        System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(entry -> !Path.of(entry).toAbsolutePath().equals(CLASSES))
+                .toList();
 
         assertThat(runHost(hostPath)).isEqualTo("internal by nobody {}");
         List<String> withPlugin = new ArrayList<>(hostPath);
         withPlugin.add(jar.toString());
-        assertThat(runHost(withPlugin)).isEqualTo(
-                "calendar_event by calendar-meeting {title=Q4, start=2026-03-02T10:00:00, attendees=[Alice]}");
+        assertThat(runHost(withPlugin))
+                .isEqualTo(
+                        "calendar_event by calendar-meeting {title=Q4, start=2026-03-02T10:00:00, attendees=[Alice]}");
     }
 
     @Test
@@ -48,19 +51,29 @@ class PluginJarTest {
                 continue;
             }
             boolean testOnly = p.toString().contains("test-classes")
-                    || p.toString().matches(".*(junit|jqwik|mockito|assertj|opentest4j|apiguardian|byte-buddy|objenesis"
-                            + "|surefire).*");
+                    || p.toString()
+                            .matches(".*(junit|jqwik|mockito|assertj|opentest4j|apiguardian|byte-buddy|objenesis"
+                                    + "|surefire).*");
             (testOnly ? classPath : modules).add(entry);
         }
         modules.add(jar.toString());
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--module-path", String.join(File.pathSeparator, modules), "--add-modules", "ALL-MODULE-PATH",
-                "-cp", String.join(File.pathSeparator, classPath), "-Dorg.slf4j.simpleLogger.defaultLogLevel=error",
-                PluginHost.class.getName()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "--module-path",
+                        String.join(File.pathSeparator, modules),
+                        "--add-modules",
+                        "ALL-MODULE-PATH",
+                        "-cp",
+                        String.join(File.pathSeparator, classPath),
+                        "-Dorg.slf4j.simpleLogger.defaultLogLevel=error",
+                        PluginHost.class.getName())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertThat(p.waitFor()).as(out).isZero();
-        assertThat(out).endsWith(
-                "calendar_event by calendar-meeting {title=Q4, start=2026-03-02T10:00:00, attendees=[Alice]}");
+        assertThat(out)
+                .endsWith(
+                        "calendar_event by calendar-meeting {title=Q4, start=2026-03-02T10:00:00, attendees=[Alice]}");
     }
 
     private Path pluginJar() throws IOException {
@@ -68,7 +81,8 @@ class PluginJarTest {
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
                 Stream<Path> files = Files.walk(CLASSES.resolve("dev/mcpplan/examples/calendar"))) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
-                out.putNextEntry(new JarEntry(CLASSES.relativize(file).toString().replace(File.separatorChar, '/')));
+                out.putNextEntry(
+                        new JarEntry(CLASSES.relativize(file).toString().replace(File.separatorChar, '/')));
                 Files.copy(file, out);
             }
             out.putNextEntry(new JarEntry("META-INF/services/dev.mcpplan.orchestrator.spi.ActionDetector"));
@@ -79,9 +93,14 @@ class PluginJarTest {
     }
 
     private String runHost(List<String> classPath) throws Exception {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                String.join(File.pathSeparator, classPath), "-Dorg.slf4j.simpleLogger.defaultLogLevel=error",
-                PluginHost.class.getName()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        String.join(File.pathSeparator, classPath),
+                        "-Dorg.slf4j.simpleLogger.defaultLogLevel=error",
+                        PluginHost.class.getName())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertThat(p.waitFor()).isZero();
         return out;

@@ -35,7 +35,9 @@ class SecurityCommandsTest {
     void verifyLogFindsTheLineSomeoneEditedInTheDemosAuditLog() throws IOException {
         Path vault = dir.resolve("vault");
         assertThat(OrchestratorCli.run("demo", "--dir", vault.toString())).isZero();
-        assertThat(run("verify-log", vault.resolve("Logs").toString())).startsWith("0\n").contains(": intact (");
+        assertThat(run("verify-log", vault.resolve("Logs").toString()))
+                .startsWith("0\n")
+                .contains(": intact (");
 
         Path log;
         try (Stream<Path> files = Files.list(vault.resolve("Logs"))) {
@@ -64,14 +66,32 @@ class SecurityCommandsTest {
                 - [ ] Read from vault Clients/acme.md
                 """);
 
-        assertThat(run("approve", plan.toString(), "--as", "boss@company.com", "--expires-in", "PT2H",
-                "--actions", "read_vault")).startsWith("0\n").contains("approval_hash: sha256:");
+        assertThat(run(
+                        "approve",
+                        plan.toString(),
+                        "--as",
+                        "boss@company.com",
+                        "--expires-in",
+                        "PT2H",
+                        "--actions",
+                        "read_vault"))
+                .startsWith("0\n")
+                .contains("approval_hash: sha256:");
         assertThat(Files.readString(plan)).contains("status: approved").contains("approved_actions: read_vault");
-        assertThat(OrchestratorCli.run("check", plan.toString(), "--config", vault.resolve("mcp.json").toString()))
+        assertThat(OrchestratorCli.run(
+                        "check",
+                        plan.toString(),
+                        "--config",
+                        vault.resolve("mcp.json").toString()))
                 .isZero();
 
         Files.writeString(plan, Files.readString(plan).replace("Clients/acme.md", "Clients/other.md"));
-        assertThat(run("check", plan.toString(), "--config", vault.resolve("mcp.json").toString()))
-                .startsWith("1\n").contains("APPROVAL_MISMATCH");
+        assertThat(run(
+                        "check",
+                        plan.toString(),
+                        "--config",
+                        vault.resolve("mcp.json").toString()))
+                .startsWith("1\n")
+                .contains("APPROVAL_MISMATCH");
     }
 }

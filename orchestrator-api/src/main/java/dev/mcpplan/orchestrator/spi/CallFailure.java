@@ -14,8 +14,13 @@ import java.util.Optional;
  * @param message the error's text: the exception's message, or the error result's text content
  * @param structuredContent the error result's structured content, if it has any
  */
-public record CallFailure(String server, String tool, Optional<Throwable> exception, Optional<Integer> jsonRpcCode,
-        String message, Optional<Object> structuredContent) {
+public record CallFailure(
+        String server,
+        String tool,
+        Optional<Throwable> exception,
+        Optional<Integer> jsonRpcCode,
+        String message,
+        Optional<Object> structuredContent) {
     public CallFailure {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(tool, "tool");

@@ -14,19 +14,14 @@ import dev.mcpplan.orchestrator.StepResult;
  * exception thrown here is logged and does not affect the plan.
  */
 public interface ExecutionListener {
-    default void planStarted(Plan plan) {
-    }
+    default void planStarted(Plan plan) {}
 
-    default void stepStarted(Plan plan, Step step, int attempt) {
-    }
+    default void stepStarted(Plan plan, Step step, int attempt) {}
 
-    default void stepFinished(Plan plan, Step step, StepResult result) {
-    }
+    default void stepFinished(Plan plan, Step step, StepResult result) {}
 
-    default void planFinished(Plan plan, PlanResult result) {
-    }
+    default void planFinished(Plan plan, PlanResult result) {}
 
     /** A failure a person must hear of at once: an authentication or approval error. */
-    default void alert(Plan plan, ErrorKind kind, String message) {
-    }
+    default void alert(Plan plan, ErrorKind kind, String message) {}
 }

@@ -17,8 +17,7 @@ import java.util.Objects;
  * <p>Thread-safe: stateless.
  */
 public final class JsonValues {
-    private JsonValues() {
-    }
+    private JsonValues() {}
 
     /**
      * Copies a parameter map: keys keep their order; nested maps and lists are copied too; the result
@@ -38,9 +37,15 @@ public final class JsonValues {
         if (value == null) {
             throw new NullPointerException("value of '" + key + "'");
         }
-        if (value instanceof String || value instanceof Boolean || value instanceof Integer
-                || value instanceof Long || value instanceof Double || value instanceof BigDecimal
-                || value instanceof BigInteger || value instanceof Float || value instanceof Short
+        if (value instanceof String
+                || value instanceof Boolean
+                || value instanceof Integer
+                || value instanceof Long
+                || value instanceof Double
+                || value instanceof BigDecimal
+                || value instanceof BigInteger
+                || value instanceof Float
+                || value instanceof Short
                 || value instanceof Byte) {
             return value;
         }
@@ -61,7 +66,7 @@ public final class JsonValues {
             }
             return Collections.unmodifiableList(copy);
         }
-        throw new IllegalArgumentException(
-                "value of '" + key + "' is not a JSON value: " + value.getClass().getName());
+        throw new IllegalArgumentException("value of '" + key + "' is not a JSON value: "
+                + value.getClass().getName());
     }
 }

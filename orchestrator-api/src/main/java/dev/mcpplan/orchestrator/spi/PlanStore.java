@@ -68,8 +68,7 @@ public interface PlanStore {
     }
 
     /** Called before each attempt of a step's call: a store with a journal records it, durably, now. */
-    default void stepStarted(Plan plan, Step step) {
-    }
+    default void stepStarted(Plan plan, Step step) {}
 
     /** Called after each step, with its result: the store records progress (checkbox, log line). */
     void stepFinished(Plan plan, Step step, StepResult result);

@@ -184,7 +184,8 @@ public final class ServerDefinition {
 
         public Builder env(Map<String, String> env) {
             this.env.clear();
-            env.forEach((k, v) -> this.env.put(Objects.requireNonNull(k, "env name"), Objects.requireNonNull(v, "env " + k)));
+            env.forEach((k, v) ->
+                    this.env.put(Objects.requireNonNull(k, "env name"), Objects.requireNonNull(v, "env " + k)));
             return this;
         }
 
@@ -200,7 +201,8 @@ public final class ServerDefinition {
 
         public Builder headers(Map<String, String> headers) {
             this.headers.clear();
-            headers.forEach((k, v) -> this.headers.put(Objects.requireNonNull(k, "header name"), Objects.requireNonNull(v, "header " + k)));
+            headers.forEach((k, v) -> this.headers.put(
+                    Objects.requireNonNull(k, "header name"), Objects.requireNonNull(v, "header " + k)));
             return this;
         }
 

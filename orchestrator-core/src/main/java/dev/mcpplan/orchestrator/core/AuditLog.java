@@ -40,8 +40,7 @@ public final class AuditLog {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
-    private AuditLog() {
-    }
+    private AuditLog() {}
 
     /**
      * The result of checking one file.
@@ -152,7 +151,8 @@ public final class AuditLog {
             return at + "hash does not match its content";
         }
         if (!prev.stringValue().equals(expectedPrev)) {
-            return number == 1 ? at + "prev_hash is not 64 zeros, so earlier lines are missing"
+            return number == 1
+                    ? at + "prev_hash is not 64 zeros, so earlier lines are missing"
                     : at + "prev_hash does not match line " + (number - 1);
         }
         return null;

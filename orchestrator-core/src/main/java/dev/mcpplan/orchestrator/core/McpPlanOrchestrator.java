@@ -17,6 +17,7 @@ import dev.mcpplan.orchestrator.core.internal.mcp.ServerConnection;
 import dev.mcpplan.orchestrator.core.internal.mcp.ServerPool;
 import dev.mcpplan.orchestrator.core.internal.plan.PlanParser;
 import dev.mcpplan.orchestrator.core.internal.plugin.PluginLoader;
+import dev.mcpplan.orchestrator.core.internal.route.ActionsTableMapping;
 import dev.mcpplan.orchestrator.spi.ActionDetector;
 import dev.mcpplan.orchestrator.spi.AuditSink;
 import dev.mcpplan.orchestrator.spi.ErrorClassifier;
@@ -25,7 +26,6 @@ import dev.mcpplan.orchestrator.spi.PlanStore;
 import dev.mcpplan.orchestrator.spi.ServerDefinition;
 import dev.mcpplan.orchestrator.spi.ServerMapping;
 import dev.mcpplan.orchestrator.spi.TransportProvider;
-import dev.mcpplan.orchestrator.core.internal.route.ActionsTableMapping;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.json.schema.jackson3.DefaultJsonSchemaValidator;
 import java.nio.file.Path;
@@ -71,8 +71,8 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
     private final boolean startServersForCheck;
     private final ScheduledExecutorService healthChecks;
 
-    private McpPlanOrchestrator(Engine engine, ServerPool servers, boolean startServersForCheck,
-            Duration healthInterval) {
+    private McpPlanOrchestrator(
+            Engine engine, ServerPool servers, boolean startServersForCheck, Duration healthInterval) {
         this.engine = engine;
         this.servers = servers;
         this.startServersForCheck = startServersForCheck;
@@ -81,8 +81,8 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
             t.setDaemon(true);
             return t;
         });
-        healthChecks.scheduleWithFixedDelay(servers::checkRunning, healthInterval.toMillis(), healthInterval.toMillis(),
-                TimeUnit.MILLISECONDS);
+        healthChecks.scheduleWithFixedDelay(
+                servers::checkRunning, healthInterval.toMillis(), healthInterval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     public static Builder builder() {
@@ -116,8 +116,12 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
     }
 
     private static boolean approvedByFolder(Plan plan) {
-        return plan.source().map(Path::getParent).map(Path::getFileName).map(Path::toString)
-                .filter(APPROVAL_FOLDERS::contains).isPresent();
+        return plan.source()
+                .map(Path::getParent)
+                .map(Path::getFileName)
+                .map(Path::toString)
+                .filter(APPROVAL_FOLDERS::contains)
+                .isPresent();
     }
 
     /** Starts every configured server (if not yet started), lists its tools and pings it. */
@@ -128,10 +132,15 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                 ServerConnection connection = servers.connection(definition.name());
                 List<String> tools = List.copyOf(connection.tools().keySet());
                 Duration ping = connection.ping();
-                report.add(new ServerHealth(definition.name(), definition.type(), true, tools, Optional.of(ping),
-                        Optional.empty()));
+                report.add(new ServerHealth(
+                        definition.name(), definition.type(), true, tools, Optional.of(ping), Optional.empty()));
             } catch (RuntimeException e) {
-                report.add(new ServerHealth(definition.name(), definition.type(), false, List.of(), Optional.empty(),
+                report.add(new ServerHealth(
+                        definition.name(),
+                        definition.type(),
+                        false,
+                        List.of(),
+                        Optional.empty(),
                         Optional.of(String.valueOf(e.getMessage()))));
             }
         }
@@ -163,8 +172,7 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
         private Clock clock = Clock.systemUTC();
         private boolean startServersForCheck = true;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * Adds a configuration file: {@code mcpServers} in Claude Desktop's format and/or orchestrator
@@ -267,35 +275,57 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
 
             Map<String, TransportProvider> transportsByType = new LinkedHashMap<>();
             new PluginLoader<>(TransportProvider.class, "transport type", TransportProvider::type, t -> 0)
-                    .load(transports, discovery).forEach(t -> transportsByType.put(t.type(), t));
+                    .load(transports, discovery)
+                    .forEach(t -> transportsByType.put(t.type(), t));
 
-            Redactor redactor = Redactor.builder().secretKeys(config.settings().redactKeys())
-                    .valuePatterns(config.settings().redactPatterns()).build();
+            Redactor redactor = Redactor.builder()
+                    .secretKeys(config.settings().redactKeys())
+                    .valuePatterns(config.settings().redactPatterns())
+                    .build();
             List<AuditSink> sinks = new ArrayList<>();
             sinks.add(new Slf4jAuditSink(redactor));
             if (auditLogDir != null) {
                 sinks.add(new JsonlAuditSink(auditLogDir, redactor));
             }
-            sinks.addAll(new PluginLoader<>(AuditSink.class, "class", s -> s.getClass().getName(), s -> 0)
+            sinks.addAll(new PluginLoader<>(
+                            AuditSink.class, "class", s -> s.getClass().getName(), s -> 0)
                     .load(auditSinks, discovery));
 
             JsonMapper json = JsonMapper.builder().build();
-            ServerPool pool = new ServerPool(config.servers(), transportsByType, new JacksonMcpJsonMapper(json),
-                    config.settings().requestTimeout(), config.settings().startTimeout(),
+            ServerPool pool = new ServerPool(
+                    config.servers(),
+                    transportsByType,
+                    new JacksonMcpJsonMapper(json),
+                    config.settings().requestTimeout(),
+                    config.settings().startTimeout(),
                     // half the retry backoff: with its jitter of 25 %, a retry never comes before the restart may
-                    config.settings().backoff().dividedBy(2), clock);
+                    config.settings().backoff().dividedBy(2),
+                    clock);
             Engine engine = new Engine(
                     new PluginLoader<>(ActionDetector.class, "id", ActionDetector::id, ActionDetector::priority)
                             .load(allDetectors, discovery),
                     new PluginLoader<>(ServerMapping.class, "id", ServerMapping::id, ServerMapping::priority)
                             .load(allMappings, discovery),
-                    pool, new DefaultJsonSchemaValidator(json), config.settings(),
-                    new PluginLoader<>(ErrorClassifier.class, "class", c -> c.getClass().getName(),
-                            ErrorClassifier::priority).load(classifiers, discovery),
-                    new PluginLoader<>(ExecutionListener.class, "class", l -> l.getClass().getName(), l -> 0)
+                    pool,
+                    new DefaultJsonSchemaValidator(json),
+                    config.settings(),
+                    new PluginLoader<>(
+                                    ErrorClassifier.class,
+                                    "class",
+                                    c -> c.getClass().getName(),
+                                    ErrorClassifier::priority)
+                            .load(classifiers, discovery),
+                    new PluginLoader<>(
+                                    ExecutionListener.class,
+                                    "class",
+                                    l -> l.getClass().getName(),
+                                    l -> 0)
                             .load(listeners, discovery),
-                    sinks, redactor, clock);
-            return new McpPlanOrchestrator(engine, pool, startServersForCheck, config.settings().healthInterval());
+                    sinks,
+                    redactor,
+                    clock);
+            return new McpPlanOrchestrator(
+                    engine, pool, startServersForCheck, config.settings().healthInterval());
         }
     }
 }

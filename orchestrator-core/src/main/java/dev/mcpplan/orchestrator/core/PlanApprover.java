@@ -26,8 +26,7 @@ import java.util.Set;
  * <p>Stateless and thread-safe.
  */
 public final class PlanApprover {
-    private PlanApprover() {
-    }
+    private PlanApprover() {}
 
     /**
      * @param validFor how long the approval holds, or null for no expiry
@@ -36,12 +35,15 @@ public final class PlanApprover {
      * @return the approval now in the file
      * @throws dev.mcpplan.orchestrator.PlanFormatException if the file is not a readable plan
      */
-    public static Approval approve(Path file, String approvedBy, Duration validFor, Set<String> actions, byte[] key,
-            Clock clock) {
+    public static Approval approve(
+            Path file, String approvedBy, Duration validFor, Set<String> actions, byte[] key, Clock clock) {
         Objects.requireNonNull(approvedBy, "approvedBy");
         Plan plan = PlanParser.parse(file);
         if (actions != null) {
-            plan = plan.toBuilder().approval(plan.approval().toBuilder().approvedActions(actions).build()).build();
+            plan = plan.toBuilder()
+                    .approval(
+                            plan.approval().toBuilder().approvedActions(actions).build())
+                    .build();
         }
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant expires = validFor == null ? null : now.plus(validFor);
@@ -69,7 +71,8 @@ public final class PlanApprover {
             throw new UncheckedIOException("cannot approve " + file, e);
         }
         Approval written = PlanParser.parse(file).approval();
-        if (!sealed.approvalHash().equals(written.approvalHash()) || !sealed.signature().equals(written.signature())) {
+        if (!sealed.approvalHash().equals(written.approvalHash())
+                || !sealed.signature().equals(written.signature())) {
             throw new IllegalStateException("the approval written to " + file + " does not read back as sealed");
         }
         return written;

@@ -15,7 +15,12 @@ import java.util.Optional;
  * @param ping the ping round trip, when it answered
  * @param error why it is not healthy, when it is not
  */
-public record ServerHealth(String server, String type, boolean started, List<String> tools, Optional<Duration> ping,
+public record ServerHealth(
+        String server,
+        String type,
+        boolean started,
+        List<String> tools,
+        Optional<Duration> ping,
         Optional<String> error) {
     public ServerHealth {
         Objects.requireNonNull(server, "server");

@@ -43,8 +43,7 @@ final class VaultJournal {
     }
 
     /** What an earlier run got done. */
-    record State(Set<Integer> succeeded, Set<Integer> interrupted) {
-    }
+    record State(Set<Integer> succeeded, Set<Integer> interrupted) {}
 
     static Path of(Path planFile) {
         return planFile.resolveSibling("." + planFile.getFileName() + ".journal");

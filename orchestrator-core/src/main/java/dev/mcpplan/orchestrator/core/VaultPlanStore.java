@@ -20,14 +20,14 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.attribute.FileTime;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -165,7 +165,8 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
             throw new UncheckedIOException("cannot start the journal of " + claimed, e);
         }
         edit(claimed, d -> {
-            PlanDocument out = d.withField("status", "in_progress").withField("started_at", now())
+            PlanDocument out = d.withField("status", "in_progress")
+                    .withField("started_at", now())
                     .withoutField("retry_after");
             // the approval's age counts from here on, also when the plan comes back to the queue
             return plan.approval().approvedAt().isPresent() ? out : out.withField("approved_at", approvedAt.toString());
@@ -180,7 +181,8 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
         } catch (PlanFormatException e) {
             try {
                 Path failed = AtomicFiles.moveWithoutOverwrite(file, failedDir());
-                AtomicFiles.write(failed.resolveSibling(failed.getFileName() + ".error.txt"),
+                AtomicFiles.write(
+                        failed.resolveSibling(failed.getFileName() + ".error.txt"),
                         (e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
             } catch (IOException io) {
                 throw new UncheckedIOException("cannot move unreadable plan " + file + " to " + failedDir(), io);
@@ -253,12 +255,15 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
                     + " finish: " + (state.interrupted().isEmpty() ? "none" : state.interrupted()));
         });
         Plan resumed = PlanParser.parse(file);
-        return Optional.of(withApprovalTime(resumed, plan.approval().approvedAt().orElse(null)));
+        return Optional.of(
+                withApprovalTime(resumed, plan.approval().approvedAt().orElse(null)));
     }
 
     @Override
     public Set<Integer> interruptedSteps(Plan plan) {
-        return plan.source().map(f -> interruptedSteps.getOrDefault(f, Set.of())).orElse(Set.of());
+        return plan.source()
+                .map(f -> interruptedSteps.getOrDefault(f, Set.of()))
+                .orElse(Set.of());
     }
 
     @Override
@@ -272,7 +277,8 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
             try {
                 write.to(journal);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot write the journal of " + plan.source().orElseThrow(), e);
+                throw new UncheckedIOException(
+                        "cannot write the journal of " + plan.source().orElseThrow(), e);
             }
         }
     }
@@ -304,15 +310,21 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
 
     /** The plan with {@code approved_at}, when its front matter has none, set to when it was approved here. */
     private static Plan withApprovalTime(Plan plan, Instant approvedAt) {
-        return plan.approval().approvedAt().isPresent() ? plan
-                : plan.toBuilder().approval(plan.approval().toBuilder().approvedAt(approvedAt).build()).build();
+        return plan.approval().approvedAt().isPresent()
+                ? plan
+                : plan.toBuilder()
+                        .approval(plan.approval().toBuilder()
+                                .approvedAt(approvedAt)
+                                .build())
+                        .build();
     }
 
     /** The plan file read again from {@code In_Progress/}, with the approval time it was claimed with. */
     @Override
     public Optional<Plan> current(Plan plan) {
         Path file = plan.source().orElseThrow();
-        return Optional.of(withApprovalTime(PlanParser.parse(file), plan.approval().approvedAt().orElse(null)));
+        return Optional.of(withApprovalTime(
+                PlanParser.parse(file), plan.approval().approvedAt().orElse(null)));
     }
 
     @Override
@@ -322,13 +334,20 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
             journal(plan, j -> j.finished(step.number(), result.status(), clock.instant()));
         }
         String line = now() + " step " + step.number() + " " + result.action().orElse("(internal)")
-                + result.server().map(s -> " -> " + s + "/" + result.tool().orElse("?")).orElse("") + ": "
-                + result.status().name().toLowerCase(Locale.ROOT) + " (" + result.duration().toMillis() + " ms)"
+                + result.server()
+                        .map(s -> " -> " + s + "/" + result.tool().orElse("?"))
+                        .orElse("") + ": "
+                + result.status().name().toLowerCase(Locale.ROOT) + " ("
+                + result.duration().toMillis() + " ms)"
                 + result.message().map(m -> ": " + m).orElse("");
         edit(file, d -> {
             // the file has gained front matter lines since it was parsed: find the step where it is now
             PlanDocument out = result.status() == StepStatus.SUCCEEDED
-                    ? d.withStepChecked(PlanParser.parse(file).steps().get(step.number() - 1).line()) : d;
+                    ? d.withStepChecked(PlanParser.parse(file)
+                            .steps()
+                            .get(step.number() - 1)
+                            .line())
+                    : d;
             return out.withLogLine(line);
         });
     }
@@ -392,8 +411,8 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
         if (watcher == null && !watchUnsupported) {
             try {
                 watcher = approvedDir().getFileSystem().newWatchService();
-                approvedDir().register(watcher, StandardWatchEventKinds.ENTRY_CREATE,
-                        StandardWatchEventKinds.ENTRY_MODIFY);
+                approvedDir()
+                        .register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
             } catch (IOException | UnsupportedOperationException e) {
                 LOG.info("no file-system events for {} ({}); polling", approvedDir(), e.toString());
                 watchUnsupported = true;
@@ -418,12 +437,14 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
 
     private void dashboard(String line) throws IOException {
         Path dashboard = vault.resolve("Dashboard.md");
-        try (FileChannel lockFile = FileChannel.open(vault.resolve(".dashboard.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE)) {
+        try (FileChannel lockFile = FileChannel.open(
+                vault.resolve(".dashboard.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             FileLock lock = lockFile.lock();
             try {
-                List<String> lines = new ArrayList<>(Files.exists(dashboard)
-                        ? Files.readAllLines(dashboard, StandardCharsets.UTF_8) : List.of("# Dashboard", ""));
+                List<String> lines = new ArrayList<>(
+                        Files.exists(dashboard)
+                                ? Files.readAllLines(dashboard, StandardCharsets.UTF_8)
+                                : List.of("# Dashboard", ""));
                 int heading = lines.indexOf("## Recent Activity");
                 if (heading < 0) {
                     lines.add("");
@@ -451,7 +472,8 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
 
     private static void edit(Path file, Edit edit) {
         try {
-            AtomicFiles.write(file, edit.apply(PlanDocument.of(Files.readAllBytes(file))).bytes());
+            AtomicFiles.write(
+                    file, edit.apply(PlanDocument.of(Files.readAllBytes(file))).bytes());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot update plan " + file, e);
         }

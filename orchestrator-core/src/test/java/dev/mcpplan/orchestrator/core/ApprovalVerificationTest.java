@@ -68,11 +68,16 @@ class ApprovalVerificationTest {
             throws IOException {
         VaultPlanStore store = VaultPlanStore.open(vault, clock);
         Path settings = vault.resolve("settings.json");
-        Files.writeString(settings, "{ \"orchestrator\": { \"actions\": { \"record\": \"fault\" }, \"approval\": "
-                + approvalSettings + " } }");
+        Files.writeString(
+                settings,
+                "{ \"orchestrator\": { \"actions\": { \"record\": \"fault\" }, \"approval\": " + approvalSettings
+                        + " } }");
         McpPlanOrchestrator.Builder builder = McpPlanOrchestrator.builder()
-                .environment(Map.of("APPROVAL_KEY", KEY)).config(settings).clock(clock)
-                .server(Servers.faultServer("fault", "--log", vault.resolve("record.log").toString()))
+                .environment(Map.of("APPROVAL_KEY", KEY))
+                .config(settings)
+                .clock(clock)
+                .server(Servers.faultServer(
+                        "fault", "--log", vault.resolve("record.log").toString()))
                 .discoverPlugins(getClass().getClassLoader())
                 .listener(new ExecutionListener() {
                     @Override
@@ -96,7 +101,12 @@ class ApprovalVerificationTest {
     }
 
     private static void approve(Path file, String who, Instant at, Duration validFor, String key) {
-        PlanApprover.approve(file, who, validFor, null, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+        PlanApprover.approve(
+                file,
+                who,
+                validFor,
+                null,
+                key == null ? null : key.getBytes(StandardCharsets.UTF_8),
                 Clock.fixed(at, ZoneOffset.UTC));
     }
 
@@ -118,7 +128,9 @@ class ApprovalVerificationTest {
     private void assertRefused(PlanResult result, String reason) {
         assertThat(result.status()).as(result.planId()).isEqualTo(PlanStatus.FAILED);
         assertThat(result.errorKind()).as(result.planId()).contains(ErrorKind.APPROVAL);
-        assertThat(result.error()).as(result.planId()).hasValueSatisfying(e -> assertThat(e).contains(reason));
+        assertThat(result.error())
+                .as(result.planId())
+                .hasValueSatisfying(e -> assertThat(e).contains(reason));
         assertThat(vault.resolve("Failed").resolve(result.planId() + ".md")).exists();
         assertThat(alerts).as("alerts").anyMatch(a -> a.startsWith(result.planId() + " APPROVAL"));
     }
@@ -130,7 +142,11 @@ class ApprovalVerificationTest {
         Path edited = approved("edited", plan("edited", ""));
         approve(edited, "boss@company.com", at, Duration.ofHours(1), KEY);
         edit(edited, "text: edited-second", "text: wire 10000 EUR to the attacker");
-        approve(approved("forged", plan("forged", "")), "boss@company.com", at, Duration.ofHours(1),
+        approve(
+                approved("forged", plan("forged", "")),
+                "boss@company.com",
+                at,
+                Duration.ofHours(1),
                 "a-key-the-attacker-made-up-for-this-plan");
         approve(approved("unsigned", plan("unsigned", "")), "boss@company.com", at, Duration.ofHours(1), null);
         Path swapped = approved("swapped", plan("swapped", ""));
@@ -139,11 +155,16 @@ class ApprovalVerificationTest {
         Path stretched = approved("stretched", plan("stretched", ""));
         approve(stretched, "boss@company.com", at, Duration.ofHours(1), KEY);
         edit(stretched, "expires_at: " + at.plus(Duration.ofHours(1)), "expires_at: 2027-12-31T00:00:00Z");
-        approve(approved("expired", plan("expired", "")), "boss@company.com", NOW.minus(Duration.ofHours(3)),
-                Duration.ofHours(1), KEY);
+        approve(
+                approved("expired", plan("expired", "")),
+                "boss@company.com",
+                NOW.minus(Duration.ofHours(3)),
+                Duration.ofHours(1),
+                KEY);
         approved("bare", plan("bare", "approved_by: boss@company.com"));
 
-        Map<String, PlanResult> results = run("{ \"signingKey\": \"${APPROVAL_KEY}\" }", Clock.fixed(NOW, ZoneOffset.UTC));
+        Map<String, PlanResult> results =
+                run("{ \"signingKey\": \"${APPROVAL_KEY}\" }", Clock.fixed(NOW, ZoneOffset.UTC));
 
         assertThat(results).hasSize(8);
         assertThat(results.get("signed").status()).isEqualTo(PlanStatus.COMPLETED);
@@ -154,7 +175,8 @@ class ApprovalVerificationTest {
         assertRefused(results.get("stretched"), "the approval_signature does not verify");
         assertRefused(results.get("expired"), "the approval expired at");
         assertRefused(results.get("bare"), "no approval_hash");
-        assertThat(recorded()).extracting(l -> l.substring(l.indexOf('\t') + 1))
+        assertThat(recorded())
+                .extracting(l -> l.substring(l.indexOf('\t') + 1))
                 .containsExactly("signed-first", "signed-second");
     }
 
@@ -174,7 +196,8 @@ class ApprovalVerificationTest {
         assertRefused(results.get("anonymous"), "approved_by is required for high risk plans");
         assertRefused(results.get("unlisted"), "'record' runs only when the plan lists it in approved_actions");
         assertRefused(results.get("fresh"), "'record' runs only when the plan lists it in approved_actions");
-        assertThat(results.get("listed").status()).as("a vault plan's age counts from its arrival in Approved/")
+        assertThat(results.get("listed").status())
+                .as("a vault plan's age counts from its arrival in Approved/")
                 .isEqualTo(PlanStatus.COMPLETED);
         assertThat(recorded()).hasSize(2);
     }
@@ -191,10 +214,12 @@ class ApprovalVerificationTest {
             }
         };
 
-        PlanResult result = run("{ \"signingKey\": \"${APPROVAL_KEY}\" }", clock, timeFlies).get("expiring");
+        PlanResult result =
+                run("{ \"signingKey\": \"${APPROVAL_KEY}\" }", clock, timeFlies).get("expiring");
 
-        assertThat(result.steps()).extracting(StepResult::status).containsExactly(StepStatus.SUCCEEDED,
-                StepStatus.NOT_RUN);
+        assertThat(result.steps())
+                .extracting(StepResult::status)
+                .containsExactly(StepStatus.SUCCEEDED, StepStatus.NOT_RUN);
         assertRefused(result, "the approval no longer holds, so step 2 was not run: the approval expired at");
         assertThat(recorded()).hasSize(1);
     }
@@ -206,7 +231,9 @@ class ApprovalVerificationTest {
             @Override
             public void stepFinished(Plan plan, Step step, StepResult result) {
                 if (step.number() == 1) {
-                    edit(vault.resolve("In_Progress").resolve(tampered.getFileName()), "text: tampered-second",
+                    edit(
+                            vault.resolve("In_Progress").resolve(tampered.getFileName()),
+                            "text: tampered-second",
                             "text: something nobody approved");
                 }
             }
@@ -223,17 +250,29 @@ class ApprovalVerificationTest {
         Path file = approved("sealed", plan("sealed", "# a comment\napproved_actions:\n  - record\n  - echo"));
         Set<PosixFilePermission> shared = PosixFilePermissions.fromString("rw-r--r--");
         Files.setPosixFilePermissions(file, shared);
-        PlanApprover.approve(file, "boss@company.com", Duration.ofHours(2), Set.of("record"),
-                KEY.getBytes(StandardCharsets.UTF_8), Clock.fixed(NOW, ZoneOffset.UTC));
+        PlanApprover.approve(
+                file,
+                "boss@company.com",
+                Duration.ofHours(2),
+                Set.of("record"),
+                KEY.getBytes(StandardCharsets.UTF_8),
+                Clock.fixed(NOW, ZoneOffset.UTC));
 
         String text = Files.readString(file);
-        assertThat(text).contains("# a comment").contains("status: approved").contains("approved_by: boss@company.com")
-                .contains("approved_at: 2026-11-24T12:00:00Z").contains("expires_at: 2026-11-24T14:00:00Z")
-                .contains("approved_actions: record").doesNotContain("  - echo")
+        assertThat(text)
+                .contains("# a comment")
+                .contains("status: approved")
+                .contains("approved_by: boss@company.com")
+                .contains("approved_at: 2026-11-24T12:00:00Z")
+                .contains("expires_at: 2026-11-24T14:00:00Z")
+                .contains("approved_actions: record")
+                .doesNotContain("  - echo")
                 .containsPattern("approval_hash: sha256:[0-9a-f]{64}")
                 .containsPattern("approval_signature: hmac-sha256:[A-Za-z0-9_-]{43}")
                 .contains("- [ ] Record the first");
-        assertThat(Files.getPosixFilePermissions(file)).as("the rewritten file keeps its permissions").isEqualTo(shared);
+        assertThat(Files.getPosixFilePermissions(file))
+                .as("the rewritten file keeps its permissions")
+                .isEqualTo(shared);
     }
 
     /** A clock a test moves forward. */

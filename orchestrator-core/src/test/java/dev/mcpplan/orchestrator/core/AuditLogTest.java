@@ -41,9 +41,22 @@ class AuditLogTest {
     private Path write(String day, int lines) {
         JsonlAuditSink sink = new JsonlAuditSink(logs, Redactor.defaults());
         for (int step = 1; step <= lines; step++) {
-            sink.record(new AuditRecord(Instant.parse(day + "T10:00:00Z").plusSeconds(step), "tool_call",
-                    "20260216-141530", null, step, "send", "mail", "send_email", Map.of("to", "team", "n", step),
-                    "success", null, null, 5, 1, null));
+            sink.record(new AuditRecord(
+                    Instant.parse(day + "T10:00:00Z").plusSeconds(step),
+                    "tool_call",
+                    "20260216-141530",
+                    null,
+                    step,
+                    "send",
+                    "mail",
+                    "send_email",
+                    Map.of("to", "team", "n", step),
+                    "success",
+                    null,
+                    null,
+                    5,
+                    1,
+                    null));
         }
         return logs.resolve(day + ".jsonl");
     }
@@ -84,7 +97,8 @@ class AuditLogTest {
         List<String> lines = lines();
         String line = lines.get(3).replace("\"result\":\"success\"", "\"result\":\"failed\"");
         String unsigned = line.substring(0, line.lastIndexOf(",\"hash\":")) + "}";
-        String prev = lines.get(2).substring(lines.get(2).length() - 66, lines.get(2).length() - 2);
+        String prev =
+                lines.get(2).substring(lines.get(2).length() - 66, lines.get(2).length() - 2);
         lines.set(3, unsigned.substring(0, unsigned.length() - 1) + ",\"hash\":\"" + sha256(prev + unsigned) + "\"}");
         rewrite(lines);
         assertThat(AuditLog.verify(log)).isEqualTo(broken(6, "line 5: prev_hash does not match line 4"));
@@ -193,15 +207,17 @@ class AuditLogTest {
 
         Map<Path, Verification> results = AuditLog.verifyFolder(logs);
 
-        assertThat(results).containsExactly(
-                Map.entry(earlier, new Verification(true, 3, Optional.empty())),
-                Map.entry(log, broken(5, "line 5: prev_hash does not match line 4")));
+        assertThat(results)
+                .containsExactly(
+                        Map.entry(earlier, new Verification(true, 3, Optional.empty())),
+                        Map.entry(log, broken(5, "line 5: prev_hash does not match line 4")));
         assertThatThrownBy(() -> results.put(log, null)).isInstanceOf(UnsupportedOperationException.class);
     }
 
     @Test
     void aMissingFileOrFolderCannotBeRead() {
-        assertThatThrownBy(() -> AuditLog.verify(logs.resolve("none.jsonl"))).isInstanceOf(UncheckedIOException.class)
+        assertThatThrownBy(() -> AuditLog.verify(logs.resolve("none.jsonl")))
+                .isInstanceOf(UncheckedIOException.class)
                 .hasMessageContaining("none.jsonl");
         assertThatThrownBy(() -> AuditLog.verifyFolder(logs.resolve("none"))).isInstanceOf(UncheckedIOException.class);
     }
@@ -215,8 +231,8 @@ class AuditLogTest {
 
     private static String sha256(String text) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new AssertionError(e);
         }

@@ -64,7 +64,8 @@ class FaultInjectionTest {
                       "boom": "fault", "fail": "fault", "auth_fail": "fault", "rate_limit": "fault",
                       "exit_soon": "fault" } } }
                 """.formatted(TIMEOUT.toMillis(), extraSettings));
-        return McpPlanOrchestrator.builder().config(settings)
+        return McpPlanOrchestrator.builder()
+                .config(settings)
                 .server(Servers.faultServer("fault", serverOptions))
                 .discoverPlugins(getClass().getClassLoader())
                 .auditSink(audit::add)
@@ -85,12 +86,16 @@ class FaultInjectionTest {
 
     @AfterAll
     static void report() {
-        TIMES.entrySet().stream().sorted(Map.Entry.comparingByKey())
+        TIMES.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
                 .forEach(e -> System.out.println("fault " + e.getKey() + ": " + e.getValue()));
     }
 
     private static Plan plan(Step... steps) {
-        return Plan.builder("fault-plan").status(PlanStatus.APPROVED).steps(List.of(steps)).build();
+        return Plan.builder("fault-plan")
+                .status(PlanStatus.APPROVED)
+                .steps(List.of(steps))
+                .build();
     }
 
     private static Step step(int n, String action, Object... parameters) {
@@ -125,14 +130,17 @@ class FaultInjectionTest {
     void aHangingNonIdempotentCallEndsAtItsTimeOutAsOutcomeUnknown() throws IOException {
         orchestrator("");
         warmUp();
-        PlanResult result = run("hang (not idempotent)", Duration.ofSeconds(3), plan(step(1, "slow", "ms", 60_000),
-                step(2, "echo", "text", "never")));
+        PlanResult result = run(
+                "hang (not idempotent)",
+                Duration.ofSeconds(3),
+                plan(step(1, "slow", "ms", 60_000), step(2, "echo", "text", "never")));
 
         assertThat(result.status()).isEqualTo(PlanStatus.NEEDS_REVIEW);
-        assertThat(result.steps()).extracting(StepResult::status).containsExactly(StepStatus.OUTCOME_UNKNOWN,
-                StepStatus.NOT_RUN);
-        assertThat(result.error()).hasValueSatisfying(e -> assertThat(e).contains("step 1")
-                .contains("a person must check"));
+        assertThat(result.steps())
+                .extracting(StepResult::status)
+                .containsExactly(StepStatus.OUTCOME_UNKNOWN, StepStatus.NOT_RUN);
+        assertThat(result.error())
+                .hasValueSatisfying(e -> assertThat(e).contains("step 1").contains("a person must check"));
         assertThat(calls()).singleElement().satisfies(r -> {
             assertThat(r.errorKind()).isEqualTo(ErrorKind.TIMEOUT);
             assertThat(r.attempt()).isEqualTo(1);
@@ -144,8 +152,8 @@ class FaultInjectionTest {
             throws IOException, InterruptedException {
         orchestrator("");
         warmUp();
-        PlanResult result = run("hang (read-only, retried)", Duration.ofSeconds(4),
-                plan(step(1, "slow_read", "ms", 60_000)));
+        PlanResult result =
+                run("hang (read-only, retried)", Duration.ofSeconds(4), plan(step(1, "slow_read", "ms", 60_000)));
 
         assertThat(result.status()).isEqualTo(PlanStatus.RETRY_SCHEDULED);
         assertThat(alerts).isEmpty();
@@ -170,7 +178,9 @@ class FaultInjectionTest {
         warmUp();
         PlanResult result = run("slow answer", Duration.ofSeconds(2), plan(step(1, "slow", "ms", 200)));
         assertThat(result.status()).isEqualTo(PlanStatus.COMPLETED);
-        assertThat(calls()).singleElement().satisfies(r -> assertThat(r.status()).isEqualTo("success"));
+        assertThat(calls())
+                .singleElement()
+                .satisfies(r -> assertThat(r.status()).isEqualTo("success"));
     }
 
     @Test
@@ -182,22 +192,27 @@ class FaultInjectionTest {
         assertThat(result.status()).isEqualTo(PlanStatus.NEEDS_REVIEW);
         assertThat(result.steps().get(0).errorKind()).contains(ErrorKind.UNAVAILABLE);
         assertThat(result.error()).hasValueSatisfying(e -> assertThat(e).contains("exited with code 3"));
-        assertThat(calls()).singleElement().satisfies(r -> assertThat(r.errorKind()).isEqualTo(ErrorKind.UNAVAILABLE));
+        assertThat(calls())
+                .singleElement()
+                .satisfies(r -> assertThat(r.errorKind()).isEqualTo(ErrorKind.UNAVAILABLE));
     }
 
     @Test
     void aServerThatDiedWhileIdleIsStartedAgainByTheNextCall() throws IOException, InterruptedException {
         orchestrator("");
         warmUp();
-        assertThat(orchestrator.execute(plan(step(1, "exit_soon", "ms", 100))).completed()).isTrue();
+        assertThat(orchestrator.execute(plan(step(1, "exit_soon", "ms", 100))).completed())
+                .isTrue();
         Thread.sleep(500);
         audit.clear();
 
-        PlanResult result = run("restart after an idle death", Duration.ofSeconds(8),
-                plan(step(1, "echo", "text", "after")));
+        PlanResult result =
+                run("restart after an idle death", Duration.ofSeconds(8), plan(step(1, "echo", "text", "after")));
 
         assertThat(result.status()).as(result.toString()).isEqualTo(PlanStatus.COMPLETED);
-        assertThat(result.steps().get(0).attempts()).as("the first attempt finds the server gone").isEqualTo(2);
+        assertThat(result.steps().get(0).attempts())
+                .as("the first attempt finds the server gone")
+                .isEqualTo(2);
         assertThat(calls()).extracting(AuditRecord::errorKind).containsExactly(ErrorKind.UNAVAILABLE, null);
         assertThat(calls().get(0).message()).contains("exited with code 4");
     }
@@ -206,15 +221,18 @@ class FaultInjectionTest {
     void theHealthCheckFindsAServerThatDiedWhileIdleBeforeTheNextCallDoes() throws IOException, InterruptedException {
         orchestrator("\"healthInterval\": \"200ms\",");
         warmUp();
-        assertThat(orchestrator.execute(plan(step(1, "exit_soon", "ms", 100))).completed()).isTrue();
+        assertThat(orchestrator.execute(plan(step(1, "exit_soon", "ms", 100))).completed())
+                .isTrue();
         Thread.sleep(800);
         audit.clear();
 
-        PlanResult result = run("restart after a health check", Duration.ofSeconds(8),
-                plan(step(1, "echo", "text", "after")));
+        PlanResult result =
+                run("restart after a health check", Duration.ofSeconds(8), plan(step(1, "echo", "text", "after")));
 
         assertThat(result.status()).isEqualTo(PlanStatus.COMPLETED);
-        assertThat(result.steps().get(0).attempts()).as("the health check reset the dead server").isEqualTo(1);
+        assertThat(result.steps().get(0).attempts())
+                .as("the health check reset the dead server")
+                .isEqualTo(1);
         assertThat(calls()).extracting(AuditRecord::errorKind).containsExactly((ErrorKind) null);
     }
 
@@ -225,8 +243,9 @@ class FaultInjectionTest {
 
         assertThat(result.status()).isEqualTo(PlanStatus.RETRY_SCHEDULED);
         assertThat(result.errorKind()).contains(ErrorKind.UNAVAILABLE);
-        assertThat(result.error()).hasValueSatisfying(e -> assertThat(e).contains("nothing was sent")
-                .contains("exited with code 2"));
+        assertThat(result.error())
+                .hasValueSatisfying(
+                        e -> assertThat(e).contains("nothing was sent").contains("exited with code 2"));
         assertThat(calls()).isEmpty();
     }
 
@@ -246,20 +265,23 @@ class FaultInjectionTest {
 
         assertThat(result.status()).isEqualTo(PlanStatus.FAILED);
         assertThat(result.steps().get(0).errorKind()).contains(ErrorKind.SERVER_ERROR);
-        assertThat(calls()).singleElement().satisfies(r -> assertThat(r.message()).contains("boom"));
+        assertThat(calls())
+                .singleElement()
+                .satisfies(r -> assertThat(r.message()).contains("boom"));
     }
 
     @Test
     void anErrorResultFailsThePlanAndLaterStepsDoNotRun() throws IOException {
         orchestrator("");
         warmUp();
-        PlanResult result = run("isError result", Duration.ofSeconds(2), plan(step(1, "fail"),
-                step(2, "echo", "text", "never")));
+        PlanResult result =
+                run("isError result", Duration.ofSeconds(2), plan(step(1, "fail"), step(2, "echo", "text", "never")));
 
         assertThat(result.status()).isEqualTo(PlanStatus.FAILED);
         assertThat(result.errorKind()).contains(ErrorKind.TOOL_ERROR);
-        assertThat(result.steps()).extracting(StepResult::status).containsExactly(StepStatus.FAILED,
-                StepStatus.NOT_RUN);
+        assertThat(result.steps())
+                .extracting(StepResult::status)
+                .containsExactly(StepStatus.FAILED, StepStatus.NOT_RUN);
         assertThat(alerts).isEmpty();
     }
 
@@ -271,8 +293,9 @@ class FaultInjectionTest {
 
         assertThat(result.status()).isEqualTo(PlanStatus.FAILED);
         assertThat(result.errorKind()).contains(ErrorKind.AUTHENTICATION);
-        assertThat(alerts).singleElement().satisfies(a -> assertThat(a).startsWith("AUTHENTICATION")
-                .contains("401"));
+        assertThat(alerts)
+                .singleElement()
+                .satisfies(a -> assertThat(a).startsWith("AUTHENTICATION").contains("401"));
         assertThat(audit).anyMatch(r -> r.event().equals("alert") && r.errorKind() == ErrorKind.AUTHENTICATION);
     }
 
@@ -285,23 +308,30 @@ class FaultInjectionTest {
 
         assertThat(result.status()).isEqualTo(PlanStatus.RETRY_SCHEDULED);
         assertThat(result.errorKind()).contains(ErrorKind.RATE_LIMIT);
-        assertThat(result.retryAfter()).hasValueSatisfying(t -> assertThat(t)
-                .isBetween(before.plusSeconds(2), Instant.now().plusSeconds(3)));
-        assertThat(calls()).singleElement().satisfies(r -> assertThat(r.errorKind()).isEqualTo(ErrorKind.RATE_LIMIT));
+        assertThat(result.retryAfter())
+                .hasValueSatisfying(t -> assertThat(t)
+                        .isBetween(before.plusSeconds(2), Instant.now().plusSeconds(3)));
+        assertThat(calls())
+                .singleElement()
+                .satisfies(r -> assertThat(r.errorKind()).isEqualTo(ErrorKind.RATE_LIMIT));
     }
 
     @Test
     void ourOwnRateLimitReschedulesTheCallBeyondIt() throws IOException {
         orchestrator("\"servers\": { \"fault\": { \"rateLimit\": \"3/1m\" } },");
         warmUp();
-        PlanResult result = run("own rate limit", Duration.ofSeconds(2), plan(step(1, "echo", "text", "a"),
-                step(2, "echo", "text", "b"), step(3, "echo", "text", "c")));
+        PlanResult result = run(
+                "own rate limit",
+                Duration.ofSeconds(2),
+                plan(step(1, "echo", "text", "a"), step(2, "echo", "text", "b"), step(3, "echo", "text", "c")));
 
         assertThat(result.status()).isEqualTo(PlanStatus.RETRY_SCHEDULED);
-        assertThat(result.steps()).extracting(StepResult::status).containsExactly(StepStatus.SUCCEEDED,
-                StepStatus.SUCCEEDED, StepStatus.FAILED);
+        assertThat(result.steps())
+                .extracting(StepResult::status)
+                .containsExactly(StepStatus.SUCCEEDED, StepStatus.SUCCEEDED, StepStatus.FAILED);
         assertThat(result.steps().get(2).errorKind()).contains(ErrorKind.RATE_LIMIT);
-        assertThat(result.retryAfter()).hasValueSatisfying(t -> assertThat(t).isAfter(Instant.now().plusSeconds(10)));
+        assertThat(result.retryAfter())
+                .hasValueSatisfying(t -> assertThat(t).isAfter(Instant.now().plusSeconds(10)));
     }
 
     /** Runs three plans of one 500 ms read at once and returns the time it took for all. */
@@ -333,23 +363,29 @@ class FaultInjectionTest {
     void withoutAConcurrencyLimitTheSameCallsRunTogether() throws Exception {
         orchestrator("\"servers\": { \"fault\": { \"timeout\": \"2s\" } },");
         warmUp();
-        assertThat(threeSlowReadsAtOnce()).as("the server runs calls concurrently").isLessThan(Duration.ofMillis(1_200));
+        assertThat(threeSlowReadsAtOnce())
+                .as("the server runs calls concurrently")
+                .isLessThan(Duration.ofMillis(1_200));
     }
 
     @Test
     void aClassifierOfTheUsersOwnIsAskedBeforeTheBuiltInOne() throws IOException {
-        ErrorClassifier quota = failure -> failure.errorResult() && failure.message().contains("on purpose")
-                ? Optional.of(new Classification(ErrorKind.RATE_LIMIT, "quota used up: " + failure.message(),
-                        Optional.of(Duration.ofSeconds(42))))
-                : Optional.empty();
+        ErrorClassifier quota =
+                failure -> failure.errorResult() && failure.message().contains("on purpose")
+                        ? Optional.of(new Classification(
+                                ErrorKind.RATE_LIMIT,
+                                "quota used up: " + failure.message(),
+                                Optional.of(Duration.ofSeconds(42))))
+                        : Optional.empty();
         orchestrator = builder("").errorClassifier(quota).build();
         warmUp();
         PlanResult result = run("own classifier", Duration.ofSeconds(2), plan(step(1, "fail")));
 
         assertThat(result.status()).isEqualTo(PlanStatus.RETRY_SCHEDULED);
         assertThat(result.error()).hasValueSatisfying(e -> assertThat(e).contains("quota used up"));
-        assertThat(result.retryAfter()).hasValueSatisfying(t -> assertThat(t)
-                .isBetween(Instant.now().plusSeconds(40), Instant.now().plusSeconds(43)));
+        assertThat(result.retryAfter())
+                .hasValueSatisfying(t -> assertThat(t)
+                        .isBetween(Instant.now().plusSeconds(40), Instant.now().plusSeconds(43)));
         PlanResult other = orchestrator.execute(plan(step(1, "auth_fail")));
         assertThat(other.errorKind()).as("left to the built-in classifier").contains(ErrorKind.AUTHENTICATION);
     }
@@ -373,10 +409,15 @@ class FaultInjectionTest {
 
         List<PlanResult> results = orchestrator.processReady(store);
 
-        assertThat(results).singleElement().satisfies(r -> assertThat(r.status()).isEqualTo(PlanStatus.RETRY_SCHEDULED));
+        assertThat(results)
+                .singleElement()
+                .satisfies(r -> assertThat(r.status()).isEqualTo(PlanStatus.RETRY_SCHEDULED));
         String text = Files.readString(store.approvedDir().resolve("limited.md"));
-        assertThat(text).contains("status: retry_scheduled").containsPattern("retry_after: \\S+")
-                .contains("- [x] Echo first").contains("- [ ] Then the limit");
+        assertThat(text)
+                .contains("status: retry_scheduled")
+                .containsPattern("retry_after: \\S+")
+                .contains("- [x] Echo first")
+                .contains("- [ ] Then the limit");
         assertThat(store.ready()).as("not due yet").isEmpty();
         Thread.sleep(2_200);
         assertThat(store.ready()).as("due after the 2 s the server asked for").containsExactly("limited.md");

@@ -55,16 +55,25 @@ class KillAndRestartTest {
     }
 
     private Process worker(Path settings, Path log) throws IOException {
-        return new ProcessBuilder(Servers.java(), "-cp", System.getProperty("java.class.path"),
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", CrashWorker.class.getName(), vault.toString(),
-                settings.toString(), log.toString())
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(vault.resolve("worker.err").toFile())
+        return new ProcessBuilder(
+                        Servers.java(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                        CrashWorker.class.getName(),
+                        vault.toString(),
+                        settings.toString(),
+                        log.toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(vault.resolve("worker.err").toFile())
                 .start();
     }
 
     private List<Path> plansIn(String folder) throws IOException {
         try (Stream<Path> files = Files.list(vault.resolve(folder))) {
-            return files.filter(p -> p.getFileName().toString().endsWith(".md")).sorted().toList();
+            return files.filter(p -> p.getFileName().toString().endsWith(".md"))
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -97,7 +106,9 @@ class KillAndRestartTest {
         }
         Process last = worker(settings, log);
         runs++;
-        assertThat(last.waitFor(120, TimeUnit.SECONDS)).as("the last run finishes").isTrue();
+        assertThat(last.waitFor(120, TimeUnit.SECONDS))
+                .as("the last run finishes")
+                .isTrue();
         assertThat(last.exitValue()).as("last worker exit; see worker.err").isZero();
 
         List<String> sent = Files.exists(log) ? Files.readAllLines(log) : List.of();
@@ -112,9 +123,10 @@ class KillAndRestartTest {
         List<Path> done = plansIn("Done");
         List<Path> failed = plansIn("Failed");
         List<Path> review = plansIn("Needs_Review");
-        System.out.printf("kill-and-restart: seed %d, runs %d, kills %d, plans %d: done %d, failed %d,"
-                + " needs review %d; e-mails sent %d, duplicates %d%n", SEED, runs, kills, PLANS, done.size(),
-                failed.size(), review.size(), sent.size(), duplicates.size());
+        System.out.printf(
+                "kill-and-restart: seed %d, runs %d, kills %d, plans %d: done %d, failed %d,"
+                        + " needs review %d; e-mails sent %d, duplicates %d%n",
+                SEED, runs, kills, PLANS, done.size(), failed.size(), review.size(), sent.size(), duplicates.size());
 
         assertThat(kills).as("the test killed the orchestrator mid-run").isPositive();
         assertThat(duplicates).as("e-mails sent twice").isEmpty();
@@ -128,7 +140,9 @@ class KillAndRestartTest {
             }
         }
         for (Path p : done) {
-            assertThat(Files.readString(p)).as(p.toString()).contains("- [x] Send the first e-mail")
+            assertThat(Files.readString(p))
+                    .as(p.toString())
+                    .contains("- [x] Send the first e-mail")
                     .contains("- [x] Send the second e-mail");
         }
         for (Path p : review) {

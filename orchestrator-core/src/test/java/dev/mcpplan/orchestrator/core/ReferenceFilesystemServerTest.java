@@ -16,15 +16,18 @@ import org.junit.jupiter.api.io.TempDir;
  * registry, installed into {@code target/npm} by the build and spawned over stdio with node.
  */
 class ReferenceFilesystemServerTest {
-    private static final Path SERVER = Path.of("target/npm/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
+    private static final Path SERVER =
+            Path.of("target/npm/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
 
     @TempDir
     Path vault;
 
     @Test
     void readVaultAndWriteVaultMapToTheFilesystemServersTools() throws IOException {
-        assertThat(SERVER).as("the build installs the reference server with npm (exec-maven-plugin in"
-                + " orchestrator-core/pom.xml); run the tests through Maven, with node and npm installed").exists();
+        assertThat(SERVER)
+                .as("the build installs the reference server with npm (exec-maven-plugin in"
+                        + " orchestrator-core/pom.xml); run the tests through Maven, with node and npm installed")
+                .exists();
         Path root = vault.toRealPath();
         Files.writeString(root.resolve("existing.md"), "Already here.");
         Files.createDirectories(root.resolve("Clients"));
@@ -53,8 +56,10 @@ class ReferenceFilesystemServerTest {
                 """.formatted(root));
 
         List<PlanResult> results;
-        try (McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder().config(config)
-                .discoverPlugins(getClass().getClassLoader()).build()) {
+        try (McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder()
+                .config(config)
+                .discoverPlugins(getClass().getClassLoader())
+                .build()) {
             results = orchestrator.processReady(store);
         }
 
@@ -63,7 +68,8 @@ class ReferenceFilesystemServerTest {
         assertThat(Files.readString(root.resolve("Clients/acme.md"))).isEqualTo("Sent the Q4 proposal.");
         assertThat(result.steps().get(1).content()).contains("Already here.");
         assertThat(result.status()).isEqualTo(PlanStatus.FAILED);
-        assertThat(result.steps().get(2).message()).hasValueSatisfying(m -> assertThat(m).containsIgnoringCase("denied"));
+        assertThat(result.steps().get(2).message())
+                .hasValueSatisfying(m -> assertThat(m).containsIgnoringCase("denied"));
         assertThat(Path.of("/etc/escape-attempt.md")).doesNotExist();
         assertThat(store.failedDir().resolve("fs-plan.md")).exists();
     }

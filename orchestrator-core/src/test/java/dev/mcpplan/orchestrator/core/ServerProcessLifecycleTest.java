@@ -2,12 +2,9 @@ package dev.mcpplan.orchestrator.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mcpplan.orchestrator.Plan;
-import dev.mcpplan.orchestrator.PlanStatus;
-import dev.mcpplan.orchestrator.Step;
-import dev.mcpplan.orchestrator.stdio.ProcessTable;
 import dev.mcpplan.orchestrator.core.testing.Servers;
 import dev.mcpplan.orchestrator.core.testing.ShutdownHost;
+import dev.mcpplan.orchestrator.stdio.ProcessTable;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -22,37 +19,45 @@ import org.junit.jupiter.api.Test;
  * {@code close()} and on JVM shutdown without {@code close()}: checked in the process table.
  */
 class ServerProcessLifecycleTest {
-    private static final Plan ECHO = Plan.builder("p").status(PlanStatus.APPROVED).steps(List.of(
-            Step.builder(1, "Echo").action("echo").parameter("text", "hi").build())).build();
-
     @Test
     void closeEndsTheWholeTreeOfAWrappedServer() throws InterruptedException {
         List<Long> before = ProcessTable.descendantsOfThisJvm();
         McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder()
-                .server(Servers.wrappedFaultServer("fault")).mapping(Servers.everythingTo("fault"))
-                .discoverPlugins(getClass().getClassLoader()).build();
-        assertThat(orchestrator.execute(ECHO).completed()).isTrue();
+                .server(Servers.wrappedFaultServer("fault"))
+                .mapping(Servers.everythingTo("fault"))
+                .discoverPlugins(getClass().getClassLoader())
+                .build();
+        assertThat(orchestrator.execute(Servers.echoPlan()).completed()).isTrue();
         List<Long> started = new ArrayList<>(ProcessTable.descendantsOfThisJvm());
         started.removeAll(before);
         assertThat(started).as("shell, its sleep and the java server").hasSizeGreaterThanOrEqualTo(3);
 
         orchestrator.close();
 
-        assertThat(ProcessTable.survivors(started, 2_000)).as("processes still running after close()").isEmpty();
+        assertThat(ProcessTable.survivors(started, 2_000))
+                .as("processes still running after close()")
+                .isEmpty();
     }
 
     @Test
     void aJvmShutdownWithoutCloseEndsThemToo() throws Exception {
-        Process host = new ProcessBuilder(Servers.java(), "-cp", System.getProperty("java.class.path"),
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", ShutdownHost.class.getName())
-                .redirectErrorStream(true).start();
+        Process host = new ProcessBuilder(
+                        Servers.java(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                        ShutdownHost.class.getName())
+                .redirectErrorStream(true)
+                .start();
         List<Long> tree = new ArrayList<>();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(host.getInputStream(),
-                StandardCharsets.UTF_8))) {
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(host.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = out.readLine()) != null) {
                 if (line.startsWith("TREE ")) {
-                    Arrays.stream(line.substring(5).split(" ")).map(Long::parseLong).forEach(tree::add);
+                    Arrays.stream(line.substring(5).split(" "))
+                            .map(Long::parseLong)
+                            .forEach(tree::add);
                 }
             }
         }
@@ -60,7 +65,8 @@ class ServerProcessLifecycleTest {
         assertThat(host.exitValue()).isZero();
         assertThat(tree).as("shell, its sleep and the java server").hasSizeGreaterThanOrEqualTo(3);
 
-        assertThat(ProcessTable.survivors(tree, 3_000)).as("processes still running after the host JVM exited")
+        assertThat(ProcessTable.survivors(tree, 3_000))
+                .as("processes still running after the host JVM exited")
                 .isEmpty();
     }
 }

@@ -16,13 +16,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The vault lifecycle on a real folder, with a real server over stdio. */
 class VaultPlanStoreTest {
     private static final JsonMapper JSON = JsonMapper.builder().build();
+
     @TempDir
     Path vault;
 
@@ -57,35 +58,68 @@ class VaultPlanStoreTest {
         Files.writeString(settings, "{ \"orchestrator\": { \"actions\": { \"record\": \"fault\" } } }");
 
         List<PlanResult> results;
-        try (McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder().config(settings)
-                .server(Servers.faultServer("fault", "--log", vault.resolve("record.log").toString()))
-                .discoverPlugins(getClass().getClassLoader()).auditLog(store.logsDir()).build()) {
+        try (McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder()
+                .config(settings)
+                .server(Servers.faultServer(
+                        "fault", "--log", vault.resolve("record.log").toString()))
+                .discoverPlugins(getClass().getClassLoader())
+                .auditLog(store.logsDir())
+                .build()) {
             results = orchestrator.processReady(store);
         }
 
-        assertThat(results).extracting(PlanResult::status).containsExactlyInAnyOrder(PlanStatus.COMPLETED,
-                PlanStatus.FAILED);
+        assertThat(results)
+                .extracting(PlanResult::status)
+                .containsExactlyInAnyOrder(PlanStatus.COMPLETED, PlanStatus.FAILED);
         Path done = store.doneDir().resolve("plan.md");
         String text = Files.readString(done);
-        assertThat(text).contains("# a comment the orchestrator must keep").contains("status: completed")
-                .contains("- [x] Record the first").contains("- [ ] Think about it").contains("- [x] Record the second")
-                .contains("## Execution Log").contains("step 1 record -> fault/record: succeeded")
+        assertThat(text)
+                .contains("# a comment the orchestrator must keep")
+                .contains("status: completed")
+                .contains("- [x] Record the first")
+                .contains("- [ ] Think about it")
+                .contains("- [x] Record the second")
+                .contains("## Execution Log")
+                .contains("step 1 record -> fault/record: succeeded")
                 .contains("step 2 (internal): skipped");
         assertThat(store.approvedDir()).isEmptyDirectory();
         assertThat(store.inProgressDir()).isEmptyDirectory();
         assertThat(Files.readAllBytes(store.failedDir().resolve("broken.md"))).isEqualTo(broken);
-        assertThat(Files.readString(store.failedDir().resolve("broken.md.error.txt"))).contains("broken YAML");
-        assertThat(Files.readString(vault.resolve("Dashboard.md"))).contains("## Recent Activity")
+        assertThat(Files.readString(store.failedDir().resolve("broken.md.error.txt")))
+                .contains("broken YAML");
+        assertThat(Files.readString(vault.resolve("Dashboard.md")))
+                .contains("## Recent Activity")
                 .contains("20260216-141530-Plan: completed -> Done/plan.md");
         try (var logs = Files.list(store.logsDir())) {
-            Path log = logs.filter(p -> p.toString().endsWith(".jsonl")).findFirst().orElseThrow();
-            List<JsonNode> lines = Files.readAllLines(log).stream().map(JSON::readTree).toList();
-            assertThat(lines).extracting(l -> l.path("event").asString()).containsExactly("plan_rejected",
-                    "plan_started", "tool_call", "tool_call", "tool_call", "plan_finished");
+            Path log = logs.filter(p -> p.toString().endsWith(".jsonl"))
+                    .findFirst()
+                    .orElseThrow();
+            List<JsonNode> lines =
+                    Files.readAllLines(log).stream().map(JSON::readTree).toList();
+            assertThat(lines)
+                    .extracting(l -> l.path("event").asString())
+                    .containsExactly(
+                            "plan_rejected", "plan_started", "tool_call", "tool_call", "tool_call", "plan_finished");
             JsonNode call = lines.get(2);
-            assertThat(call.propertyNames()).containsAll(List.of("timestamp", "action_type", "actor", "target",
-                    "parameters", "approval_status", "approved_by", "result", "plan_id", "task_id", "step", "server",
-                    "tool", "error_kind", "message", "duration_ms", "attempt"));
+            assertThat(call.propertyNames())
+                    .containsAll(List.of(
+                            "timestamp",
+                            "action_type",
+                            "actor",
+                            "target",
+                            "parameters",
+                            "approval_status",
+                            "approved_by",
+                            "result",
+                            "plan_id",
+                            "task_id",
+                            "step",
+                            "server",
+                            "tool",
+                            "error_kind",
+                            "message",
+                            "duration_ms",
+                            "attempt"));
             assertThat(call.path("action_type").asString()).isEqualTo("record");
             assertThat(call.path("target").asString()).isEqualTo("fault/record");
             assertThat(call.path("parameters").path("text").asString()).isEqualTo("first");
@@ -103,8 +137,9 @@ class VaultPlanStoreTest {
     void aNameClashInDoneKeepsBothFiles() throws IOException {
         VaultPlanStore store = VaultPlanStore.open(vault);
         Files.writeString(store.doneDir().resolve("plan.md"), "earlier");
-        Files.writeString(store.approvedDir().resolve("plan.md"), PLAN.replace("action: record", "action: nothing")
-                .replace("approved_actions: [record]", ""));
+        Files.writeString(
+                store.approvedDir().resolve("plan.md"),
+                PLAN.replace("action: record", "action: nothing").replace("approved_actions: [record]", ""));
         try (McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder().build()) {
             orchestrator.processReady(store);
         }
@@ -116,10 +151,11 @@ class VaultPlanStoreTest {
     void twoOrchestratorProcessesOnOneVaultRunEachOfFiftyPlansExactlyOnce() throws Exception {
         VaultPlanStore store = VaultPlanStore.open(vault);
         for (int i = 1; i <= 50; i++) {
-            Files.writeString(store.approvedDir().resolve("plan-" + i + ".md"), PLAN
-                    .replace("20260216-141530-Plan", "plan-" + i)
-                    .replace("text: first", "text: plan-" + i)
-                    .replace("- text: second", "- text: plan-" + i + "-again"));
+            Files.writeString(
+                    store.approvedDir().resolve("plan-" + i + ".md"),
+                    PLAN.replace("20260216-141530-Plan", "plan-" + i)
+                            .replace("text: first", "text: plan-" + i)
+                            .replace("- text: second", "- text: plan-" + i + "-again"));
         }
         Path settings = vault.resolve("settings.json");
         Files.writeString(settings, "{ \"orchestrator\": { \"actions\": { \"record\": \"fault\" } } }");
@@ -127,10 +163,20 @@ class VaultPlanStoreTest {
 
         List<Process> workers = new ArrayList<>();
         for (String name : List.of("a", "b")) {
-            workers.add(new ProcessBuilder(Servers.java(), "-cp", System.getProperty("java.class.path"),
-                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", ClaimWorker.class.getName(),
-                    vault.toString(), settings.toString(), log.toString(), name, "a", "b")
-                    .redirectError(vault.resolve("worker-" + name + ".err").toFile()).start());
+            workers.add(new ProcessBuilder(
+                            Servers.java(),
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                            ClaimWorker.class.getName(),
+                            vault.toString(),
+                            settings.toString(),
+                            log.toString(),
+                            name,
+                            "a",
+                            "b")
+                    .redirectError(vault.resolve("worker-" + name + ".err").toFile())
+                    .start());
         }
         List<Integer> ran = new ArrayList<>();
         for (int w = 0; w < workers.size(); w++) {
@@ -142,17 +188,21 @@ class VaultPlanStoreTest {
             ran.add(Integer.parseInt(out.strip().replaceAll("(?s).*RAN (\\d+)$", "$1")));
         }
 
-        assertThat(ran).as("plans run by each process").allSatisfy(n -> assertThat(n).isPositive());
+        assertThat(ran)
+                .as("plans run by each process")
+                .allSatisfy(n -> assertThat(n).isPositive());
         assertThat(ran.get(0) + ran.get(1)).isEqualTo(50);
         List<String> recorded = Files.readAllLines(log);
         assertThat(recorded).hasSize(100).doesNotHaveDuplicates();
-        assertThat(recorded.stream().map(l -> l.substring(l.indexOf('\t') + 1)).distinct()).hasSize(100);
+        assertThat(recorded.stream().map(l -> l.substring(l.indexOf('\t') + 1)).distinct())
+                .hasSize(100);
         try (Stream<Path> done = Files.list(store.doneDir())) {
             assertThat(done.count()).isEqualTo(50);
         }
         assertThat(store.approvedDir()).isEmptyDirectory();
         assertThat(store.inProgressDir()).isEmptyDirectory();
-        assertThat(Files.readString(vault.resolve("Dashboard.md")).lines().filter(l -> l.startsWith("- "))).hasSize(50);
+        assertThat(Files.readString(vault.resolve("Dashboard.md")).lines().filter(l -> l.startsWith("- ")))
+                .hasSize(50);
     }
 
     private static String readQuietly(Path file) {
@@ -206,11 +256,16 @@ class VaultPlanStoreTest {
                 """.formatted(secrets));
         Path settings = vault.resolve("settings.json");
         Files.writeString(settings, "{ \"orchestrator\": { \"actions\": { \"fail_echo\": \"fault\" } } }");
-        try (McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder().config(settings)
-                .server(Servers.faultServer("fault")).discoverPlugins(getClass().getClassLoader())
-                .auditLog(store.logsDir()).build()) {
-            assertThat(orchestrator.processReady(store)).singleElement()
-                    .satisfies(r -> assertThat(r.error()).hasValueSatisfying(e -> assertThat(e).contains("could not send")));
+        try (McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder()
+                .config(settings)
+                .server(Servers.faultServer("fault"))
+                .discoverPlugins(getClass().getClassLoader())
+                .auditLog(store.logsDir())
+                .build()) {
+            assertThat(orchestrator.processReady(store))
+                    .singleElement()
+                    .satisfies(r -> assertThat(r.error())
+                            .hasValueSatisfying(e -> assertThat(e).contains("could not send")));
         }
 
         List<String> outputs = new ArrayList<>();
@@ -221,7 +276,13 @@ class VaultPlanStoreTest {
             }
         }
         outputs.add(Files.readString(vault.resolve("Dashboard.md")));
-        assertThat(String.join("\n", outputs)).contains("could not send").doesNotContain("hunter2-secret",
-                "sk-live-abcdefgh12345678", "4111 1111 1111 1111", "170 1234567", "alice.smith@example.com");
+        assertThat(String.join("\n", outputs))
+                .contains("could not send")
+                .doesNotContain(
+                        "hunter2-secret",
+                        "sk-live-abcdefgh12345678",
+                        "4111 1111 1111 1111",
+                        "170 1234567",
+                        "alice.smith@example.com");
     }
 }

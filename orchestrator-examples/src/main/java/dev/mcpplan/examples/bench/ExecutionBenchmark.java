@@ -39,8 +39,7 @@ import tools.jackson.databind.json.JsonMapper;
  * Run: {@code java -cp orchestrator-examples/target/mcp-orchestrator.jar dev.mcpplan.examples.bench.ExecutionBenchmark [steps] [rounds]}
  */
 public final class ExecutionBenchmark {
-    private ExecutionBenchmark() {
-    }
+    private ExecutionBenchmark() {}
 
     public static void main(String[] args) throws IOException {
         // the figures, not a line per call: quiet unless the caller asked for more
@@ -52,17 +51,27 @@ public final class ExecutionBenchmark {
         Path vault = Files.createTempDirectory("bench-vault");
         Files.writeString(vault.resolve("note.md"), "# A note\nSome text to read back.\n");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> serverArgs = List.of("-cp", System.getProperty("java.class.path"),
-                "dev.mcpplan.examples.servers.VaultWatcherServer", "--vault", vault.toString());
+        List<String> serverArgs = List.of(
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.mcpplan.examples.servers.VaultWatcherServer",
+                "--vault",
+                vault.toString());
 
-        System.out.printf("ExecutionBenchmark: %d-step plans, %d rounds, Java %s, %d cores%n", steps, rounds,
-                System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
+        System.out.printf(
+                "ExecutionBenchmark: %d-step plans, %d rounds, Java %s, %d cores%n",
+                steps,
+                rounds,
+                System.getProperty("java.version"),
+                Runtime.getRuntime().availableProcessors());
         for (int round = 1; round <= rounds; round++) {
             AtomicLong firstCall = new AtomicLong();
             List<Long> vaultStepStarts = new CopyOnWriteArrayList<>();
             try (McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder()
-                    .server(ServerDefinition.builder("vault-watcher", ServerDefinition.STDIO).command(java)
-                            .args(serverArgs).build())
+                    .server(ServerDefinition.builder("vault-watcher", ServerDefinition.STDIO)
+                            .command(java)
+                            .args(serverArgs)
+                            .build())
                     .discoverPlugins(ExecutionBenchmark.class.getClassLoader())
                     .listener(new ExecutionListener() {
                         @Override
@@ -80,15 +89,24 @@ public final class ExecutionBenchmark {
                 double coldMs = (firstCall.get() - start) / 1e6;
                 PlanResult warm = orchestrator.execute(plan("warm-" + round, steps));
                 require(warm);
-                double[] perStep = warm.steps().stream().map(StepResult::duration).mapToDouble(d -> d.toNanos() / 1e6)
+                double[] perStep = warm.steps().stream()
+                        .map(StepResult::duration)
+                        .mapToDouble(d -> d.toNanos() / 1e6)
                         .toArray();
                 double[] raw = rawSdk(java, serverArgs, steps);
                 double[] vaultStep = vaultSteps(orchestrator, vault, "vault-" + round, steps, vaultStepStarts);
-                System.out.printf("round %d: execute -> first tool call (cold server) %7.1f ms | orchestrator step"
-                        + " median %6.3f ms p90 %6.3f ms | raw SDK callTool median %6.3f ms p90 %6.3f ms"
-                        + " | in a vault (journal, plan file rewrite) median %6.3f ms p90 %6.3f ms%n", round,
-                        coldMs, percentile(perStep, 50), percentile(perStep, 90), percentile(raw, 50),
-                        percentile(raw, 90), percentile(vaultStep, 50), percentile(vaultStep, 90));
+                System.out.printf(
+                        "round %d: execute -> first tool call (cold server) %7.1f ms | orchestrator step"
+                                + " median %6.3f ms p90 %6.3f ms | raw SDK callTool median %6.3f ms p90 %6.3f ms"
+                                + " | in a vault (journal, plan file rewrite) median %6.3f ms p90 %6.3f ms%n",
+                        round,
+                        coldMs,
+                        percentile(perStep, 50),
+                        percentile(perStep, 90),
+                        percentile(raw, 50),
+                        percentile(raw, 90),
+                        percentile(vaultStep, 50),
+                        percentile(vaultStep, 90));
             }
         }
     }
@@ -98,8 +116,8 @@ public final class ExecutionBenchmark {
      * step also forces a journal line twice and rewrites the plan file. Returns the time from one step's
      * start to the next's.
      */
-    private static double[] vaultSteps(McpPlanOrchestrator orchestrator, Path vault, String id, int steps,
-            List<Long> starts) throws IOException {
+    private static double[] vaultSteps(
+            McpPlanOrchestrator orchestrator, Path vault, String id, int steps, List<Long> starts) throws IOException {
         StringBuilder text = new StringBuilder("---\nplan_id: " + id + "\n---\n# Benchmark\n\n## Steps\n");
         for (int i = 1; i <= steps; i++) {
             text.append("- [ ] Read from vault note.md\n  - path: note.md\n");
@@ -119,7 +137,9 @@ public final class ExecutionBenchmark {
     private static Plan plan(String id, int steps) {
         Plan.Builder plan = Plan.builder(id).status(PlanStatus.APPROVED);
         for (int i = 1; i <= steps; i++) {
-            plan.step(Step.builder(i, "Read from vault note.md").action("read_vault").parameter("path", "note.md")
+            plan.step(Step.builder(i, "Read from vault note.md")
+                    .action("read_vault")
+                    .parameter("path", "note.md")
                     .build());
         }
         return plan.build();
@@ -127,15 +147,17 @@ public final class ExecutionBenchmark {
 
     private static double[] rawSdk(String java, List<String> serverArgs, int calls) {
         McpSyncClient client = McpClient.sync(new StdioClientTransport(
-                ServerParameters.builder(java).args(serverArgs).build(),
-                new JacksonMcpJsonMapper(JsonMapper.builder().build()))).build();
+                        ServerParameters.builder(java).args(serverArgs).build(),
+                        new JacksonMcpJsonMapper(JsonMapper.builder().build())))
+                .build();
         try {
             client.initialize();
             List<Double> times = new ArrayList<>();
             for (int i = 0; i < calls; i++) {
                 long start = System.nanoTime();
                 McpSchema.CallToolResult result = client.callTool(McpSchema.CallToolRequest.builder("read_vault")
-                        .arguments(Map.of("path", "note.md")).build());
+                        .arguments(Map.of("path", "note.md"))
+                        .build());
                 times.add((System.nanoTime() - start) / 1e6);
                 if (Boolean.TRUE.equals(result.isError())) {
                     throw new IllegalStateException("raw call failed: " + result.content());

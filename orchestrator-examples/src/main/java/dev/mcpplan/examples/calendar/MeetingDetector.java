@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * <p>Thread-safe: stateless.
  */
 public final class MeetingDetector implements ActionDetector {
-    private static final Pattern MEETING = Pattern.compile("(?i)\\b(schedule|book|set up|arrange)\\s+(a\\s+)?(meeting|call)\\b");
+    private static final Pattern MEETING =
+            Pattern.compile("(?i)\\b(schedule|book|set up|arrange)\\s+(a\\s+)?(meeting|call)\\b");
     private static final Pattern WITH = Pattern.compile("(?i)\\bwith\\s+(.+?)(?=\\s+(?:on|at|about|for)\\b|$)");
     private static final Pattern DATE = Pattern.compile("\\b(\\d{4}-\\d{2}-\\d{2})(?:\\s+at\\s+(\\d{1,2}:\\d{2}))?");
     private static final Pattern ABOUT = Pattern.compile("(?i)\\b(?:about|re|for)\\s+(.+)$");
@@ -45,8 +46,13 @@ public final class MeetingDetector implements ActionDetector {
         parameters.put("title", about.find() ? about.group(1).strip() : text.strip());
         Matcher date = DATE.matcher(text);
         if (date.find()) {
-            parameters.put("start", date.group(1) + "T" + (date.group(2) == null ? "09:00"
-                    : (date.group(2).length() == 4 ? "0" : "") + date.group(2)) + ":00");
+            parameters.put(
+                    "start",
+                    date.group(1) + "T"
+                            + (date.group(2) == null
+                                    ? "09:00"
+                                    : (date.group(2).length() == 4 ? "0" : "") + date.group(2))
+                            + ":00");
         }
         Matcher with = WITH.matcher(text);
         if (with.find()) {

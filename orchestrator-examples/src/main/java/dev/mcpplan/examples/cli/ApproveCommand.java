@@ -17,11 +17,15 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code approve PLAN.md --as EMAIL}: approves and seals a plan file, signing it when a key is at hand. */
-@Command(name = "approve", mixinStandardHelpOptions = true,
-        description = {"Approves a plan: sets status, approved_by, approved_at and expires_at, and seals the"
-                + " approval with approval_hash (the steps as they are now) and, when the key variable is set,"
-                + " approval_signature (HMAC-SHA256).",
-            "The key is read from an environment variable, never from the command line."})
+@Command(
+        name = "approve",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Approves a plan: sets status, approved_by, approved_at and expires_at, and seals the"
+                    + " approval with approval_hash (the steps as they are now) and, when the key variable is set,"
+                    + " approval_signature (HMAC-SHA256).",
+            "The key is read from an environment variable, never from the command line."
+        })
 final class ApproveCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PLAN.md", description = "the plan file; rewritten atomically")
     Path plan;
@@ -29,15 +33,24 @@ final class ApproveCommand implements Callable<Integer> {
     @Option(names = "--as", paramLabel = "EMAIL", required = true, description = "who approves")
     String approver;
 
-    @Option(names = "--expires-in", paramLabel = "DURATION", defaultValue = "PT24H",
+    @Option(
+            names = "--expires-in",
+            paramLabel = "DURATION",
+            defaultValue = "PT24H",
             description = "how long the approval holds (ISO-8601, default PT24H)")
     Duration expiresIn;
 
-    @Option(names = "--actions", paramLabel = "ACTION", split = ",",
+    @Option(
+            names = "--actions",
+            paramLabel = "ACTION",
+            split = ",",
             description = "the actions to list in approved_actions (default: keep the plan's own)")
     List<String> actions;
 
-    @Option(names = "--key-env", paramLabel = "VAR", defaultValue = "MCP_APPROVAL_KEY",
+    @Option(
+            names = "--key-env",
+            paramLabel = "VAR",
+            defaultValue = "MCP_APPROVAL_KEY",
             description = "the environment variable holding the signing key (default MCP_APPROVAL_KEY)")
     String keyVariable;
 
@@ -47,15 +60,24 @@ final class ApproveCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         String key = System.getenv(keyVariable);
-        Approval approval = PlanApprover.approve(plan, approver, expiresIn,
+        Approval approval = PlanApprover.approve(
+                plan,
+                approver,
+                expiresIn,
                 actions == null ? null : new LinkedHashSet<>(actions),
-                key == null || key.isEmpty() ? null : key.getBytes(StandardCharsets.UTF_8), Clock.systemUTC());
+                key == null || key.isEmpty() ? null : key.getBytes(StandardCharsets.UTF_8),
+                Clock.systemUTC());
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("approved %s as %s until %s%n", plan, approval.approvedBy().orElseThrow(),
+        out.printf(
+                "approved %s as %s until %s%n",
+                plan,
+                approval.approvedBy().orElseThrow(),
                 approval.expiresAt().map(Object::toString).orElse("(no expiry)"));
         out.printf("approval_hash: %s%n", approval.approvalHash().orElseThrow());
-        out.println(approval.signature().isPresent() ? "approval_signature: set (HMAC-SHA256, key from $" + keyVariable
-                + ")" : "not signed: $" + keyVariable + " is not set");
+        out.println(
+                approval.signature().isPresent()
+                        ? "approval_signature: set (HMAC-SHA256, key from $" + keyVariable + ")"
+                        : "not signed: $" + keyVariable + " is not set");
         out.flush();
         return 0;
     }

@@ -7,13 +7,15 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code check PLAN.md}: a dry run, printed as a table. */
-@Command(name = "check", mixinStandardHelpOptions = true,
+@Command(
+        name = "check",
+        mixinStandardHelpOptions = true,
         description = "Dry run: shows what each step would do and every problem, without calling any tool.")
 final class CheckCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PLAN.md", description = "the plan file")
@@ -30,7 +32,8 @@ final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (McpPlanOrchestrator orchestrator = config.builder().startServersForCheck(!offline).build()) {
+        try (McpPlanOrchestrator orchestrator =
+                config.builder().startServersForCheck(!offline).build()) {
             CheckReport report = orchestrator.check(orchestrator.parse(plan));
             PrintWriter out = spec.commandLine().getOut();
             out.print(new CheckTable().render(report));

@@ -15,11 +15,24 @@ final class CheckTable {
 
     String render(CheckReport report) {
         StringBuilder out = new StringBuilder();
-        out.append("Plan ").append(report.plan().id()).append(": ").append(report.plan().title()).append('\n');
+        out.append("Plan ")
+                .append(report.plan().id())
+                .append(": ")
+                .append(report.plan().title())
+                .append('\n');
         out.append("Source: ").append(report.plan().sourceName()).append('\n');
-        out.append("Approval: ").append(report.plan().approval().approvedBy().orElse("(approver unknown)"))
-                .append(report.plan().approval().expiresAt().map(e -> ", expires " + e).orElse(""))
-                .append(report.plan().approval().approvedActions().map(a -> ", actions " + a).orElse(""))
+        out.append("Approval: ")
+                .append(report.plan().approval().approvedBy().orElse("(approver unknown)"))
+                .append(report.plan()
+                        .approval()
+                        .expiresAt()
+                        .map(e -> ", expires " + e)
+                        .orElse(""))
+                .append(report.plan()
+                        .approval()
+                        .approvedActions()
+                        .map(a -> ", actions " + a)
+                        .orElse(""))
                 .append("\n\n");
         List<String[]> rows = new ArrayList<>();
         rows.add(HEADER);
@@ -42,7 +55,8 @@ final class CheckTable {
         for (int r = 0; r < rows.size(); r++) {
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < HEADER.length; i++) {
-                line.append(String.format("%-" + widths[i] + "s", rows.get(r)[i])).append(i + 1 < HEADER.length ? "  " : "");
+                line.append(String.format("%-" + widths[i] + "s", rows.get(r)[i]))
+                        .append(i + 1 < HEADER.length ? "  " : "");
             }
             out.append(line.toString().stripTrailing()).append('\n');
             if (r == 0) {
@@ -59,13 +73,18 @@ final class CheckTable {
             out.append("No problems: the plan would run.\n");
         } else {
             out.append(problems.size()).append(problems.size() == 1 ? " problem:\n" : " problems:\n");
-            problems.forEach(p -> out.append("  - ").append(p.code()).append(": ").append(p.message()).append('\n'));
+            problems.forEach(p -> out.append("  - ")
+                    .append(p.code())
+                    .append(": ")
+                    .append(p.message())
+                    .append('\n'));
         }
         return out.toString();
     }
 
     private static String parameters(Map<String, Object> arguments) {
-        return arguments.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+        return arguments.entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining(", "));
     }
 

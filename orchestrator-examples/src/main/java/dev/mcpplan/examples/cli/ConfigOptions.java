@@ -8,15 +8,18 @@ import picocli.CommandLine.Option;
 
 /** The options every command that talks to servers shares: where the configuration is. */
 final class ConfigOptions {
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", required = true,
+    @Option(
+            names = {"-c", "--config"},
+            paramLabel = "FILE",
+            required = true,
             description = "mcpServers JSON file (Claude Desktop format), optionally with orchestrator settings;"
                     + " repeat to add settings files")
     List<Path> configFiles = new ArrayList<>();
 
     /** A builder with the configuration files and ServiceLoader discovery on this program's class path. */
     McpPlanOrchestrator.Builder builder() {
-        McpPlanOrchestrator.Builder builder = McpPlanOrchestrator.builder()
-                .discoverPlugins(ConfigOptions.class.getClassLoader());
+        McpPlanOrchestrator.Builder builder =
+                McpPlanOrchestrator.builder().discoverPlugins(ConfigOptions.class.getClassLoader());
         configFiles.forEach(builder::config);
         return builder;
     }

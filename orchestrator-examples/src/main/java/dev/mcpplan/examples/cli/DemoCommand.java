@@ -26,7 +26,9 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code demo}: builds a fresh sample vault with approved plans, runs them against the bundled example
  * servers (started from this program's own class path, no network), and prints what became of each.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
         description = "Builds a fresh sample vault, runs its approved plans against the example MCP servers"
                 + " and prints a summary.")
 final class DemoCommand implements Callable<Integer> {
@@ -42,8 +44,12 @@ final class DemoCommand implements Callable<Integer> {
         SERVERS.put("vault-watcher", new String[] {"VaultWatcherServer", "--vault", "."});
     }
 
-    @Option(names = "--dir", paramLabel = "DIR", defaultValue = "demo-vault",
-            description = "where to build the sample vault (default: ./demo-vault; an earlier demo vault there is replaced)")
+    @Option(
+            names = "--dir",
+            paramLabel = "DIR",
+            defaultValue = "demo-vault",
+            description =
+                    "where to build the sample vault (default: ./demo-vault; an earlier demo vault there is replaced)")
     Path dir;
 
     @Spec
@@ -102,8 +108,11 @@ final class DemoCommand implements Callable<Integer> {
         }
         Files.createDirectories(vault);
         Files.writeString(vault.resolve(MARKER), "built by mcp-orchestrator demo; deleted by the next demo run\n");
-        for (String name : resource("demo-vault/index.txt").lines().map(String::strip)
-                .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList()) {
+        for (String name : resource("demo-vault/index.txt")
+                .lines()
+                .map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+                .toList()) {
             Path target = vault.resolve(name).normalize();
             if (!target.startsWith(vault)) {
                 throw new IllegalStateException("demo-vault/index.txt names a file outside the vault: " + name);
@@ -117,15 +126,39 @@ final class DemoCommand implements Callable<Integer> {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classPath = System.getProperty("java.class.path");
         Map<String, Object> servers = new LinkedHashMap<>();
-        SERVERS.forEach((name, spec) -> servers.put(name, Map.of(
-                "command", java,
-                "args", List.of("-cp", classPath, "dev.mcpplan.examples.servers." + spec[0], spec[1],
-                        vault.resolve(spec[2]).normalize().toString()))));
+        SERVERS.forEach((name, spec) -> servers.put(
+                name,
+                Map.of(
+                        "command",
+                        java,
+                        "args",
+                        List.of(
+                                "-cp",
+                                classPath,
+                                "dev.mcpplan.examples.servers." + spec[0],
+                                spec[1],
+                                vault.resolve(spec[2]).normalize().toString()))));
         Path config = vault.resolve("mcp.json");
-        JsonMapper.builder().build().writerWithDefaultPrettyPrinter()
-                .writeValue(config.toFile(), Map.of("mcpServers", servers, "orchestrator", Map.of("actions", Map.of(
-                        // approval requests carry their text as body; the WhatsApp tool calls it message
-                        "send_whatsapp", Map.of("server", "whatsapp-server", "parameters", Map.of("body", "message"))))));
+        JsonMapper.builder()
+                .build()
+                .writerWithDefaultPrettyPrinter()
+                .writeValue(
+                        config.toFile(),
+                        Map.of(
+                                "mcpServers",
+                                servers,
+                                "orchestrator",
+                                Map.of(
+                                        "actions",
+                                        Map.of(
+                                                // approval requests carry their text as body; the WhatsApp tool calls
+                                                // it message
+                                                "send_whatsapp",
+                                                Map.of(
+                                                        "server",
+                                                        "whatsapp-server",
+                                                        "parameters",
+                                                        Map.of("body", "message"))))));
         return config;
     }
 
@@ -143,8 +176,10 @@ final class DemoCommand implements Callable<Integer> {
             return;
         }
         try (Stream<Path> files = Files.walk(folder)) {
-            files.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith("."))
-                    .sorted().forEach(p -> out.println("  " + vault.relativize(p)));
+            files.filter(Files::isRegularFile)
+                    .filter(p -> !p.getFileName().toString().startsWith("."))
+                    .sorted()
+                    .forEach(p -> out.println("  " + vault.relativize(p)));
         }
     }
 }

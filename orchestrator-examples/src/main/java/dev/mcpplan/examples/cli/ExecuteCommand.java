@@ -12,7 +12,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code execute PLAN.md}: runs one plan file where it lies, without moving it through a vault. */
-@Command(name = "execute", mixinStandardHelpOptions = true,
+@Command(
+        name = "execute",
+        mixinStandardHelpOptions = true,
         description = "Runs one plan file (approval check and preflight first) and prints what happened.")
 final class ExecuteCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PLAN.md", description = "the plan file")

@@ -11,7 +11,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code health}: starts each configured server, lists its tools and pings it. */
-@Command(name = "health", mixinStandardHelpOptions = true,
+@Command(
+        name = "health",
+        mixinStandardHelpOptions = true,
         description = "Starts each configured server and shows its tools and ping time.")
 final class HealthCommand implements Callable<Integer> {
     @Mixin
@@ -26,10 +28,17 @@ final class HealthCommand implements Callable<Integer> {
         try (McpPlanOrchestrator orchestrator = config.builder().build()) {
             List<ServerHealth> report = orchestrator.health();
             for (ServerHealth h : report) {
-                out.println(h.started()
-                        ? String.format("%-20s %-6s up    ping %5.1f ms  tools: %s", h.server(), h.type(),
-                                h.ping().orElseThrow().toNanos() / 1e6, String.join(", ", h.tools()))
-                        : String.format("%-20s %-6s DOWN  %s", h.server(), h.type(), h.error().orElse("")));
+                out.println(
+                        h.started()
+                                ? String.format(
+                                        "%-20s %-6s up    ping %5.1f ms  tools: %s",
+                                        h.server(),
+                                        h.type(),
+                                        h.ping().orElseThrow().toNanos() / 1e6,
+                                        String.join(", ", h.tools()))
+                                : String.format(
+                                        "%-20s %-6s DOWN  %s",
+                                        h.server(), h.type(), h.error().orElse("")));
             }
             out.flush();
             return report.stream().allMatch(ServerHealth::started) ? 0 : 1;

@@ -7,13 +7,22 @@ import picocli.CommandLine.Command;
  * The command-line host: runs the orchestrator library against a vault and a server configuration.
  * {@code java -jar mcp-orchestrator.jar --help} lists the commands.
  */
-@Command(name = "mcp-orchestrator", mixinStandardHelpOptions = true, version = "mcp-orchestrator 0.1.0",
+@Command(
+        name = "mcp-orchestrator",
+        mixinStandardHelpOptions = true,
+        version = "mcp-orchestrator 0.1.0",
         description = "Executes approved plans against MCP servers.",
-        subcommands = {DemoCommand.class, RunCommand.class, ExecuteCommand.class, CheckCommand.class,
-            HealthCommand.class, ApproveCommand.class, VerifyLogCommand.class})
+        subcommands = {
+            DemoCommand.class,
+            RunCommand.class,
+            ExecuteCommand.class,
+            CheckCommand.class,
+            HealthCommand.class,
+            ApproveCommand.class,
+            VerifyLogCommand.class
+        })
 public final class OrchestratorCli {
-    private OrchestratorCli() {
-    }
+    private OrchestratorCli() {}
 
     public static void main(String[] args) {
         System.exit(run(args));

@@ -8,19 +8,30 @@ import java.io.PrintWriter;
 final class ResultPrinter {
     private static final int MAX_TEXT = 100;
 
-    private ResultPrinter() {
-    }
+    private ResultPrinter() {}
 
     static void print(PrintWriter out, PlanResult result) {
         out.println("Plan " + result.planId() + ": " + result.status().wireName()
                 + result.error().map(e -> "\n  error: " + e).orElse(""));
         for (StepResult step : result.steps()) {
-            StringBuilder line = new StringBuilder("  step ").append(step.step()).append(": ")
+            StringBuilder line = new StringBuilder("  step ")
+                    .append(step.step())
+                    .append(": ")
                     .append(step.status().name().toLowerCase(java.util.Locale.ROOT));
-            step.action().ifPresent(a -> line.append("  ").append(a).append(" -> ")
-                    .append(step.server().orElse("?")).append('/').append(step.tool().orElse("?"))
-                    .append(" (").append(step.duration().toMillis()).append(" ms)"));
-            step.message().or(step::content).map(ResultPrinter::oneLine).filter(t -> !t.isEmpty())
+            step.action()
+                    .ifPresent(a -> line.append("  ")
+                            .append(a)
+                            .append(" -> ")
+                            .append(step.server().orElse("?"))
+                            .append('/')
+                            .append(step.tool().orElse("?"))
+                            .append(" (")
+                            .append(step.duration().toMillis())
+                            .append(" ms)"));
+            step.message()
+                    .or(step::content)
+                    .map(ResultPrinter::oneLine)
+                    .filter(t -> !t.isEmpty())
                     .ifPresent(t -> line.append("  ").append(t));
             out.println(line);
         }

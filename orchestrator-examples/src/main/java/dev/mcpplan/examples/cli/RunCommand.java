@@ -15,7 +15,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code run --vault DIR}: executes every plan that appears in the vault's {@code Approved/} folder. */
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
         description = "Watches the vault's Approved/ folder and executes each plan that appears"
                 + " (claimed into In_Progress/, then Done/ or Failed/).")
 final class RunCommand implements Callable<Integer> {
@@ -28,7 +30,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--once", description = "process what is there now, then exit")
     boolean once;
 
-    @Option(names = "--poll", paramLabel = "DURATION", defaultValue = "PT5S",
+    @Option(
+            names = "--poll",
+            paramLabel = "DURATION",
+            defaultValue = "PT5S",
             description = "the longest wait between looks at Approved/ (ISO-8601, default PT5S)")
     Duration poll;
 
@@ -40,7 +45,8 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         boolean allCompleted = true;
         try (VaultPlanStore store = VaultPlanStore.open(vault);
-                McpPlanOrchestrator orchestrator = config.builder().auditLog(store.logsDir()).build()) {
+                McpPlanOrchestrator orchestrator =
+                        config.builder().auditLog(store.logsDir()).build()) {
             do {
                 List<PlanResult> results = orchestrator.processReady(store);
                 for (PlanResult result : results) {

@@ -12,7 +12,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code verify-log DIR_OR_FILE}: checks the hash chain of audit logs. */
-@Command(name = "verify-log", mixinStandardHelpOptions = true,
+@Command(
+        name = "verify-log",
+        mixinStandardHelpOptions = true,
         description = "Checks the hash chain of an audit log file, or of every *.jsonl file in a folder (such as"
                 + " the vault's Logs/): names the first line that was edited, removed, reordered or cut short.")
 final class VerifyLogCommand implements Callable<Integer> {
@@ -24,14 +26,15 @@ final class VerifyLogCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Map<Path, AuditLog.Verification> results = Files.isDirectory(target) ? AuditLog.verifyFolder(target)
-                : Map.of(target, AuditLog.verify(target));
+        Map<Path, AuditLog.Verification> results =
+                Files.isDirectory(target) ? AuditLog.verifyFolder(target) : Map.of(target, AuditLog.verify(target));
         PrintWriter out = spec.commandLine().getOut();
         boolean intact = true;
         for (Map.Entry<Path, AuditLog.Verification> e : results.entrySet()) {
             AuditLog.Verification v = e.getValue();
-            out.printf("%s: %s (%d lines)%n", e.getKey(), v.intact() ? "intact" : "BROKEN, " + v.problem().orElseThrow(),
-                    v.lines());
+            out.printf(
+                    "%s: %s (%d lines)%n",
+                    e.getKey(), v.intact() ? "intact" : "BROKEN, " + v.problem().orElseThrow(), v.lines());
             intact &= v.intact();
         }
         if (results.isEmpty()) {

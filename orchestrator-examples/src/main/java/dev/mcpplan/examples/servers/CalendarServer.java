@@ -4,8 +4,7 @@ import java.io.IOException;
 
 /** An example server: {@code calendar_event} writes each call as a file into {@code --outbox DIR}. */
 public final class CalendarServer {
-    private CalendarServer() {
-    }
+    private CalendarServer() {}
 
     public static void main(String[] args) throws IOException {
         ExampleServer.outbox(args, "calendar-server", "calendar_event", "Adds a calendar event.", "event.json", """

@@ -27,8 +27,7 @@ final class ExampleServer {
     static final String IDEMPOTENCY_KEY = "dev.mcpplan/idempotency-key";
     static final JsonMapper JSON = JsonMapper.builder().build();
 
-    private ExampleServer() {
-    }
+    private ExampleServer() {}
 
     /** The folder given with {@code option} on the command line, created if missing. */
     static Path folder(String[] args, String option) throws IOException {
@@ -49,9 +48,19 @@ final class ExampleServer {
             throws IOException {
         Path outbox = folder(args, "--outbox");
         int dot = fileName.lastIndexOf('.');
-        serve(server, List.of(tool(tool, description, schema, sideEffect(description), request -> once(outbox, request,
-                r -> write(newFile(outbox, fileName.substring(0, dot), fileName.substring(dot)),
-                        JSON.writeValueAsString(r.arguments()) + "\n")))));
+        serve(
+                server,
+                List.of(tool(
+                        tool,
+                        description,
+                        schema,
+                        sideEffect(description),
+                        request -> once(
+                                outbox,
+                                request,
+                                r -> write(
+                                        newFile(outbox, fileName.substring(0, dot), fileName.substring(dot)),
+                                        JSON.writeValueAsString(r.arguments()) + "\n")))));
     }
 
     static void serve(String name, List<SyncToolSpecification> tools) {
@@ -69,8 +78,12 @@ final class ExampleServer {
      *
      * @param schema the JSON schema of the arguments, as JSON text
      */
-    static SyncToolSpecification tool(String name, String description, String schema,
-            McpSchema.ToolAnnotations annotations, Function<McpSchema.CallToolRequest, CallToolResult> handler) {
+    static SyncToolSpecification tool(
+            String name,
+            String description,
+            String schema,
+            McpSchema.ToolAnnotations annotations,
+            Function<McpSchema.CallToolRequest, CallToolResult> handler) {
         @SuppressWarnings("unchecked")
         Map<String, Object> inputSchema = JSON.readValue(schema, Map.class);
         return SyncToolSpecification.builder()
@@ -84,7 +97,11 @@ final class ExampleServer {
     }
 
     static CallToolResult ok(String text, Map<String, Object> structured) {
-        return CallToolResult.builder().addTextContent(text).structuredContent(structured).isError(false).build();
+        return CallToolResult.builder()
+                .addTextContent(text)
+                .structuredContent(structured)
+                .isError(false)
+                .build();
     }
 
     static CallToolResult error(String text) {
@@ -96,8 +113,8 @@ final class ExampleServer {
      * {@code duplicate: true} and does nothing. Keys are kept in {@code .idempotency-keys} in the folder,
      * so a restarted server still knows them.
      */
-    static synchronized CallToolResult once(Path folder, McpSchema.CallToolRequest request,
-            Function<McpSchema.CallToolRequest, String> effect) {
+    static synchronized CallToolResult once(
+            Path folder, McpSchema.CallToolRequest request, Function<McpSchema.CallToolRequest, String> effect) {
         Object key = request.meta() == null ? null : request.meta().get(IDEMPOTENCY_KEY);
         Path keys = folder.resolve(".idempotency-keys");
         try {
@@ -105,14 +122,19 @@ final class ExampleServer {
                 for (String line : Files.readAllLines(keys, StandardCharsets.UTF_8)) {
                     if (line.startsWith(key + "\t")) {
                         String file = line.substring(line.indexOf('\t') + 1);
-                        return ok("Duplicate request " + key + ": already done as " + file + "; not done again",
+                        return ok(
+                                "Duplicate request " + key + ": already done as " + file + "; not done again",
                                 Map.of("duplicate", true, "file", file));
                     }
                 }
             }
             String file = effect.apply(request);
             if (key != null) {
-                Files.writeString(keys, key + "\t" + file + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                Files.writeString(
+                        keys,
+                        key + "\t" + file + "\n",
+                        StandardCharsets.UTF_8,
+                        StandardOpenOption.CREATE,
                         StandardOpenOption.APPEND);
             }
             return ok("Done: " + file, Map.of("duplicate", false, "file", file));

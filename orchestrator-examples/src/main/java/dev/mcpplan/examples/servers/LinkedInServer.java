@@ -4,8 +4,7 @@ import java.io.IOException;
 
 /** An example server: {@code post_linkedin} writes each call as a file into {@code --outbox DIR}. */
 public final class LinkedInServer {
-    private LinkedInServer() {
-    }
+    private LinkedInServer() {}
 
     public static void main(String[] args) throws IOException {
         ExampleServer.outbox(args, "linkedin-server", "post_linkedin", "Posts to LinkedIn.", "post.txt", """

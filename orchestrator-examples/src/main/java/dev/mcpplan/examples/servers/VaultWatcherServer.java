@@ -17,8 +17,7 @@ import java.util.stream.Stream;
  * links followed) leaves the vault is refused.
  */
 public final class VaultWatcherServer {
-    private VaultWatcherServer() {
-    }
+    private VaultWatcherServer() {}
 
     public static void main(String[] args) throws IOException {
         Path vault = ExampleServer.folder(args, "--vault");
@@ -26,20 +25,33 @@ public final class VaultWatcherServer {
                 {"type":"object","additionalProperties":false,"required":["path"],
                  "properties":{"path":{"type":"string","minLength":1}}}
                 """;
-        ExampleServer.serve("vault-watcher", List.of(
-                ExampleServer.tool("read_vault", "Reads a note from the vault.", pathOnly,
-                        new McpSchema.ToolAnnotations("Read note", true, false, true, false, null),
-                        request -> read(vault, request)),
-                ExampleServer.tool("write_vault", "Writes a note into the vault.", """
+        ExampleServer.serve(
+                "vault-watcher",
+                List.of(
+                        ExampleServer.tool(
+                                "read_vault",
+                                "Reads a note from the vault.",
+                                pathOnly,
+                                new McpSchema.ToolAnnotations("Read note", true, false, true, false, null),
+                                request -> read(vault, request)),
+                        ExampleServer.tool(
+                                "write_vault",
+                                "Writes a note into the vault.",
+                                """
                         {"type":"object","additionalProperties":false,"required":["path","content"],
                          "properties":{"path":{"type":"string","minLength":1},"content":{"type":"string"},
                            "mode":{"enum":["overwrite","append"]}}}
-                        """, new McpSchema.ToolAnnotations("Write note", false, true, true, false, null),
-                        request -> write(vault, request)),
-                ExampleServer.tool("list_vault", "Lists notes in a vault folder.", """
+                        """,
+                                new McpSchema.ToolAnnotations("Write note", false, true, true, false, null),
+                                request -> write(vault, request)),
+                        ExampleServer.tool(
+                                "list_vault",
+                                "Lists notes in a vault folder.",
+                                """
                         {"type":"object","additionalProperties":false,"properties":{"path":{"type":"string"}}}
-                        """, new McpSchema.ToolAnnotations("List notes", true, false, true, false, null),
-                        request -> list(vault, request))));
+                        """,
+                                new McpSchema.ToolAnnotations("List notes", true, false, true, false, null),
+                                request -> list(vault, request))));
     }
 
     /** The path inside the vault, or null when it would leave the vault. */
@@ -110,7 +122,8 @@ public final class VaultWatcherServer {
                 return refused(path);
             }
             try (Stream<Path> files = Files.list(dir)) {
-                List<String> names = files.map(p -> vault.relativize(p).toString()).sorted().toList();
+                List<String> names =
+                        files.map(p -> vault.relativize(p).toString()).sorted().toList();
                 return ExampleServer.ok(String.join("\n", names), Map.of("files", names));
             }
         } catch (IOException e) {

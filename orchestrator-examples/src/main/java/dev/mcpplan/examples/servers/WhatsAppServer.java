@@ -4,8 +4,7 @@ import java.io.IOException;
 
 /** An example server: {@code send_whatsapp} writes each call as a file into {@code --outbox DIR}. */
 public final class WhatsAppServer {
-    private WhatsAppServer() {
-    }
+    private WhatsAppServer() {}
 
     public static void main(String[] args) throws IOException {
         ExampleServer.outbox(args, "whatsapp-server", "send_whatsapp", "Sends a WhatsApp message.", "message.txt", """

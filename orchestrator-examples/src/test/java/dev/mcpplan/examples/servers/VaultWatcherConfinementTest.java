@@ -33,16 +33,25 @@ class VaultWatcherConfinementTest {
     @Test
     void pathsInsideTheVaultAreAllowedIncludingNewFilesAndLinksThatStayInside() throws IOException {
         assertThat(VaultWatcherServer.confine(vault, "notes/a.md")).isEqualTo(vault.resolve("notes/a.md"));
-        assertThat(VaultWatcherServer.confine(vault, "notes/new/deeper.md")).isEqualTo(vault.resolve("notes/new/deeper.md"));
+        assertThat(VaultWatcherServer.confine(vault, "notes/new/deeper.md"))
+                .isEqualTo(vault.resolve("notes/new/deeper.md"));
         assertThat(VaultWatcherServer.confine(vault, "notes/./a.md")).isEqualTo(vault.resolve("notes/a.md"));
         assertThat(VaultWatcherServer.confine(vault, "shortcut/a.md")).isEqualTo(vault.resolve("shortcut/a.md"));
     }
 
     @Test
     void dotDotAbsolutePathsAndLinksThatLeaveTheVaultAreRefused() throws IOException {
-        for (String path : new String[] {"../outside/secret.txt", "notes/../../outside/secret.txt", "..",
-                "/etc/passwd", outside.resolve("secret.txt").toString(), "escape/secret.txt", "escape/new.md",
-                "secret-link.md", "dangling.md"}) {
+        for (String path : new String[] {
+            "../outside/secret.txt",
+            "notes/../../outside/secret.txt",
+            "..",
+            "/etc/passwd",
+            outside.resolve("secret.txt").toString(),
+            "escape/secret.txt",
+            "escape/new.md",
+            "secret-link.md",
+            "dangling.md"
+        }) {
             assertThat(VaultWatcherServer.confine(vault, path)).as(path).isNull();
         }
     }

@@ -47,15 +47,36 @@ import reactor.core.publisher.Mono;
  */
 final class ProcessClientTransport implements McpClientTransport {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessClientTransport.class);
-    static final Set<String> ALLOWED_ENV = Set.of("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE",
-            "TZ", "TMPDIR", "TEMP", "TMP", "SHELL", "TERM", "SYSTEMROOT", "COMSPEC", "PATHEXT", "WINDIR", "APPDATA",
-            "LOCALAPPDATA", "USERPROFILE", "NODE_PATH", "JAVA_HOME");
+    static final Set<String> ALLOWED_ENV = Set.of(
+            "PATH",
+            "HOME",
+            "USER",
+            "LOGNAME",
+            "LANG",
+            "LC_ALL",
+            "LC_CTYPE",
+            "TZ",
+            "TMPDIR",
+            "TEMP",
+            "TMP",
+            "SHELL",
+            "TERM",
+            "SYSTEMROOT",
+            "COMSPEC",
+            "PATHEXT",
+            "WINDIR",
+            "APPDATA",
+            "LOCALAPPDATA",
+            "USERPROFILE",
+            "NODE_PATH",
+            "JAVA_HOME");
     /** JSON-RPC error code for a request that timed out (the code the reference SDKs use). */
     static final int REQUEST_TIMEOUT = -32001;
     /** The cancellation notification of the MCP specification; the SDK has no constant for it. */
     static final String CANCELLED = "notifications/cancelled";
     /** The longest stdout line kept, in characters: 16 Mi, as the SDK's default. */
     static final int DEFAULT_MAX_LINE = 16 * 1024 * 1024;
+
     private static final int STDERR_LINES = 20;
     private static final Duration GRACE = Duration.ofSeconds(2);
     private static final Duration STDERR_WAIT = Duration.ofMillis(500);
@@ -85,8 +106,12 @@ final class ProcessClientTransport implements McpClientTransport {
      *     the client's initialization time-out governs it)
      * @param maxLine the longest stdout line kept, in characters
      */
-    ProcessClientTransport(ServerDefinition server, McpJsonMapper mapper, Map<String, String> hostEnvironment,
-            Duration requestTimeout, int maxLine) {
+    ProcessClientTransport(
+            ServerDefinition server,
+            McpJsonMapper mapper,
+            Map<String, String> hostEnvironment,
+            Duration requestTimeout,
+            int maxLine) {
         this.server = server;
         this.mapper = mapper;
         this.hostEnvironment = Map.copyOf(hostEnvironment);
@@ -133,8 +158,11 @@ final class ProcessClientTransport implements McpClientTransport {
 
     private void readStdout() {
         try (Reader in = new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)) {
-            BoundedLineReader lines = new BoundedLineReader(in, maxLine, length -> LOG.warn(
-                    "server '{}' wrote a line of more than {} characters; dropped", server.name(), length));
+            BoundedLineReader lines = new BoundedLineReader(
+                    in,
+                    maxLine,
+                    length -> LOG.warn(
+                            "server '{}' wrote a line of more than {} characters; dropped", server.name(), length));
             String line;
             while ((line = lines.readLine()) != null) {
                 if (!line.isBlank()) {
@@ -151,15 +179,17 @@ final class ProcessClientTransport implements McpClientTransport {
         try {
             message = McpSchema.deserializeJsonRpcMessage(mapper, line);
         } catch (IOException | RuntimeException e) {
-            LOG.warn("server '{}' wrote a line that is not JSON-RPC; skipped: {}", server.name(),
+            LOG.warn(
+                    "server '{}' wrote a line that is not JSON-RPC; skipped: {}",
+                    server.name(),
                     line.length() > 200 ? line.substring(0, 200) + "..." : line);
             return;
         }
         if (message instanceof McpSchema.JSONRPCResponse response) {
             Pending request = pending.remove(response.id());
             if (request == null) {
-                LOG.debug("server '{}' answered request {} after it was given up; dropped", server.name(),
-                        response.id());
+                LOG.debug(
+                        "server '{}' answered request {} after it was given up; dropped", server.name(), response.id());
                 return;
             }
             request.answered();
@@ -169,7 +199,7 @@ final class ProcessClientTransport implements McpClientTransport {
 
     private void readStderr() {
         try (Reader in = new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)) {
-            BoundedLineReader lines = new BoundedLineReader(in, maxLine, length -> { });
+            BoundedLineReader lines = new BoundedLineReader(in, maxLine, length -> {});
             String line;
             while ((line = lines.readLine()) != null) {
                 LOG.debug("[{}] {}", server.name(), line);
@@ -213,8 +243,12 @@ final class ProcessClientTransport implements McpClientTransport {
             return false;
         }
         request.answered();
-        handler.apply(Mono.just(new McpSchema.JSONRPCResponse(McpSchema.JSONRPC_VERSION, id, null,
-                new McpSchema.JSONRPCResponse.JSONRPCError(code, message, null)))).subscribe();
+        handler.apply(Mono.just(new McpSchema.JSONRPCResponse(
+                        McpSchema.JSONRPC_VERSION,
+                        id,
+                        null,
+                        new McpSchema.JSONRPCResponse.JSONRPCError(code, message, null))))
+                .subscribe();
         return true;
     }
 
@@ -224,8 +258,8 @@ final class ProcessClientTransport implements McpClientTransport {
         if (fail(id, REQUEST_TIMEOUT, message) && deathReason == null) {
             LOG.warn("{}; cancelling it", message);
             try {
-                write(new McpSchema.JSONRPCNotification(McpSchema.JSONRPC_VERSION,
-                        CANCELLED, Map.of("requestId", id, "reason", message)));
+                write(new McpSchema.JSONRPCNotification(
+                        McpSchema.JSONRPC_VERSION, CANCELLED, Map.of("requestId", id, "reason", message)));
             } catch (IOException e) {
                 LOG.debug("could not send the cancellation to '{}': {}", server.name(), e.toString());
             }
@@ -241,9 +275,15 @@ final class ProcessClientTransport implements McpClientTransport {
             Object id = null;
             if (message instanceof McpSchema.JSONRPCRequest request) {
                 id = request.id();
-                pending.put(id, new Pending(McpSchema.METHOD_INITIALIZE.equals(request.method()) ? null
-                        : TIMER.schedule(() -> timedOut(request.id(), request.method()),
-                                requestTimeout.toMillis(), TimeUnit.MILLISECONDS)));
+                pending.put(
+                        id,
+                        new Pending(
+                                McpSchema.METHOD_INITIALIZE.equals(request.method())
+                                        ? null
+                                        : TIMER.schedule(
+                                                () -> timedOut(request.id(), request.method()),
+                                                requestTimeout.toMillis(),
+                                                TimeUnit.MILLISECONDS)));
                 if (deathReason != null) { // the process died between the check and the put
                     pending.remove(id);
                     throw new RequestNotSentException(deathReason);
@@ -256,8 +296,8 @@ final class ProcessClientTransport implements McpClientTransport {
                     pending.remove(id);
                 }
                 // a line the server cannot read whole is a request it never got
-                throw new RequestNotSentException(exitReason().orElse(
-                        "server '" + server.name() + "' stdin closed: " + e.getMessage()), e);
+                throw new RequestNotSentException(
+                        exitReason().orElse("server '" + server.name() + "' stdin closed: " + e.getMessage()), e);
             }
         });
     }

@@ -21,8 +21,7 @@ final class ShutdownReaper {
         Runtime.getRuntime().addShutdownHook(new Thread(ShutdownReaper::reap, "mcp-stdio-reaper"));
     }
 
-    private ShutdownReaper() {
-    }
+    private ShutdownReaper() {}
 
     static void register(Process process) {
         LIVE.add(process);

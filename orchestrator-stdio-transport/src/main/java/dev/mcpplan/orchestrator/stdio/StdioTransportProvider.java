@@ -22,7 +22,11 @@ public final class StdioTransportProvider implements TransportProvider {
 
     @Override
     public McpClientTransport create(ServerDefinition server, TransportContext context) {
-        return new ProcessClientTransport(server, context.jsonMapper(), System.getenv(), context.requestTimeout(),
+        return new ProcessClientTransport(
+                server,
+                context.jsonMapper(),
+                System.getenv(),
+                context.requestTimeout(),
                 ProcessClientTransport.DEFAULT_MAX_LINE);
     }
 }

@@ -41,10 +41,10 @@ class ProcessClientTransportTest {
         clients.forEach(McpSyncClient::closeGracefully);
     }
 
-    private ProcessClientTransport transport(ServerDefinition server, Duration timeout, int maxLine,
-            Map<String, String> hostEnvironment) {
-        return new ProcessClientTransport(server, new JacksonMcpJsonMapper(JsonMapper.builder().build()),
-                hostEnvironment, timeout, maxLine);
+    private ProcessClientTransport transport(
+            ServerDefinition server, Duration timeout, int maxLine, Map<String, String> hostEnvironment) {
+        return new ProcessClientTransport(
+                server, new JacksonMcpJsonMapper(JsonMapper.builder().build()), hostEnvironment, timeout, maxLine);
     }
 
     private ProcessClientTransport transport(ServerDefinition server) {
@@ -52,8 +52,10 @@ class ProcessClientTransportTest {
     }
 
     private McpSyncClient client(ProcessClientTransport transport) {
-        McpSyncClient client = McpClient.sync(transport).requestTimeout(SDK_TIMEOUT)
-                .initializationTimeout(SDK_TIMEOUT).build();
+        McpSyncClient client = McpClient.sync(transport)
+                .requestTimeout(SDK_TIMEOUT)
+                .initializationTimeout(SDK_TIMEOUT)
+                .build();
         clients.add(client);
         return client;
     }
@@ -65,8 +67,8 @@ class ProcessClientTransportTest {
     }
 
     private static String call(McpSyncClient client, String tool, Map<String, Object> arguments) {
-        McpSchema.CallToolResult result = client.callTool(McpSchema.CallToolRequest.builder(tool)
-                .arguments(arguments).build());
+        McpSchema.CallToolResult result = client.callTool(
+                McpSchema.CallToolRequest.builder(tool).arguments(arguments).build());
         return ((McpSchema.TextContent) result.content().get(0)).text();
     }
 
@@ -104,7 +106,8 @@ class ProcessClientTransportTest {
     @Test
     void aCommandThatDoesNotExistFailsInitializationAtOnce() {
         ServerDefinition missing = ServerDefinition.builder("ghost", ServerDefinition.STDIO)
-                .command("/nonexistent/bin/mcp-ghost-server").build();
+                .command("/nonexistent/bin/mcp-ghost-server")
+                .build();
         McpSyncClient client = client(transport(missing));
 
         long start = System.nanoTime();
@@ -126,8 +129,7 @@ class ProcessClientTransportTest {
     }
 
     @Test
-    void closeEndsTheWholeTreeOfAWrapperThatIgnoresSigtermBySigkillWithinTheGracePeriods()
-            throws InterruptedException {
+    void closeEndsTheWholeTreeOfAWrapperThatIgnoresSigtermBySigkillWithinTheGracePeriods() throws InterruptedException {
         McpSyncClient client = started(transport(Processes.stubbornWrappedServer("stubborn")));
         long shell = Long.parseLong(call(client, "pids", Map.of()).split(" ")[1]);
         List<Long> tree = Processes.tree(shell).stream().map(ProcessHandle::pid).toList();
@@ -137,20 +139,24 @@ class ProcessClientTransportTest {
         client.closeGracefully();
         long took = millisSince(start);
 
-        assertThat(survivors(tree, 1_000)).as("processes of the tree still alive").isEmpty();
-        assertThat(took).as("ms to close: 2 s after stdin close, 2 s after SIGTERM, then SIGKILL")
+        assertThat(survivors(tree, 1_000))
+                .as("processes of the tree still alive")
+                .isEmpty();
+        assertThat(took)
+                .as("ms to close: 2 s after stdin close, 2 s after SIGTERM, then SIGKILL")
                 .isBetween(3_500L, 6_000L);
     }
 
     @Test
     void textIsUtf8BothWaysWhateverThePlatformCharsetAndLocale() {
-        assertThat(Charset.defaultCharset()).as("this suite runs with a non-UTF-8 platform charset (see pom)")
+        assertThat(Charset.defaultCharset())
+                .as("this suite runs with a non-UTF-8 platform charset (see pom)")
                 .isNotEqualTo(StandardCharsets.UTF_8);
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("LANG", "C");
         env.put("LC_ALL", "C");
-        McpSyncClient client = started(transport(Processes.scriptServer("unicode"), CALL_TIMEOUT,
-                ProcessClientTransport.DEFAULT_MAX_LINE, env));
+        McpSyncClient client = started(transport(
+                Processes.scriptServer("unicode"), CALL_TIMEOUT, ProcessClientTransport.DEFAULT_MAX_LINE, env));
 
         assertThat(call(client, "utf8", Map.of())).isEqualTo(ScriptServer.UTF8_TEXT);
         assertThat(call(client, "echo", Map.of("text", ScriptServer.UTF8_TEXT))).isEqualTo(ScriptServer.UTF8_TEXT);
@@ -166,8 +172,8 @@ class ProcessClientTransportTest {
 
     @Test
     void aLineLongerThanTheBoundIsDroppedAndTheNextLineIsReadAgain() {
-        ProcessClientTransport transport = transport(Processes.scriptServer("verbose"), Duration.ofSeconds(2),
-                4_096, System.getenv());
+        ProcessClientTransport transport =
+                transport(Processes.scriptServer("verbose"), Duration.ofSeconds(2), 4_096, System.getenv());
         McpSyncClient client = started(transport);
 
         assertThat(call(client, "text", Map.of("size", 3_000))).hasSize(3_000);
@@ -208,21 +214,37 @@ class ProcessClientTransportTest {
 
     @Test
     void theServerSeesOnlyTheAllowlistedHostVariablesAndItsOwnEnv() {
-        Map<String, String> host = Map.of("PATH", System.getenv("PATH"), "HOME", "/tmp", "LANG", "C.UTF-8",
-                "AWS_SECRET_ACCESS_KEY", "host-secret", "GITHUB_TOKEN", "host-token", "DATABASE_URL", "postgres://x");
+        Map<String, String> host = Map.of(
+                "PATH",
+                System.getenv("PATH"),
+                "HOME",
+                "/tmp",
+                "LANG",
+                "C.UTF-8",
+                "AWS_SECRET_ACCESS_KEY",
+                "host-secret",
+                "GITHUB_TOKEN",
+                "host-token",
+                "DATABASE_URL",
+                "postgres://x");
         ServerDefinition server = Processes.scriptServer("sealed").toBuilder()
-                .env(Map.of("API_KEY", "configured-for-this-server")).build();
+                .env(Map.of("API_KEY", "configured-for-this-server"))
+                .build();
         McpSyncClient client = started(transport(server, CALL_TIMEOUT, ProcessClientTransport.DEFAULT_MAX_LINE, host));
 
         List<String> names = List.of(call(client, "env", Map.of()).split(","));
-        assertThat(names).contains("PATH", "HOME", "LANG", "API_KEY")
+        assertThat(names)
+                .contains("PATH", "HOME", "LANG", "API_KEY")
                 .doesNotContain("AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "DATABASE_URL");
     }
 
     @Test
     void aTimedOutRequestFailsAtItsTimeOutIsRemovedAndIsCancelledAtTheServer() {
-        ProcessClientTransport transport = transport(Processes.scriptServer("sleepy"), Duration.ofMillis(500),
-                ProcessClientTransport.DEFAULT_MAX_LINE, System.getenv());
+        ProcessClientTransport transport = transport(
+                Processes.scriptServer("sleepy"),
+                Duration.ofMillis(500),
+                ProcessClientTransport.DEFAULT_MAX_LINE,
+                System.getenv());
         McpSyncClient client = started(transport);
 
         long start = System.nanoTime();
@@ -231,7 +253,9 @@ class ProcessClientTransportTest {
         assertThat(millisSince(start)).as("ms until the time-out").isBetween(450L, 2_500L);
         assertThat(transport.pendingRequests()).isZero();
 
-        assertThat(call(client, "cancelled", Map.of()).split(",")).as("requests cancelled at the server")
-                .hasSize(1).allSatisfy(id -> assertThat(id).isNotBlank());
+        assertThat(call(client, "cancelled", Map.of()).split(","))
+                .as("requests cancelled at the server")
+                .hasSize(1)
+                .allSatisfy(id -> assertThat(id).isNotBlank());
     }
 }

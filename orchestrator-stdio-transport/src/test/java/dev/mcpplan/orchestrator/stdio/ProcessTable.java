@@ -9,8 +9,7 @@ import java.util.List;
 
 /** Questions to the operating system's process table; the other modules' tests use it through this module's test jar. */
 public final class ProcessTable {
-    private ProcessTable() {
-    }
+    private ProcessTable() {}
 
     /** The pids of this JVM's descendants now. */
     public static List<Long> descendantsOfThisJvm() {

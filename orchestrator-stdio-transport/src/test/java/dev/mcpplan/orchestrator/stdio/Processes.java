@@ -8,8 +8,7 @@ import java.util.stream.Collectors;
 
 /** Test servers started from this JVM's class path. */
 final class Processes {
-    private Processes() {
-    }
+    private Processes() {}
 
     static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -17,16 +16,18 @@ final class Processes {
 
     /** The command line that starts a {@link ScriptServer} with {@code options}. */
     static List<String> scriptServerCommand(String... options) {
-        List<String> command = new ArrayList<>(List.of(java(), "-cp", System.getProperty("java.class.path"),
-                ScriptServer.class.getName()));
+        List<String> command = new ArrayList<>(
+                List.of(java(), "-cp", System.getProperty("java.class.path"), ScriptServer.class.getName()));
         command.addAll(List.of(options));
         return command;
     }
 
     static ServerDefinition scriptServer(String name, String... options) {
         List<String> command = scriptServerCommand(options);
-        return ServerDefinition.builder(name, ServerDefinition.STDIO).command(command.get(0))
-                .args(command.subList(1, command.size())).build();
+        return ServerDefinition.builder(name, ServerDefinition.STDIO)
+                .command(command.get(0))
+                .args(command.subList(1, command.size()))
+                .build();
     }
 
     /**
@@ -35,8 +36,10 @@ final class Processes {
      */
     static ServerDefinition stubbornWrappedServer(String name) {
         String server = scriptServerCommand().stream().map(a -> "'" + a + "'").collect(Collectors.joining(" "));
-        return ServerDefinition.builder(name, ServerDefinition.STDIO).command("sh")
-                .args(List.of("-c", "trap '' TERM; sleep 300 & " + server + "; wait")).build();
+        return ServerDefinition.builder(name, ServerDefinition.STDIO)
+                .command("sh")
+                .args(List.of("-c", "trap '' TERM; sleep 300 & " + server + "; wait"))
+                .build();
     }
 
     /** The process with {@code pid} and all its descendants, as they are now. */

@@ -29,14 +29,13 @@ import tools.jackson.databind.json.JsonMapper;
 public final class ScriptServer {
     static final String UTF8_TEXT = "Grüße aus Köln, 東京, ½ €, 🙂";
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final PrintStream OUT = new PrintStream(new FileOutputStream(FileDescriptor.out), false,
-            StandardCharsets.UTF_8);
-    private static final PrintStream ERR = new PrintStream(new FileOutputStream(FileDescriptor.err), true,
-            StandardCharsets.UTF_8);
+    private static final PrintStream OUT =
+            new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+    private static final PrintStream ERR =
+            new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
     private static final List<String> CANCELLED = new CopyOnWriteArrayList<>();
 
-    private ScriptServer() {
-    }
+    private ScriptServer() {}
 
     public static void main(String[] args) throws IOException {
         if (args.length == 2 && args[0].equals("--exit-on-start")) {
@@ -48,8 +47,8 @@ public final class ScriptServer {
             t.setDaemon(true);
             return t;
         });
-        BufferedReader in = new BufferedReader(new InputStreamReader(new FileInputStream(FileDescriptor.in),
-                StandardCharsets.UTF_8));
+        BufferedReader in = new BufferedReader(
+                new InputStreamReader(new FileInputStream(FileDescriptor.in), StandardCharsets.UTF_8));
         String line;
         while ((line = in.readLine()) != null) {
             JsonNode message = JSON.readTree(line);
@@ -68,12 +67,20 @@ public final class ScriptServer {
         JsonNode id = request.get("id");
         JsonNode params = request.path("params");
         Object result = switch (request.path("method").asString()) {
-            case "initialize" -> Map.of("protocolVersion", params.path("protocolVersion").asString(),
-                    "capabilities", Map.of("tools", Map.of()),
-                    "serverInfo", Map.of("name", "script-server", "version", "1.0"));
-            case "tools/list" -> Map.of("tools", List.of("echo", "utf8", "noisy", "text", "env", "pids", "slow",
-                    "cancelled", "crash").stream()
-                    .map(name -> Map.of("name", name, "inputSchema", Map.of("type", "object"))).toList());
+            case "initialize" ->
+                Map.of(
+                        "protocolVersion",
+                        params.path("protocolVersion").asString(),
+                        "capabilities",
+                        Map.of("tools", Map.of()),
+                        "serverInfo",
+                        Map.of("name", "script-server", "version", "1.0"));
+            case "tools/list" ->
+                Map.of(
+                        "tools",
+                        List.of("echo", "utf8", "noisy", "text", "env", "pids", "slow", "cancelled", "crash").stream()
+                                .map(name -> Map.of("name", name, "inputSchema", Map.of("type", "object")))
+                                .toList());
             case "tools/call" -> call(params.path("name").asString(), params.path("arguments"));
             default -> Map.of();
         };
@@ -81,35 +88,40 @@ public final class ScriptServer {
     }
 
     private static Map<String, Object> call(String tool, JsonNode arguments) {
-        return text(switch (tool) {
-            case "echo" -> arguments.path("text").asString();
-            case "utf8" -> UTF8_TEXT;
-            case "noisy" -> {
-                synchronized (OUT) {
-                    OUT.println("INFO starting the noisy tool (this line is not JSON)");
-                }
-                yield "quiet again";
-            }
-            case "text" -> "x".repeat(arguments.path("size").asInt());
-            case "env" -> String.join(",", new TreeSet<>(System.getenv().keySet()));
-            case "pids" -> ProcessHandle.current().pid() + " "
-                    + ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
-            case "slow" -> {
-                try {
-                    Thread.sleep(arguments.path("ms").asLong());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                yield "slept";
-            }
-            case "cancelled" -> String.join(",", CANCELLED);
-            case "crash" -> {
-                ERR.println("script server: Absturz, Grüße");
-                Runtime.getRuntime().halt(3);
-                yield "unreachable";
-            }
-            default -> throw new IllegalArgumentException("unknown tool " + tool);
-        });
+        return text(
+                switch (tool) {
+                    case "echo" -> arguments.path("text").asString();
+                    case "utf8" -> UTF8_TEXT;
+                    case "noisy" -> {
+                        synchronized (OUT) {
+                            OUT.println("INFO starting the noisy tool (this line is not JSON)");
+                        }
+                        yield "quiet again";
+                    }
+                    case "text" -> "x".repeat(arguments.path("size").asInt());
+                    case "env" -> String.join(",", new TreeSet<>(System.getenv().keySet()));
+                    case "pids" ->
+                        ProcessHandle.current().pid() + " "
+                                + ProcessHandle.current()
+                                        .parent()
+                                        .map(ProcessHandle::pid)
+                                        .orElse(-1L);
+                    case "slow" -> {
+                        try {
+                            Thread.sleep(arguments.path("ms").asLong());
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        yield "slept";
+                    }
+                    case "cancelled" -> String.join(",", CANCELLED);
+                    case "crash" -> {
+                        ERR.println("script server: Absturz, Grüße");
+                        Runtime.getRuntime().halt(3);
+                        yield "unreachable";
+                    }
+                    default -> throw new IllegalArgumentException("unknown tool " + tool);
+                });
     }
 
     private static Map<String, Object> text(String text) {

@@ -15,16 +15,18 @@ import java.util.List;
  * and prints {@code RAN n}.
  */
 public final class ClaimWorker {
-    private ClaimWorker() {
-    }
+    private ClaimWorker() {}
 
     public static void main(String[] args) throws IOException, InterruptedException {
         Path vault = Path.of(args[0]);
         int ran = 0;
         try (VaultPlanStore store = VaultPlanStore.open(vault);
-                McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder().config(Path.of(args[1]))
+                McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder()
+                        .config(Path.of(args[1]))
                         .server(Servers.faultServer("fault", "--log", args[2]))
-                        .discoverPlugins(ClaimWorker.class.getClassLoader()).auditLog(store.logsDir()).build()) {
+                        .discoverPlugins(ClaimWorker.class.getClassLoader())
+                        .auditLog(store.logsDir())
+                        .build()) {
             orchestrator.health();
             Files.writeString(vault.resolve("ready-" + args[3]), "");
             for (String worker : List.of(args).subList(4, args.length)) {

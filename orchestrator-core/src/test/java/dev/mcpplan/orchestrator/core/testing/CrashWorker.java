@@ -11,15 +11,17 @@ import java.util.List;
  * fault server's log. It processes plans (interrupted ones first) until none is left, then exits 0.
  */
 public final class CrashWorker {
-    private CrashWorker() {
-    }
+    private CrashWorker() {}
 
     public static void main(String[] args) {
         Path vault = Path.of(args[0]);
         try (VaultPlanStore store = VaultPlanStore.open(vault);
-                McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder().config(Path.of(args[1]))
+                McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder()
+                        .config(Path.of(args[1]))
                         .server(Servers.faultServer("fault", "--log", args[2]))
-                        .discoverPlugins(CrashWorker.class.getClassLoader()).auditLog(store.logsDir()).build()) {
+                        .discoverPlugins(CrashWorker.class.getClassLoader())
+                        .auditLog(store.logsDir())
+                        .build()) {
             List<PlanResult> results;
             do {
                 results = orchestrator.processReady(store);

@@ -2,14 +2,14 @@ package dev.mcpplan.orchestrator.core.testing;
 
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
-import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpAsyncServer;
+import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures.AsyncToolSpecification;
 import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
-import java.io.FileOutputStream;
 import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -40,8 +40,7 @@ public final class FaultServer {
     private static final String KEY = "dev.mcpplan/idempotency-key";
     private static final AtomicReference<McpAsyncServer> SERVER = new AtomicReference<>();
 
-    private FaultServer() {
-    }
+    private FaultServer() {}
 
     public static void main(String[] args) throws IOException {
         Path log = null;
@@ -53,8 +52,8 @@ public final class FaultServer {
                     System.exit(Integer.parseInt(args[++i]));
                 }
                 case "--garbage" -> {
-                    PrintStream raw = new PrintStream(new FileOutputStream(FileDescriptor.out), true,
-                            StandardCharsets.UTF_8);
+                    PrintStream raw =
+                            new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
                     raw.println("this is not JSON: starting up...");
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -63,10 +62,15 @@ public final class FaultServer {
         Path recordLog = log;
         McpJsonMapper mapper = new JacksonMcpJsonMapper(JsonMapper.builder().build());
         List<AsyncToolSpecification> tools = new ArrayList<>();
-        tools.add(tool("echo", true, true, req -> text(String.valueOf(req.arguments().get("text")), false)));
+        tools.add(tool(
+                "echo", true, true, req -> text(String.valueOf(req.arguments().get("text")), false)));
         tools.add(tool("record", false, false, req -> record(recordLog, req)));
         tools.add(tool("fail", false, false, req -> text("the tool failed on purpose", true)));
-        tools.add(tool("fail_echo", false, false, req -> text("could not send: " + req.arguments().get("text"), true)));
+        tools.add(tool(
+                "fail_echo",
+                false,
+                false,
+                req -> text("could not send: " + req.arguments().get("text"), true)));
         tools.add(tool("auth_fail", false, false, req -> text("401 Unauthorized: invalid credentials", true)));
         tools.add(tool("rate_limit", false, false, req -> text("429 Too Many Requests: retry after 2 seconds", true)));
         tools.add(tool("boom", false, false, req -> {
@@ -82,14 +86,17 @@ public final class FaultServer {
         tools.add(tool("send", false, false, req -> send(recordLog, req)));
         tools.add(tool("exit_soon", false, true, req -> {
             new Thread(() -> {
-                sleep(req);
-                System.err.println("fault server: exiting while idle as told");
-                Runtime.getRuntime().halt(4);
-            }).start();
+                        sleep(req);
+                        System.err.println("fault server: exiting while idle as told");
+                        Runtime.getRuntime().halt(4);
+                    })
+                    .start();
             return text("exiting in " + req.arguments().get("ms") + " ms", false);
         }));
         tools.add(tool("grow", false, true, req -> {
-            SERVER.get().addTool(tool("grown", true, true, grown -> text("grown tool answered", false))).block();
+            SERVER.get()
+                    .addTool(tool("grown", true, true, grown -> text("grown tool answered", false)))
+                    .block();
             return text("added the tool 'grown'", false);
         }));
         SERVER.set(McpServer.async(new StdioServerTransportProvider(mapper))
@@ -105,15 +112,21 @@ public final class FaultServer {
 
     /** A tool whose calls each run on a thread of their own, so that a slow call does not hold up others. */
     private static AsyncToolSpecification tool(String name, boolean readOnly, boolean idempotent, Handler handler) {
-        Map<String, Object> schema = Map.of("type", "object", "properties", Map.of(
-                "text", Map.of("type", "string"),
-                "ms", Map.of("type", "integer", "minimum", 0)));
+        Map<String, Object> schema = Map.of(
+                "type",
+                "object",
+                "properties",
+                Map.of(
+                        "text", Map.of("type", "string"),
+                        "ms", Map.of("type", "integer", "minimum", 0)));
         return AsyncToolSpecification.builder()
-                .tool(McpSchema.Tool.builder(name).description("fault server tool " + name).inputSchema(schema)
+                .tool(McpSchema.Tool.builder(name)
+                        .description("fault server tool " + name)
+                        .inputSchema(schema)
                         .annotations(new McpSchema.ToolAnnotations(name, readOnly, !readOnly, idempotent, false, null))
                         .build())
-                .callHandler((exchange, request) -> Mono.fromCallable(() -> handler.handle(request))
-                        .subscribeOn(Schedulers.boundedElastic()))
+                .callHandler((exchange, request) ->
+                        Mono.fromCallable(() -> handler.handle(request)).subscribeOn(Schedulers.boundedElastic()))
                 .build();
     }
 
@@ -124,11 +137,15 @@ public final class FaultServer {
         Object key = request.meta() == null ? null : request.meta().get(KEY);
         try {
             synchronized (FaultServer.class) {
-                if (key != null && Files.exists(log) && Files.readAllLines(log).stream()
-                        .anyMatch(l -> l.startsWith(key + "\t"))) {
+                if (key != null
+                        && Files.exists(log)
+                        && Files.readAllLines(log).stream().anyMatch(l -> l.startsWith(key + "\t"))) {
                     return text("duplicate " + key + ": already recorded", false);
                 }
-                Files.writeString(log, key + "\t" + request.arguments().get("text") + "\n", StandardOpenOption.CREATE,
+                Files.writeString(
+                        log,
+                        key + "\t" + request.arguments().get("text") + "\n",
+                        StandardOpenOption.CREATE,
                         StandardOpenOption.APPEND);
             }
         } catch (IOException e) {
@@ -143,8 +160,12 @@ public final class FaultServer {
         Object key = request.meta() == null ? null : request.meta().get(KEY);
         try {
             synchronized (FaultServer.class) {
-                Files.writeString(log, key + "\t" + request.arguments().get("text") + "\n", StandardOpenOption.CREATE,
-                        StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+                Files.writeString(
+                        log,
+                        key + "\t" + request.arguments().get("text") + "\n",
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND,
+                        StandardOpenOption.SYNC);
             }
         } catch (IOException e) {
             return text("cannot write " + log + ": " + e, true);

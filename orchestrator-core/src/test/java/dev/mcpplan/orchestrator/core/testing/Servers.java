@@ -1,5 +1,8 @@
 package dev.mcpplan.orchestrator.core.testing;
 
+import dev.mcpplan.orchestrator.Plan;
+import dev.mcpplan.orchestrator.PlanStatus;
+import dev.mcpplan.orchestrator.Step;
 import dev.mcpplan.orchestrator.spi.Route;
 import dev.mcpplan.orchestrator.spi.ServerDefinition;
 import dev.mcpplan.orchestrator.spi.ServerMapping;
@@ -12,8 +15,7 @@ import java.util.stream.Stream;
 
 /** Definitions of real test servers, started as processes from this JVM's class path. */
 public final class Servers {
-    private Servers() {
-    }
+    private Servers() {}
 
     /** The java binary running this JVM. */
     public static String java() {
@@ -27,9 +29,23 @@ public final class Servers {
     public static ServerDefinition wrappedFaultServer(String name) {
         ServerDefinition server = faultServer(name);
         String command = Stream.concat(Stream.of(server.command().orElseThrow()), server.args().stream())
-                .map(a -> "'" + a + "'").collect(Collectors.joining(" "));
-        return ServerDefinition.builder(name, ServerDefinition.STDIO).command("sh")
-                .args(List.of("-c", "sleep 300 & " + command + "; wait")).build();
+                .map(a -> "'" + a + "'")
+                .collect(Collectors.joining(" "));
+        return ServerDefinition.builder(name, ServerDefinition.STDIO)
+                .command("sh")
+                .args(List.of("-c", "sleep 300 & " + command + "; wait"))
+                .build();
+    }
+
+    /** An approved one-step plan that echoes "hi". */
+    public static Plan echoPlan() {
+        return Plan.builder("p")
+                .status(PlanStatus.APPROVED)
+                .steps(List.of(Step.builder(1, "Echo")
+                        .action("echo")
+                        .parameter("text", "hi")
+                        .build()))
+                .build();
     }
 
     /** Routes every action to the tool of the same name on the server {@code server}. */
@@ -49,9 +65,15 @@ public final class Servers {
 
     /** A {@link FaultServer} named {@code name}, with extra start options. */
     public static ServerDefinition faultServer(String name, String... options) {
-        List<String> args = new ArrayList<>(List.of("-cp", System.getProperty("java.class.path"),
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", FaultServer.class.getName()));
+        List<String> args = new ArrayList<>(List.of(
+                "-cp",
+                System.getProperty("java.class.path"),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                FaultServer.class.getName()));
         args.addAll(List.of(options));
-        return ServerDefinition.builder(name, ServerDefinition.STDIO).command(java()).args(args).build();
+        return ServerDefinition.builder(name, ServerDefinition.STDIO)
+                .command(java())
+                .args(args)
+                .build();
     }
 }

@@ -1,11 +1,7 @@
 package dev.mcpplan.orchestrator.core.testing;
 
-import dev.mcpplan.orchestrator.Plan;
-import dev.mcpplan.orchestrator.PlanStatus;
-import dev.mcpplan.orchestrator.Step;
 import dev.mcpplan.orchestrator.core.McpPlanOrchestrator;
 import dev.mcpplan.orchestrator.stdio.ProcessTable;
-import java.util.List;
 import java.util.stream.Collectors;
 
 /**
@@ -13,20 +9,21 @@ import java.util.stream.Collectors;
  * exits without closing its orchestrator: only the JVM shutdown can end them.
  */
 public final class ShutdownHost {
-    private ShutdownHost() {
-    }
+    private ShutdownHost() {}
 
     public static void main(String[] args) {
         McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder()
-                .server(Servers.wrappedFaultServer("fault")).mapping(Servers.everythingTo("fault"))
-                .discoverPlugins(ShutdownHost.class.getClassLoader()).build();
-        Plan plan = Plan.builder("p").status(PlanStatus.APPROVED).steps(List.of(
-                Step.builder(1, "Echo").action("echo").parameter("text", "hi").build())).build();
-        if (!orchestrator.execute(plan).completed()) {
+                .server(Servers.wrappedFaultServer("fault"))
+                .mapping(Servers.everythingTo("fault"))
+                .discoverPlugins(ShutdownHost.class.getClassLoader())
+                .build();
+        if (!orchestrator.execute(Servers.echoPlan()).completed()) {
             System.exit(2);
         }
-        System.out.println("TREE " + ProcessTable.descendantsOfThisJvm().stream().map(String::valueOf)
-                .collect(Collectors.joining(" ")));
+        System.out.println("TREE "
+                + ProcessTable.descendantsOfThisJvm().stream()
+                        .map(String::valueOf)
+                        .collect(Collectors.joining(" ")));
         System.out.flush();
         System.exit(0);
     }

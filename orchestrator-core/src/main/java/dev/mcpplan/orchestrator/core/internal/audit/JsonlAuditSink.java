@@ -50,6 +50,7 @@ import tools.jackson.databind.json.JsonMapper;
 public final class JsonlAuditSink implements AuditSink {
     /** The {@code prev_hash} of the first line of a file. */
     public static final String GENESIS = "0".repeat(64);
+
     private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
     private static final int CHUNK = 8192;
     // A JVM may not hold two locks on one file, so sinks of one JVM queue here before taking the file lock.
@@ -97,8 +98,8 @@ public final class JsonlAuditSink implements AuditSink {
     }
 
     private void append(Path file, Map<String, Object> line) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE)) {
+        try (FileChannel channel =
+                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             FileLock lock = channel.lock();
             try {
                 long size = channel.size();
@@ -116,7 +117,7 @@ public final class JsonlAuditSink implements AuditSink {
                     out.put((byte) '\n');
                 }
                 out.put(unsigned, 0, unsigned.length - 1).put(signature).flip();
-                for (long at = size; out.hasRemaining();) {
+                for (long at = size; out.hasRemaining(); ) {
                     at += channel.write(out, at);
                 }
                 channel.force(false);

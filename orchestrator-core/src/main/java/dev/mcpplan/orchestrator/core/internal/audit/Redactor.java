@@ -37,9 +37,24 @@ import java.util.regex.Pattern;
  */
 public final class Redactor {
     static final String MASK = "***";
-    private static final List<String> DEFAULT_KEYS = List.of("password", "passwd", "token", "secret", "apikey",
-            "api_key", "api-key", "authorization", "cookie", "session", "private_key", "privatekey", "credential",
-            "auth", "pin", "cvv", "ssn");
+    private static final List<String> DEFAULT_KEYS = List.of(
+            "password",
+            "passwd",
+            "token",
+            "secret",
+            "apikey",
+            "api_key",
+            "api-key",
+            "authorization",
+            "cookie",
+            "session",
+            "private_key",
+            "privatekey",
+            "credential",
+            "auth",
+            "pin",
+            "cvv",
+            "ssn");
     private static final List<Pattern> SECRET_VALUES = List.of(
             Pattern.compile("(?i)bearer\\s+[A-Za-z0-9._~+/=-]+"),
             Pattern.compile("-----BEGIN [A-Z ]*PRIVATE KEY-----[\\s\\S]*?-----END [A-Z ]*PRIVATE KEY-----"),
@@ -50,21 +65,23 @@ public final class Redactor {
      * {@code key=value}, {@code key: value}, {@code "key": "value"}; an auth scheme word goes with its value;
      * not {@code https://}.
      */
-    private static final Pattern KEY_VALUE = Pattern.compile(
-            "(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]*+)([\"']?\\s*+[:=]\\s*+)(?!/)"
-            + "(\"[^\"\\\\]*+(?:\\\\.[^\"\\\\]*+)*+\"|'[^']*+'"
-            + "|(?:(?i:basic|bearer|digest|token)\\s++)?[^\\s\"',;&(){}\\[\\]]++)");
+    private static final Pattern KEY_VALUE =
+            Pattern.compile("(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]*+)([\"']?\\s*+[:=]\\s*+)(?!/)"
+                    + "(\"[^\"\\\\]*+(?:\\\\.[^\"\\\\]*+)*+\"|'[^']*+'"
+                    + "|(?:(?i:basic|bearer|digest|token)\\s++)?[^\\s\"',;&(){}\\[\\]]++)");
+
     private static final Pattern EMAIL = Pattern.compile(
             "(?<![A-Za-z0-9._%+-])([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*+@[A-Za-z0-9.-]+\\.([A-Za-z]{2,})");
     /** Digits joined by single spaces or dashes; not the tail of a decimal, a list or a phone's country code. */
     private static final Pattern DIGIT_RUN = Pattern.compile("(?<![\\d.,+])\\d++(?:[ -]\\d++)*+");
+
     private static final Pattern DIGITS = Pattern.compile("\\d+");
-    private static final Pattern PHONE_START = Pattern.compile(
-            "(?<![\\w+*./-])(?:\\+\\d{1,3}|\\(\\d{2,5}\\)|0\\d{1,5})");
+    private static final Pattern PHONE_START =
+            Pattern.compile("(?<![\\w+*./-])(?:\\+\\d{1,3}|\\(\\d{2,5}\\)|0\\d{1,5})");
     private static final Pattern PHONE_PART = Pattern.compile("[ /-]?\\(\\d{1,5}\\)|[ /-]\\d{2,}|\\d+");
     private static final Pattern DATE = Pattern.compile("\\d{1,2}([/-])\\d{1,2}\\1\\d{2,4}");
-    private static final Pattern WORD_BREAK = Pattern.compile(
-            "[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])");
+    private static final Pattern WORD_BREAK =
+            Pattern.compile("[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])");
 
     private final List<String> secretKeys;
     private final List<Pattern> valuePatterns;
@@ -107,9 +124,12 @@ public final class Redactor {
      * may hold a pair of its own ({@code error: password=x}).
      */
     private String keyValues(String text) {
-        return KEY_VALUE.matcher(text).replaceAll(r -> Matcher.quoteReplacement(secretKey(r.group(1))
-                ? r.group(1) + r.group(2) + quoted(r.group(3))
-                : r.group(1) + r.group(2) + keyValues(r.group(3))));
+        return KEY_VALUE
+                .matcher(text)
+                .replaceAll(r -> Matcher.quoteReplacement(
+                        secretKey(r.group(1))
+                                ? r.group(1) + r.group(2) + quoted(r.group(3))
+                                : r.group(1) + r.group(2) + keyValues(r.group(3))));
     }
 
     private static String quoted(String value) {
@@ -147,7 +167,10 @@ public final class Redactor {
                 }
             } else {
                 if (words == null) {
-                    words = WORD_BREAK.splitAsStream(key).map(w -> w.toLowerCase(Locale.ROOT)).toList();
+                    words = WORD_BREAK
+                            .splitAsStream(key)
+                            .map(w -> w.toLowerCase(Locale.ROOT))
+                            .toList();
                 }
                 if (words.contains(name)) {
                     return true;
@@ -174,8 +197,10 @@ public final class Redactor {
                     i++;
                     continue;
                 }
-                String digits = text.substring(groups.get(i)[0], groups.get(last)[1]).replaceAll("\\D", "");
-                out.append(text, copied, groups.get(i)[0]).append("****-****-****-")
+                String digits =
+                        text.substring(groups.get(i)[0], groups.get(last)[1]).replaceAll("\\D", "");
+                out.append(text, copied, groups.get(i)[0])
+                        .append("****-****-****-")
                         .append(digits.substring(digits.length() - 4));
                 copied = groups.get(last)[1];
                 i = last + 1;
@@ -192,11 +217,13 @@ public final class Redactor {
         for (int last = first; last < groups.size() && digits.length() <= 19; last++) {
             int[] group = groups.get(last);
             int length = group[1] - group[0];
-            boolean sameSeparator = last == first
-                    || text.charAt(group[0] - 1) == text.charAt(groups.get(first + 1)[0] - 1);
+            boolean sameSeparator =
+                    last == first || text.charAt(group[0] - 1) == text.charAt(groups.get(first + 1)[0] - 1);
             digits.append(text, group[0], group[1]);
-            if (digits.length() >= 13 && digits.length() <= 19
-                    && (first == last || grouped && sameSeparator && length <= 6) && luhn(digits)) {
+            if (digits.length() >= 13
+                    && digits.length() <= 19
+                    && (first == last || grouped && sameSeparator && length <= 6)
+                    && luhn(digits)) {
                 found = last;
             }
             grouped &= sameSeparator && length >= 3 && length <= 6;
@@ -255,8 +282,7 @@ public final class Redactor {
         private final List<String> keys = new ArrayList<>(DEFAULT_KEYS);
         private final List<Pattern> patterns = new ArrayList<>();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * Adds parameter names (matched case-insensitively; as part of a key, or as a whole word of it when

@@ -28,11 +28,19 @@ public final class Slf4jAuditSink implements AuditSink {
 
     @Override
     public void record(AuditRecord r) {
-        StringBuilder line = new StringBuilder("[").append(r.event().toUpperCase(Locale.ROOT)).append("] plan=")
+        StringBuilder line = new StringBuilder("[")
+                .append(r.event().toUpperCase(Locale.ROOT))
+                .append("] plan=")
                 .append(r.planId());
         if (r.step() > 0) {
-            line.append(" step=").append(r.step()).append(" action=").append(r.action()).append(" server=")
-                    .append(r.server()).append(" tool=").append(r.tool());
+            line.append(" step=")
+                    .append(r.step())
+                    .append(" action=")
+                    .append(r.action())
+                    .append(" server=")
+                    .append(r.server())
+                    .append(" tool=")
+                    .append(r.tool());
         }
         line.append(" status=").append(r.status());
         if (r.durationMs() > 0) {
@@ -42,7 +50,9 @@ public final class Slf4jAuditSink implements AuditSink {
             line.append(" attempt=").append(r.attempt());
         }
         if (r.errorKind() != null) {
-            line.append(" error=").append(r.errorKind()).append(" message=")
+            line.append(" error=")
+                    .append(r.errorKind())
+                    .append(" message=")
                     .append(r.message() == null ? null : redactor.redact(r.message()));
             log.warn(line.toString());
         } else {

@@ -22,8 +22,13 @@ import java.util.Set;
  *     {@code approved_actions}
  * @param alwaysListed actions that run only when a plan lists them in {@code approved_actions}
  */
-public record ApprovalPolicy(String signingKey, boolean requireHash, Duration maxAge,
-        Set<String> approverRequiredFor, Set<String> listingRequiredFor, Set<String> alwaysListed) {
+public record ApprovalPolicy(
+        String signingKey,
+        boolean requireHash,
+        Duration maxAge,
+        Set<String> approverRequiredFor,
+        Set<String> listingRequiredFor,
+        Set<String> alwaysListed) {
     /** The shortest signing key accepted, in bytes. */
     public static final int MIN_KEY_BYTES = 32;
 
@@ -32,8 +37,7 @@ public record ApprovalPolicy(String signingKey, boolean requireHash, Duration ma
         listingRequiredFor = Set.copyOf(listingRequiredFor);
         alwaysListed = Set.copyOf(alwaysListed);
         if (signingKey != null && signingKey.getBytes(StandardCharsets.UTF_8).length < MIN_KEY_BYTES) {
-            throw new IllegalArgumentException("approval signingKey must have at least " + MIN_KEY_BYTES
-                    + " bytes");
+            throw new IllegalArgumentException("approval signingKey must have at least " + MIN_KEY_BYTES + " bytes");
         }
     }
 
@@ -62,7 +66,8 @@ public record ApprovalPolicy(String signingKey, boolean requireHash, Duration ma
     }
 
     private static boolean applies(Set<String> levels, Optional<String> risk) {
-        return levels.contains("*") || risk.map(r -> levels.contains(r.toLowerCase(Locale.ROOT))).orElse(false);
+        return levels.contains("*")
+                || risk.map(r -> levels.contains(r.toLowerCase(Locale.ROOT))).orElse(false);
     }
 
     @Override

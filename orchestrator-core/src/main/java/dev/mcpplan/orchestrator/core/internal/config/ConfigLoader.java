@@ -32,13 +32,25 @@ public final class ConfigLoader {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigLoader.class);
     private static final Set<String> SERVER_KEYS =
             Set.of("command", "args", "env", "cwd", "type", "url", "headers", "disabled", "timeout");
-    private static final Set<String> SETTINGS_KEYS = Set.of("actions", "phrases", "replaceDefaultPhrases",
-            "replaceDefaultActions", "timeout", "retries", "backoff", "healthInterval", "startTimeout", "servers",
-            "redactKeys", "redactPatterns", "approval", "circuitBreaker");
+    private static final Set<String> SETTINGS_KEYS = Set.of(
+            "actions",
+            "phrases",
+            "replaceDefaultPhrases",
+            "replaceDefaultActions",
+            "timeout",
+            "retries",
+            "backoff",
+            "healthInterval",
+            "startTimeout",
+            "servers",
+            "redactKeys",
+            "redactPatterns",
+            "approval",
+            "circuitBreaker");
     private static final Set<String> SERVER_SETTINGS_KEYS = Set.of("timeout", "rateLimit", "maxConcurrent");
     private static final Set<String> ACTION_KEYS = Set.of("server", "tool", "parameters", "idempotent");
-    private static final Set<String> APPROVAL_KEYS = Set.of("signingKey", "requireHash", "maxAge", "requireApproverFor",
-            "requireListedActionsFor", "alwaysListed");
+    private static final Set<String> APPROVAL_KEYS = Set.of(
+            "signingKey", "requireHash", "maxAge", "requireApproverFor", "requireListedActionsFor", "alwaysListed");
 
     private final JsonMapper json = JsonMapper.builder().build();
     private final EnvironmentExpander expander;
@@ -84,8 +96,12 @@ public final class ConfigLoader {
         } catch (java.io.IOException e) {
             throw new ConfigurationException(name + ": cannot read the file: " + e.getMessage(), e);
         } catch (JacksonException e) {
-            throw new ConfigurationException(name + ": not valid JSON: " + e.getOriginalMessage()
-                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"), e);
+            throw new ConfigurationException(
+                    name + ": not valid JSON: " + e.getOriginalMessage()
+                            + (e.getLocation() == null
+                                    ? ""
+                                    : " (line " + e.getLocation().getLineNr() + ")"),
+                    e);
         }
         if (root == null || !root.isObject()) {
             throw new ConfigurationException(name + ": the file must hold a JSON object");
@@ -115,11 +131,30 @@ public final class ConfigLoader {
 
     public Configuration build() {
         Map<String, ServerDefinition> resolved = new LinkedHashMap<>();
-        servers.forEach((name, server) -> resolved.put(name, serverTimeouts.containsKey(name)
-                ? server.toBuilder().requestTimeout(serverTimeouts.get(name)).build()
-                : server));
-        return new Configuration(resolved, new Settings(actions, phrases, requestTimeout, serverTimeouts, retries,
-                backoff, healthInterval, startTimeout, redactKeys, redactPatterns, approval, circuitFailures, circuitDelay, serverLimits));
+        servers.forEach((name, server) -> resolved.put(
+                name,
+                serverTimeouts.containsKey(name)
+                        ? server.toBuilder()
+                                .requestTimeout(serverTimeouts.get(name))
+                                .build()
+                        : server));
+        return new Configuration(
+                resolved,
+                new Settings(
+                        actions,
+                        phrases,
+                        requestTimeout,
+                        serverTimeouts,
+                        retries,
+                        backoff,
+                        healthInterval,
+                        startTimeout,
+                        redactKeys,
+                        redactPatterns,
+                        approval,
+                        circuitFailures,
+                        circuitDelay,
+                        serverLimits));
     }
 
     private void readServers(String file, JsonNode node) {
@@ -136,7 +171,8 @@ public final class ConfigLoader {
                 servers.remove(name);
                 continue;
             }
-            String type = s.has("type") ? normaliseType(text(s.get("type"), where + " type"))
+            String type = s.has("type")
+                    ? normaliseType(text(s.get("type"), where + " type"))
                     : s.has("url") ? ServerDefinition.HTTP : ServerDefinition.STDIO;
             ServerDefinition.Builder b = ServerDefinition.builder(name, type).origin(file);
             if (s.has("command")) {
@@ -187,8 +223,8 @@ public final class ConfigLoader {
     private void readSettings(JsonNode node) {
         for (String key : node.propertyNames()) {
             if (!SETTINGS_KEYS.contains(key)) {
-                throw new IllegalArgumentException("orchestrator settings have an unknown key '" + key
-                        + "' (known: " + new java.util.TreeSet<>(SETTINGS_KEYS) + ")");
+                throw new IllegalArgumentException("orchestrator settings have an unknown key '" + key + "' (known: "
+                        + new java.util.TreeSet<>(SETTINGS_KEYS) + ")");
             }
         }
         if (node.path("replaceDefaultActions").asBoolean(false)) {
@@ -198,14 +234,17 @@ public final class ConfigLoader {
             phrases.clear();
         }
         if (node.has("actions")) {
-            for (Map.Entry<String, JsonNode> e : object(node.get("actions"), "actions").properties()) {
+            for (Map.Entry<String, JsonNode> e :
+                    object(node.get("actions"), "actions").properties()) {
                 actions.put(e.getKey(), readRoute(e.getKey(), e.getValue()));
             }
         }
         if (node.has("phrases")) {
             Map<String, String> added = new LinkedHashMap<>();
-            for (Map.Entry<String, JsonNode> e : object(node.get("phrases"), "phrases").properties()) {
-                added.put(e.getKey().trim().toLowerCase(Locale.ROOT), text(e.getValue(), "phrase '" + e.getKey() + "'"));
+            for (Map.Entry<String, JsonNode> e :
+                    object(node.get("phrases"), "phrases").properties()) {
+                added.put(
+                        e.getKey().trim().toLowerCase(Locale.ROOT), text(e.getValue(), "phrase '" + e.getKey() + "'"));
             }
             // configured phrases are tried before the defaults
             added.putAll(phrases);
@@ -225,14 +264,15 @@ public final class ConfigLoader {
             backoff = positive(Durations.parse(scalar(node.get("backoff"), "backoff")), "backoff");
         }
         if (node.has("healthInterval")) {
-            healthInterval = positive(Durations.parse(scalar(node.get("healthInterval"), "healthInterval")),
-                    "healthInterval");
+            healthInterval =
+                    positive(Durations.parse(scalar(node.get("healthInterval"), "healthInterval")), "healthInterval");
         }
         if (node.has("startTimeout")) {
             startTimeout = positive(Durations.parse(scalar(node.get("startTimeout"), "startTimeout")), "startTimeout");
         }
         if (node.has("servers")) {
-            for (Map.Entry<String, JsonNode> e : object(node.get("servers"), "servers").properties()) {
+            for (Map.Entry<String, JsonNode> e :
+                    object(node.get("servers"), "servers").properties()) {
                 String where = "servers." + e.getKey();
                 JsonNode server = object(e.getValue(), where);
                 for (String key : server.propertyNames()) {
@@ -243,8 +283,9 @@ public final class ConfigLoader {
                 }
                 JsonNode timeout = server.get("timeout");
                 if (timeout != null) {
-                    serverTimeouts.put(e.getKey(), positive(Durations.parse(scalar(timeout, where + ".timeout")),
-                            where + ".timeout"));
+                    serverTimeouts.put(
+                            e.getKey(),
+                            positive(Durations.parse(scalar(timeout, where + ".timeout")), where + ".timeout"));
                 }
                 int maxConcurrent = 0;
                 if (server.has("maxConcurrent")) {
@@ -254,8 +295,9 @@ public final class ConfigLoader {
                     }
                 }
                 if (server.has("rateLimit")) {
-                    serverLimits.put(e.getKey(), ServerLimits.withRate(text(server.get("rateLimit"),
-                            where + ".rateLimit"), maxConcurrent));
+                    serverLimits.put(
+                            e.getKey(),
+                            ServerLimits.withRate(text(server.get("rateLimit"), where + ".rateLimit"), maxConcurrent));
                 } else if (maxConcurrent > 0) {
                     serverLimits.put(e.getKey(), new ServerLimits(null, null, maxConcurrent));
                 }
@@ -270,8 +312,8 @@ public final class ConfigLoader {
                 }
             }
             if (breaker.has("delay")) {
-                circuitDelay = positive(Durations.parse(scalar(breaker.get("delay"), "circuitBreaker.delay")),
-                        "circuitBreaker.delay");
+                circuitDelay = positive(
+                        Durations.parse(scalar(breaker.get("delay"), "circuitBreaker.delay")), "circuitBreaker.delay");
             }
         }
         if (node.has("approval")) {
@@ -283,8 +325,8 @@ public final class ConfigLoader {
                 try {
                     redactPatterns.add(Pattern.compile(regex));
                 } catch (PatternSyntaxException e) {
-                    throw new IllegalArgumentException("redactPatterns: '" + regex + "' is not a regular expression: "
-                            + e.getDescription(), e);
+                    throw new IllegalArgumentException(
+                            "redactPatterns: '" + regex + "' is not a regular expression: " + e.getDescription(), e);
                 }
             }
         }
@@ -303,13 +345,18 @@ public final class ConfigLoader {
             }
         }
         String key = node.has("signingKey")
-                ? expander.expand(text(node.get("signingKey"), "approval signingKey"), "approval signingKey") : null;
+                ? expander.expand(text(node.get("signingKey"), "approval signingKey"), "approval signingKey")
+                : null;
         if (node.has("requireHash") && !node.get("requireHash").isBoolean()) {
             throw new IllegalArgumentException("approval requireHash must be true or false");
         }
         Duration maxAge = node.has("maxAge")
-                ? positive(Durations.parse(scalar(node.get("maxAge"), "approval maxAge")), "approval maxAge") : null;
-        return new ApprovalPolicy(key, node.path("requireHash").asBoolean(false), maxAge,
+                ? positive(Durations.parse(scalar(node.get("maxAge"), "approval maxAge")), "approval maxAge")
+                : null;
+        return new ApprovalPolicy(
+                key,
+                node.path("requireHash").asBoolean(false),
+                maxAge,
                 lowerCaseSet(node.get("requireApproverFor"), "approval requireApproverFor"),
                 lowerCaseSet(node.get("requireListedActionsFor"), "approval requireListedActionsFor"),
                 textSet(node.get("alwaysListed"), "approval alwaysListed"));
@@ -346,11 +393,13 @@ public final class ConfigLoader {
         if (!a.has("server")) {
             throw new IllegalArgumentException(where + " names no server");
         }
-        Route route = Route.to(text(a.get("server"), where + " server"),
+        Route route = Route.to(
+                text(a.get("server"), where + " server"),
                 a.has("tool") ? text(a.get("tool"), where + " tool") : action);
         if (a.has("parameters")) {
             Map<String, String> names = new LinkedHashMap<>();
-            for (Map.Entry<String, JsonNode> e : object(a.get("parameters"), where + " parameters").properties()) {
+            for (Map.Entry<String, JsonNode> e :
+                    object(a.get("parameters"), where + " parameters").properties()) {
                 names.put(e.getKey(), text(e.getValue(), where + " parameter " + e.getKey()));
             }
             route = route.withParameterNames(names);

@@ -13,8 +13,7 @@ import java.util.regex.Pattern;
 final class Durations {
     private static final Pattern SIMPLE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|d)");
 
-    private Durations() {
-    }
+    private Durations() {}
 
     /** @throws IllegalArgumentException naming the text, if it is not a duration */
     static Duration parse(String text) {

@@ -31,8 +31,8 @@ final class EnvironmentExpander {
                 replacement = m.group(2);
             }
             if (replacement == null) {
-                throw new IllegalArgumentException(where + " uses ${" + name + "}, but the environment variable "
-                        + name + " is not set");
+                throw new IllegalArgumentException(
+                        where + " uses ${" + name + "}, but the environment variable " + name + " is not set");
             }
             m.appendReplacement(out, Matcher.quoteReplacement(replacement));
         }

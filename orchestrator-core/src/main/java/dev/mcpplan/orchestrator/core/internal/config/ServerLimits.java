@@ -29,7 +29,8 @@ public record ServerLimits(Integer rateLimit, Duration ratePeriod, int maxConcur
     public static ServerLimits withRate(String text, int maxConcurrent) {
         String[] parts = text.split("/", 2);
         if (parts.length != 2 || !parts[0].strip().matches("\\d+")) {
-            throw new IllegalArgumentException("'" + text + "' is not a rate limit (write calls/period, such as 10/1h)");
+            throw new IllegalArgumentException(
+                    "'" + text + "' is not a rate limit (write calls/period, such as 10/1h)");
         }
         return new ServerLimits(Integer.parseInt(parts[0].strip()), Durations.parse(parts[1]), maxConcurrent);
     }

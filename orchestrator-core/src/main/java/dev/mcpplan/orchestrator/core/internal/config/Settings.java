@@ -6,7 +6,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -57,8 +56,21 @@ public record Settings(
 
     /** The seed's defaults. */
     public static Settings defaults() {
-        return new Settings(defaultActions(), defaultPhrases(), Duration.ofSeconds(30), Map.of(), 3,
-                Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(60), List.of(), List.of(), ApprovalPolicy.none(), 5, Duration.ofSeconds(30), Map.of());
+        return new Settings(
+                defaultActions(),
+                defaultPhrases(),
+                Duration.ofSeconds(30),
+                Map.of(),
+                3,
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(60),
+                List.of(),
+                List.of(),
+                ApprovalPolicy.none(),
+                5,
+                Duration.ofSeconds(30),
+                Map.of());
     }
 
     /** The limits of the named server. */

@@ -26,7 +26,8 @@ public final class ExplicitActionDetector implements ActionDetector {
 
     @Override
     public Optional<DetectedAction> detect(DetectionContext context) {
-        return context.step().action()
+        return context.step()
+                .action()
                 .map(String::trim)
                 .filter(a -> !a.isEmpty())
                 .map(a -> new DetectedAction(a, context.step().parameters()));

@@ -28,8 +28,7 @@ public final class PhraseRuleDetector implements ActionDetector {
     private static final Pattern PHONE = Pattern.compile("\\+?\\d[\\d ()-]{7,}\\d");
     private static final Pattern VAULT_PATH = Pattern.compile("(?<![\\w/])((?:[\\w.-]+/)*[\\w.-]+\\.md)\\b");
 
-    private record Rule(Pattern pattern, String phrase, String action) {
-    }
+    private record Rule(Pattern pattern, String phrase, String action) {}
 
     private final List<Rule> rules = new ArrayList<>();
 
@@ -42,8 +41,10 @@ public final class PhraseRuleDetector implements ActionDetector {
                 regex.append(i == 0 ? "" : "\\s+").append(Pattern.quote(words[i]));
             }
             regex.append("\\b");
-            rules.add(new Rule(Pattern.compile(regex.toString(), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE),
-                    phrase, action));
+            rules.add(new Rule(
+                    Pattern.compile(regex.toString(), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE),
+                    phrase,
+                    action));
         });
     }
 
@@ -64,8 +65,10 @@ public final class PhraseRuleDetector implements ActionDetector {
         int bestStart = Integer.MAX_VALUE;
         for (Rule rule : rules) {
             Matcher m = rule.pattern().matcher(text);
-            if (m.find() && (m.start() < bestStart
-                    || m.start() == bestStart && rule.phrase().length() > best.phrase().length())) {
+            if (m.find()
+                    && (m.start() < bestStart
+                            || m.start() == bestStart
+                                    && rule.phrase().length() > best.phrase().length())) {
                 best = rule;
                 bestStart = m.start();
             }

@@ -45,8 +45,13 @@ final class Analyzer {
     private final ApprovalPolicy policy;
     private final Clock clock;
 
-    Analyzer(List<ActionDetector> detectors, List<ServerMapping> mappings, ServerPool servers,
-            JsonSchemaValidator validator, ApprovalPolicy policy, Clock clock) {
+    Analyzer(
+            List<ActionDetector> detectors,
+            List<ServerMapping> mappings,
+            ServerPool servers,
+            JsonSchemaValidator validator,
+            ApprovalPolicy policy,
+            Clock clock) {
         this.policy = policy;
         this.detectors = List.copyOf(detectors);
         this.mappings = List.copyOf(mappings);
@@ -66,24 +71,30 @@ final class Analyzer {
         Approval approval = plan.approval();
         Instant now = clock.instant();
         if (!approvedByStore && plan.status().orElse(null) != PlanStatus.APPROVED) {
-            problems.add(new Problem(Problem.Code.NOT_APPROVED, "the plan's status is "
-                    + plan.status().map(PlanStatus::wireName).orElse("missing") + ", not approved"));
+            problems.add(new Problem(
+                    Problem.Code.NOT_APPROVED,
+                    "the plan's status is "
+                            + plan.status().map(PlanStatus::wireName).orElse("missing") + ", not approved"));
         }
         String risk = approval.riskLevel().map(r -> r + " risk plans").orElse("plans without a risk_level");
         if (approval.approvedBy().isEmpty() && policy.approverRequired(approval.riskLevel())) {
             problems.add(new Problem(Problem.Code.NOT_APPROVED, "approved_by is required for " + risk));
         }
         if (approval.isExpiredAt(now)) {
-            problems.add(new Problem(Problem.Code.APPROVAL_EXPIRED,
+            problems.add(new Problem(
+                    Problem.Code.APPROVAL_EXPIRED,
                     "the approval expired at " + approval.expiresAt().orElseThrow()));
         }
         policy.maxAgeLimit().ifPresent(maxAge -> {
             if (approval.approvedAt().isEmpty()) {
-                problems.add(new Problem(Problem.Code.APPROVAL_EXPIRED, "the approval has no approved_at, so its age"
-                        + " cannot be held to the maximum of " + maxAge));
+                problems.add(new Problem(
+                        Problem.Code.APPROVAL_EXPIRED,
+                        "the approval has no approved_at, so its age" + " cannot be held to the maximum of " + maxAge));
             } else if (now.isAfter(approval.approvedAt().get().plus(maxAge))) {
-                problems.add(new Problem(Problem.Code.APPROVAL_EXPIRED, "the approval of "
-                        + approval.approvedAt().get() + " is older than the maximum age of " + maxAge));
+                problems.add(new Problem(
+                        Problem.Code.APPROVAL_EXPIRED,
+                        "the approval of " + approval.approvedAt().get() + " is older than the maximum age of "
+                                + maxAge));
             }
         });
         if (approval.approvedActions().isEmpty() && policy.listingRequired(approval.riskLevel())) {
@@ -99,24 +110,31 @@ final class Analyzer {
         Optional<byte[]> key = policy.key();
         if (approval.approvalHash().isEmpty()) {
             return policy.requireHash() || key.isPresent()
-                    ? List.of(new Problem(Problem.Code.APPROVAL_MISMATCH, "the approval has no approval_hash, so it is"
-                            + " not bound to the steps; approve the plan with a tool that seals it"))
+                    ? List.of(new Problem(
+                            Problem.Code.APPROVAL_MISMATCH,
+                            "the approval has no approval_hash, so it is"
+                                    + " not bound to the steps; approve the plan with a tool that seals it"))
                     : List.of();
         }
         String actual = ApprovalSeal.hash(plan);
         if (!approval.approvalHash().get().equals(actual)) {
-            return List.of(new Problem(Problem.Code.APPROVAL_MISMATCH, "the steps changed after approval: they hash"
-                    + " to " + actual + ", the approval_hash is " + approval.approvalHash().get()));
+            return List.of(new Problem(
+                    Problem.Code.APPROVAL_MISMATCH,
+                    "the steps changed after approval: they hash" + " to " + actual + ", the approval_hash is "
+                            + approval.approvalHash().get()));
         }
         if (key.isPresent()) {
             if (approval.signature().isEmpty()) {
-                return List.of(new Problem(Problem.Code.APPROVAL_MISMATCH, "the approval has no approval_signature"
-                        + " and a signing key is configured"));
+                return List.of(new Problem(
+                        Problem.Code.APPROVAL_MISMATCH,
+                        "the approval has no approval_signature" + " and a signing key is configured"));
             }
             if (!ApprovalSeal.verify(key.get(), approval)) {
-                return List.of(new Problem(Problem.Code.APPROVAL_MISMATCH, "the approval_signature does not verify:"
-                        + " the approver, approved_at, expires_at or hash differ from what was signed, or it was"
-                        + " not signed with the configured key"));
+                return List.of(new Problem(
+                        Problem.Code.APPROVAL_MISMATCH,
+                        "the approval_signature does not verify:"
+                                + " the approver, approved_at, expires_at or hash differ from what was signed, or it was"
+                                + " not signed with the configured key"));
             }
         }
         return List.of();
@@ -140,8 +158,12 @@ final class Analyzer {
             try {
                 found = detector.detect(context);
             } catch (RuntimeException e) {
-                LOG.warn("detector '{}' failed on {} of {}; skipped: {}", detector.id(), step.label(),
-                        plan.sourceName(), e.toString());
+                LOG.warn(
+                        "detector '{}' failed on {} of {}; skipped: {}",
+                        detector.id(),
+                        step.label(),
+                        plan.sourceName(),
+                        e.toString());
                 continue;
             }
             if (found.isPresent()) {
@@ -156,16 +178,20 @@ final class Analyzer {
         String where = step.label() + " (" + action.type() + ")";
         Optional<Set<String>> listed = plan.approval().approvedActions();
         if (listed.isPresent() && !listed.get().contains(action.type())) {
-            problems.add(new Problem(Problem.Code.ACTION_NOT_APPROVED, where + ": '" + action.type()
-                    + "' is not among the approved actions " + listed.get()));
+            problems.add(new Problem(
+                    Problem.Code.ACTION_NOT_APPROVED,
+                    where + ": '" + action.type() + "' is not among the approved actions " + listed.get()));
         } else if (listed.isEmpty() && policy.alwaysListed().contains(action.type())) {
-            problems.add(new Problem(Problem.Code.ACTION_NOT_APPROVED, where + ": '" + action.type()
-                    + "' runs only when the plan lists it in approved_actions"));
+            problems.add(new Problem(
+                    Problem.Code.ACTION_NOT_APPROVED,
+                    where + ": '" + action.type() + "' runs only when the plan lists it in approved_actions"));
         }
         Optional<Route> route = route(action.type());
         if (route.isEmpty()) {
-            problems.add(new Problem(Problem.Code.UNKNOWN_ACTION, where + ": no server mapping knows the action '"
-                    + action.type() + "'; add it to the actions table"));
+            problems.add(new Problem(
+                    Problem.Code.UNKNOWN_ACTION,
+                    where + ": no server mapping knows the action '" + action.type()
+                            + "'; add it to the actions table"));
             return new StepPlan(step, Optional.of(detector), Optional.of(action), route, action.parameters(), problems);
         }
         Map<String, Object> arguments = route.get().arguments(action.parameters());
@@ -192,8 +218,7 @@ final class Analyzer {
     }
 
     /** The problems found at the server, and the arguments as its tool's schema types them. */
-    private record ServerCheck(List<Problem> problems, Map<String, Object> arguments) {
-    }
+    private record ServerCheck(List<Problem> problems, Map<String, Object> arguments) {}
 
     private ServerCheck serverProblems(String where, Route route, Map<String, Object> arguments, boolean connect) {
         List<Problem> problems = serverProblems(where, route, connect);
@@ -211,13 +236,16 @@ final class Analyzer {
     private List<Problem> serverProblems(String where, Route route, boolean connect) {
         Optional<ServerDefinition> server = servers.definition(route.server());
         if (server.isEmpty()) {
-            return List.of(new Problem(Problem.Code.UNKNOWN_SERVER, where + ": the server '" + route.server()
-                    + "' is not configured in mcpServers"));
+            return List.of(new Problem(
+                    Problem.Code.UNKNOWN_SERVER,
+                    where + ": the server '" + route.server() + "' is not configured in mcpServers"));
         }
         if (!servers.hasTransport(server.get())) {
-            return List.of(new Problem(Problem.Code.NO_TRANSPORT, where + ": no transport provider serves type '"
-                    + server.get().type() + "' of server '" + route.server() + "' (available: "
-                    + servers.transportTypes() + ")"));
+            return List.of(new Problem(
+                    Problem.Code.NO_TRANSPORT,
+                    where + ": no transport provider serves type '"
+                            + server.get().type() + "' of server '" + route.server() + "' (available: "
+                            + servers.transportTypes() + ")"));
         }
         Map<String, ToolInfo> tools;
         ServerConnection connection = servers.connection(route.server());
@@ -225,8 +253,10 @@ final class Analyzer {
             try {
                 tools = connection.tools();
             } catch (RuntimeException e) {
-                return List.of(new Problem(Problem.Code.SERVER_UNAVAILABLE, where + ": the server '" + route.server()
-                        + "' could not be started: " + ErrorClassifiers.messageOf(e)));
+                return List.of(new Problem(
+                        Problem.Code.SERVER_UNAVAILABLE,
+                        where + ": the server '" + route.server() + "' could not be started: "
+                                + ErrorClassifiers.messageOf(e)));
             }
         } else {
             tools = connection.knownTools();
@@ -235,8 +265,10 @@ final class Analyzer {
             }
         }
         if (!tools.containsKey(route.tool())) {
-            return List.of(new Problem(Problem.Code.UNKNOWN_TOOL, where + ": the server '" + route.server()
-                    + "' has no tool '" + route.tool() + "' (it has " + tools.keySet() + ")"));
+            return List.of(new Problem(
+                    Problem.Code.UNKNOWN_TOOL,
+                    where + ": the server '" + route.server() + "' has no tool '" + route.tool() + "' (it has "
+                            + tools.keySet() + ")"));
         }
         return List.of();
     }
@@ -250,16 +282,19 @@ final class Analyzer {
         if (required instanceof Collection<?> names) {
             for (Object name : names) {
                 if (!arguments.containsKey(String.valueOf(name))) {
-                    problems.add(new Problem(Problem.Code.MISSING_PARAMETER, where + ": the tool " + route
-                            + " requires the parameter '" + name + "'"));
+                    problems.add(new Problem(
+                            Problem.Code.MISSING_PARAMETER,
+                            where + ": the tool " + route + " requires the parameter '" + name + "'"));
                 }
             }
         }
         if (problems.isEmpty()) {
             JsonSchemaValidator.ValidationResponse response = validator.validate(tool.inputSchema(), arguments);
             if (!response.valid()) {
-                problems.add(new Problem(Problem.Code.INVALID_PARAMETER, where + ": the parameters do not match the"
-                        + " input schema of " + route.server() + "/" + route.tool() + ": " + response.errorMessage()));
+                problems.add(new Problem(
+                        Problem.Code.INVALID_PARAMETER,
+                        where + ": the parameters do not match the" + " input schema of " + route.server() + "/"
+                                + route.tool() + ": " + response.errorMessage()));
             }
         }
         return problems;

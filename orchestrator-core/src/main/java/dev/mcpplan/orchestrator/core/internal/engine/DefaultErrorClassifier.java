@@ -31,15 +31,18 @@ import java.util.regex.Pattern;
  * <p>Stateless and thread-safe.
  */
 final class DefaultErrorClassifier implements ErrorClassifier {
-    private static final Pattern AUTH = Pattern.compile("\\b(401|403|unauthori[sz]ed|forbidden|invalid credentials"
-            + "|authentication failed|invalid api key|access denied)\\b", Pattern.CASE_INSENSITIVE);
-    private static final Pattern RATE = Pattern.compile("\\b(429|rate.?limit(ed)?|too many requests|quota exceeded"
-            + "|retry.after)\\b", Pattern.CASE_INSENSITIVE);
+    private static final Pattern AUTH = Pattern.compile(
+            "\\b(401|403|unauthori[sz]ed|forbidden|invalid credentials"
+                    + "|authentication failed|invalid api key|access denied)\\b",
+            Pattern.CASE_INSENSITIVE);
+    private static final Pattern RATE = Pattern.compile(
+            "\\b(429|rate.?limit(ed)?|too many requests|quota exceeded" + "|retry.after)\\b", Pattern.CASE_INSENSITIVE);
     private static final Pattern RETRY_AFTER = Pattern.compile("(?i)\\b(?:retry.after|try again in)\\s*:?\\s*"
             + "(\\d+)\\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hours?)?\\b");
     private static final Pattern TIMEOUT = Pattern.compile("\\b(timed out|time-?out)\\b", Pattern.CASE_INSENSITIVE);
-    private static final Pattern GONE = Pattern.compile("\\b(exited|not running|terminated|connection closed"
-            + "|cannot start|could not start|failed to start|no such file|broken pipe|stream closed)\\b",
+    private static final Pattern GONE = Pattern.compile(
+            "\\b(exited|not running|terminated|connection closed"
+                    + "|cannot start|could not start|failed to start|no such file|broken pipe|stream closed)\\b",
             Pattern.CASE_INSENSITIVE);
 
     @Override
@@ -76,8 +79,8 @@ final class DefaultErrorClassifier implements ErrorClassifier {
                 return Classification.of(ErrorKind.UNAVAILABLE, message);
             }
         }
-        return Classification.of(GONE.matcher(message).find() ? ErrorKind.UNAVAILABLE : ErrorKind.SERVER_ERROR,
-                message);
+        return Classification.of(
+                GONE.matcher(message).find() ? ErrorKind.UNAVAILABLE : ErrorKind.SERVER_ERROR, message);
     }
 
     private static Classification ofJsonRpc(int code, String message) {
@@ -93,7 +96,8 @@ final class DefaultErrorClassifier implements ErrorClassifier {
         if (GONE.matcher(message).find()) {
             return Classification.of(ErrorKind.UNAVAILABLE, message);
         }
-        if (code == McpSchema.ErrorCodes.INVALID_PARAMS || code == McpSchema.ErrorCodes.METHOD_NOT_FOUND
+        if (code == McpSchema.ErrorCodes.INVALID_PARAMS
+                || code == McpSchema.ErrorCodes.METHOD_NOT_FOUND
                 || code == McpSchema.ErrorCodes.INVALID_REQUEST) {
             return Classification.of(ErrorKind.VALIDATION, message);
         }
@@ -105,7 +109,8 @@ final class DefaultErrorClassifier implements ErrorClassifier {
         if (AUTH.matcher(text).find()) {
             return Classification.of(ErrorKind.AUTHENTICATION, text);
         }
-        if (RATE.matcher(text).find() || structuredRetryAfter(failure.structuredContent()).isPresent()) {
+        if (RATE.matcher(text).find()
+                || structuredRetryAfter(failure.structuredContent()).isPresent()) {
             return new Classification(ErrorKind.RATE_LIMIT, text, retryAfter(text, failure.structuredContent()));
         }
         return Classification.of(ErrorKind.TOOL_ERROR, text);
@@ -117,10 +122,12 @@ final class DefaultErrorClassifier implements ErrorClassifier {
         if (m.find()) {
             long n = Long.parseLong(m.group(1));
             String unit = m.group(2) == null ? "s" : m.group(2).toLowerCase(Locale.ROOT);
-            return Optional.of(unit.startsWith("ms") || unit.startsWith("milli") ? Duration.ofMillis(n)
-                    : unit.startsWith("h") ? Duration.ofHours(n)
-                    : unit.startsWith("m") ? Duration.ofMinutes(n)
-                    : Duration.ofSeconds(n));
+            return Optional.of(
+                    unit.startsWith("ms") || unit.startsWith("milli")
+                            ? Duration.ofMillis(n)
+                            : unit.startsWith("h")
+                                    ? Duration.ofHours(n)
+                                    : unit.startsWith("m") ? Duration.ofMinutes(n) : Duration.ofSeconds(n));
         }
         return structuredRetryAfter(structured);
     }

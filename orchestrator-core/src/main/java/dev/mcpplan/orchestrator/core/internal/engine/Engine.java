@@ -63,9 +63,17 @@ public final class Engine {
      * @param detectors the detectors, in the order asked
      * @param mappings the server mappings, in the order asked
      */
-    public Engine(List<ActionDetector> detectors, List<ServerMapping> mappings, ServerPool servers,
-            JsonSchemaValidator validator, Settings settings, List<ErrorClassifier> classifiers,
-            List<ExecutionListener> listeners, List<AuditSink> auditSinks, Redactor redactor, Clock clock) {
+    public Engine(
+            List<ActionDetector> detectors,
+            List<ServerMapping> mappings,
+            ServerPool servers,
+            JsonSchemaValidator validator,
+            Settings settings,
+            List<ErrorClassifier> classifiers,
+            List<ExecutionListener> listeners,
+            List<AuditSink> auditSinks,
+            Redactor redactor,
+            Clock clock) {
         this.analyzer = new Analyzer(detectors, mappings, servers, validator, settings.approval(), clock);
         this.caller = new StepCaller(servers, new ErrorClassifiers(classifiers), settings, clock);
         this.listeners = List.copyOf(listeners);
@@ -76,13 +84,20 @@ public final class Engine {
 
     /** A dry run; servers are started to read tool schemas only when {@code connect} is true. */
     public CheckReport check(Plan plan, boolean approvedByStore, boolean connect) {
-        List<StepCheck> steps = analyzer.steps(plan, connect).stream().map(this::toCheck).toList();
+        List<StepCheck> steps =
+                analyzer.steps(plan, connect).stream().map(this::toCheck).toList();
         return new CheckReport(plan, analyzer.approvalProblems(plan, approvedByStore), steps);
     }
 
     private StepCheck toCheck(StepPlan s) {
-        return new StepCheck(s.step(), s.action().map(a -> a.type()), s.detector(), s.route().map(Route::server),
-                s.route().map(Route::tool), redactor.redact(s.arguments()), s.problems());
+        return new StepCheck(
+                s.step(),
+                s.action().map(a -> a.type()),
+                s.detector(),
+                s.route().map(Route::server),
+                s.route().map(Route::tool),
+                redactor.redact(s.arguments()),
+                s.problems());
     }
 
     /**
@@ -107,10 +122,27 @@ public final class Engine {
         } catch (PlanFormatException e) {
             LOG.warn("plan {} in store '{}' cannot be read; moved aside: {}", key, store.id(), e.getMessage());
             Instant now = clock.instant();
-            audit(new AuditRecord(now, "plan_rejected", key, null, 0, null, null, null, Map.of(), "failed",
-                    ErrorKind.VALIDATION, redactor.redact(e.getMessage()), 0, 0, null));
-            return Optional.of(PlanResult.builder(key, PlanStatus.FAILED).startedAt(now).finishedAt(now)
-                    .error(ErrorKind.VALIDATION, e.getMessage()).build());
+            audit(new AuditRecord(
+                    now,
+                    "plan_rejected",
+                    key,
+                    null,
+                    0,
+                    null,
+                    null,
+                    null,
+                    Map.of(),
+                    "failed",
+                    ErrorKind.VALIDATION,
+                    redactor.redact(e.getMessage()),
+                    0,
+                    0,
+                    null));
+            return Optional.of(PlanResult.builder(key, PlanStatus.FAILED)
+                    .startedAt(now)
+                    .finishedAt(now)
+                    .error(ErrorKind.VALIDATION, e.getMessage())
+                    .build());
         }
         if (claimed.isEmpty()) {
             LOG.debug("plan {} was taken by another process", key);
@@ -153,14 +185,17 @@ public final class Engine {
         for (StepPlan s : steps) {
             StepResult result;
             if (s.step().checked()) {
-                result = StepResult.builder(s.step().number(), StepStatus.ALREADY_DONE).message("checked before the run")
+                result = StepResult.builder(s.step().number(), StepStatus.ALREADY_DONE)
+                        .message("checked before the run")
                         .build();
             } else if (stop != null) {
                 result = StepResult.builder(s.step().number(), StepStatus.NOT_RUN)
-                        .message("not run: step " + stop.result().step() + " did not succeed").build();
+                        .message("not run: step " + stop.result().step() + " did not succeed")
+                        .build();
             } else if (s.internal()) {
                 result = StepResult.builder(s.step().number(), StepStatus.SKIPPED)
-                        .message("internal step: no detector recognised it").build();
+                        .message("internal step: no detector recognised it")
+                        .build();
                 audit(stepRecord(plan, s, clock.instant(), "skipped", result, 0));
                 record(plan, s.step(), result, store);
             } else {
@@ -172,17 +207,24 @@ public final class Engine {
             }
             results.add(result);
         }
-        PlanResult.Builder out = PlanResult.builder(plan.id(), stop == null ? PlanStatus.COMPLETED
-                : switch (stop.next()) {
-                    case REVIEW -> PlanStatus.NEEDS_REVIEW;
-                    case RESCHEDULE -> PlanStatus.RETRY_SCHEDULED;
-                    default -> PlanStatus.FAILED;
-                })
-                .steps(results).startedAt(started).finishedAt(clock.instant());
+        PlanResult.Builder out = PlanResult.builder(
+                        plan.id(),
+                        stop == null
+                                ? PlanStatus.COMPLETED
+                                : switch (stop.next()) {
+                                    case REVIEW -> PlanStatus.NEEDS_REVIEW;
+                                    case RESCHEDULE -> PlanStatus.RETRY_SCHEDULED;
+                                    default -> PlanStatus.FAILED;
+                                })
+                .steps(results)
+                .startedAt(started)
+                .finishedAt(clock.instant());
         if (stop != null) {
             StepResult stopper = stop.result();
-            out.error(stopper.errorKind().orElse(null), "step " + stopper.step() + " ("
-                    + stopper.action().orElse("?") + "): " + stopper.message().orElse("failed"));
+            out.error(
+                    stopper.errorKind().orElse(null),
+                    "step " + stopper.step() + " (" + stopper.action().orElse("?") + "): "
+                            + stopper.message().orElse("failed"));
             stop.retryAt().ifPresent(out::retryAfter);
         }
         return finish(plan, out.build());
@@ -192,12 +234,12 @@ public final class Engine {
     private StepCaller.Outcome run(Plan plan, StepPlan s, boolean approvedByStore, PlanStore store) {
         Optional<String> revoked = approvalStillHolds(plan, approvedByStore, store);
         if (revoked.isPresent()) {
-            String message = "the approval no longer holds, so " + s.step().label() + " was not run: "
-                    + revoked.get();
+            String message = "the approval no longer holds, so " + s.step().label() + " was not run: " + revoked.get();
             alert(plan, ErrorKind.APPROVAL, message);
             StepResult result = StepResult.builder(s.step().number(), StepStatus.NOT_RUN)
                     .action(s.action().map(a -> a.type()).orElse(null))
-                    .error(ErrorKind.APPROVAL, redactor.redact(message)).build();
+                    .error(ErrorKind.APPROVAL, redactor.redact(message))
+                    .build();
             record(plan, s.step(), result, store);
             return new StepCaller.Outcome(result, StepCaller.Next.FAIL, Optional.empty(), false);
         }
@@ -223,11 +265,15 @@ public final class Engine {
             }
         });
         StepResult result = outcome.result().toBuilder()
-                .error(outcome.result().errorKind().orElse(null), outcome.result().message()
-                        .map(redactor::redact).orElse(null))
+                .error(
+                        outcome.result().errorKind().orElse(null),
+                        outcome.result().message().map(redactor::redact).orElse(null))
                 .build();
         if (outcome.alert()) {
-            alert(plan, result.errorKind().orElseThrow(), s.step().label() + ": " + result.message().orElse(""));
+            alert(
+                    plan,
+                    result.errorKind().orElseThrow(),
+                    s.step().label() + ": " + result.message().orElse(""));
         }
         record(plan, s.step(), result, store);
         return new StepCaller.Outcome(result, outcome.next(), outcome.retryAt(), outcome.alert());
@@ -267,22 +313,29 @@ public final class Engine {
             default -> false;
         });
         boolean unavailable = problems.stream().allMatch(p -> p.code() == Problem.Code.SERVER_UNAVAILABLE);
-        ErrorKind kind = approvalProblem ? ErrorKind.APPROVAL
-                : unavailable ? ErrorKind.UNAVAILABLE : ErrorKind.VALIDATION;
+        ErrorKind kind =
+                approvalProblem ? ErrorKind.APPROVAL : unavailable ? ErrorKind.UNAVAILABLE : ErrorKind.VALIDATION;
         String message = "preflight failed, nothing was sent: "
                 + problems.stream().map(Problem::message).collect(Collectors.joining("; "));
         List<StepResult> results = steps.stream()
-                .map(s -> StepResult.builder(s.step().number(),
-                        s.step().checked() ? StepStatus.ALREADY_DONE : StepStatus.NOT_RUN)
-                        .message(s.problems().isEmpty() ? null : s.problems().stream().map(Problem::message)
-                                .collect(Collectors.joining("; ")))
+                .map(s -> StepResult.builder(
+                                s.step().number(), s.step().checked() ? StepStatus.ALREADY_DONE : StepStatus.NOT_RUN)
+                        .message(
+                                s.problems().isEmpty()
+                                        ? null
+                                        : s.problems().stream()
+                                                .map(Problem::message)
+                                                .collect(Collectors.joining("; ")))
                         .build())
                 .toList();
         if (kind == ErrorKind.APPROVAL) {
             alert(plan, kind, message);
         }
-        PlanResult.Builder result = PlanResult.builder(plan.id(), PlanStatus.FAILED).steps(results)
-                .startedAt(started).finishedAt(clock.instant()).error(kind, message);
+        PlanResult.Builder result = PlanResult.builder(plan.id(), PlanStatus.FAILED)
+                .steps(results)
+                .startedAt(started)
+                .finishedAt(clock.instant())
+                .error(kind, message);
         if (kind == ErrorKind.UNAVAILABLE) {
             // a server that cannot start now may start later: the plan waits in the queue
             result.status(PlanStatus.RETRY_SCHEDULED).retryAfter(clock.instant().plus(caller.rescheduleDelay()));
@@ -291,10 +344,18 @@ public final class Engine {
     }
 
     private PlanResult finish(Plan plan, PlanResult result) {
-        long ms = result.startedAt().flatMap(s -> result.finishedAt().map(f -> Duration.between(s, f).toMillis()))
+        long ms = result.startedAt()
+                .flatMap(
+                        s -> result.finishedAt().map(f -> Duration.between(s, f).toMillis()))
                 .orElse(0L);
-        audit(planRecord(plan, clock.instant(), "plan_finished", result.status().wireName(),
-                result.errorKind().orElse(null), result.error().orElse(null), ms));
+        audit(planRecord(
+                plan,
+                clock.instant(),
+                "plan_finished",
+                result.status().wireName(),
+                result.errorKind().orElse(null),
+                result.error().orElse(null),
+                ms));
         announce(l -> l.planFinished(plan, result));
         return result;
     }
@@ -319,18 +380,42 @@ public final class Engine {
         };
     }
 
-    private AuditRecord planRecord(Plan plan, Instant at, String event, String status, ErrorKind kind, String message,
-            long durationMs) {
-        return new AuditRecord(at, event, plan.id(), plan.taskId().orElse(null), 0, null, null, null, Map.of(), status,
-                kind, message == null ? null : redactor.redact(message), durationMs, 0,
+    private AuditRecord planRecord(
+            Plan plan, Instant at, String event, String status, ErrorKind kind, String message, long durationMs) {
+        return new AuditRecord(
+                at,
+                event,
+                plan.id(),
+                plan.taskId().orElse(null),
+                0,
+                null,
+                null,
+                null,
+                Map.of(),
+                status,
+                kind,
+                message == null ? null : redactor.redact(message),
+                durationMs,
+                0,
                 plan.approval().approvedBy().orElse(null));
     }
 
     private AuditRecord stepRecord(Plan plan, StepPlan s, Instant at, String status, StepResult result, int attempt) {
-        return new AuditRecord(at, "tool_call", plan.id(), plan.taskId().orElse(null), s.step().number(),
-                s.action().map(a -> a.type()).orElse(null), s.route().map(Route::server).orElse(null),
-                s.route().map(Route::tool).orElse(null), redactor.redact(s.arguments()), status,
-                result.errorKind().orElse(null), result.message().orElse(null), result.duration().toMillis(), attempt,
+        return new AuditRecord(
+                at,
+                "tool_call",
+                plan.id(),
+                plan.taskId().orElse(null),
+                s.step().number(),
+                s.action().map(a -> a.type()).orElse(null),
+                s.route().map(Route::server).orElse(null),
+                s.route().map(Route::tool).orElse(null),
+                redactor.redact(s.arguments()),
+                status,
+                result.errorKind().orElse(null),
+                result.message().orElse(null),
+                result.duration().toMillis(),
+                attempt,
                 plan.approval().approvedBy().orElse(null));
     }
 

@@ -40,7 +40,9 @@ public final class ErrorClassifiers {
                     return answer.get();
                 }
             } catch (RuntimeException e) {
-                LOG.warn("error classifier {} failed; asking the next: {}", classifier.getClass().getName(),
+                LOG.warn(
+                        "error classifier {} failed; asking the next: {}",
+                        classifier.getClass().getName(),
                         e.toString());
             }
         }
@@ -60,7 +62,12 @@ public final class ErrorClassifiers {
 
     /** The failure of a call whose tool answered {@code isError}. */
     static CallFailure failure(String server, String tool, McpSchema.CallToolResult result, String text) {
-        return new CallFailure(server, tool, Optional.empty(), Optional.empty(), text,
+        return new CallFailure(
+                server,
+                tool,
+                Optional.empty(),
+                Optional.empty(),
+                text,
                 Optional.ofNullable(result.structuredContent()));
     }
 
@@ -70,7 +77,8 @@ public final class ErrorClassifiers {
      */
     static String messageOf(Throwable error) {
         Throwable t = error;
-        while (t.getCause() != null && (t.getMessage() == null || t.getMessage().equals(t.getCause().toString()))) {
+        while (t.getCause() != null
+                && (t.getMessage() == null || t.getMessage().equals(t.getCause().toString()))) {
             t = t.getCause();
         }
         Throwable root = t;

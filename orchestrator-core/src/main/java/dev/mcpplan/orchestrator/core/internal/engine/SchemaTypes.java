@@ -13,8 +13,7 @@ import java.util.Map;
  * or a postcode keeps its leading zeros).
  */
 final class SchemaTypes {
-    private SchemaTypes() {
-    }
+    private SchemaTypes() {}
 
     static Map<String, Object> coerce(Map<String, Object> schema, Map<String, Object> arguments) {
         if (!(schema.get("properties") instanceof Map<?, ?> properties)) {
@@ -22,7 +21,8 @@ final class SchemaTypes {
         }
         Map<String, Object> out = new LinkedHashMap<>(arguments);
         arguments.forEach((name, value) -> {
-            if (value instanceof String text && properties.get(name) instanceof Map<?, ?> property
+            if (value instanceof String text
+                    && properties.get(name) instanceof Map<?, ?> property
                     && property.get("type") instanceof String type) {
                 out.put(name, typed(type, text.strip(), value));
             }
@@ -35,11 +35,12 @@ final class SchemaTypes {
             return switch (type) {
                 case "integer" -> text.matches("[-+]?\\d{1,18}") ? Long.valueOf(text) : asWritten;
                 case "number" -> text.matches("[-+]?\\d+(\\.\\d+)?([eE][-+]?\\d+)?") ? new BigDecimal(text) : asWritten;
-                case "boolean" -> switch (text.toLowerCase(Locale.ROOT)) {
-                    case "true", "yes" -> Boolean.TRUE;
-                    case "false", "no" -> Boolean.FALSE;
-                    default -> asWritten;
-                };
+                case "boolean" ->
+                    switch (text.toLowerCase(Locale.ROOT)) {
+                        case "true", "yes" -> Boolean.TRUE;
+                        case "false", "no" -> Boolean.FALSE;
+                        default -> asWritten;
+                    };
                 default -> asWritten;
             };
         } catch (NumberFormatException e) {

@@ -50,9 +50,12 @@ final class ServerGuards {
     }
 
     /** One server's policies. */
-    private record Guard(CircuitBreaker<Object> breaker, Optional<RateLimiter<Object>> limiter,
-            Optional<Semaphore> concurrency, Timeout<Object> timeout, Duration ratePeriodPerCall) {
-    }
+    private record Guard(
+            CircuitBreaker<Object> breaker,
+            Optional<RateLimiter<Object>> limiter,
+            Optional<Semaphore> concurrency,
+            Timeout<Object> timeout,
+            Duration ratePeriodPerCall) {}
 
     /** No slot of the server's concurrency limit came free: our own limit, not a failure of the server. */
     private static final class ServerBusyException extends RequestNotSentException {
@@ -92,8 +95,9 @@ final class ServerGuards {
         Semaphore slots = g.concurrency().get();
         try {
             if (!slots.tryAcquire(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new ServerBusyException("server '" + server + "' has " + settings.limitsFor(server)
-                        .maxConcurrent() + " calls in flight, its limit; no slot came free in "
+                throw new ServerBusyException("server '" + server + "' has "
+                        + settings.limitsFor(server).maxConcurrent()
+                        + " calls in flight, its limit; no slot came free in "
                         + requestTimeout.toMillis() + " ms");
             }
         } catch (InterruptedException e) {
@@ -127,28 +131,39 @@ final class ServerGuards {
                     .withFailureThreshold(settings.circuitFailures())
                     .withDelay(settings.circuitDelay())
                     .withSuccessThreshold(1)
-                    .onOpen(e -> LOG.warn("server '{}' failed {} times in a row: its circuit is open for {} ms", name,
-                            settings.circuitFailures(), settings.circuitDelay().toMillis()))
+                    .onOpen(e -> LOG.warn(
+                            "server '{}' failed {} times in a row: its circuit is open for {} ms",
+                            name,
+                            settings.circuitFailures(),
+                            settings.circuitDelay().toMillis()))
                     .onHalfOpen(e -> LOG.info("server '{}': circuit half-open, the next call is a probe", name))
                     .onClose(e -> LOG.info("server '{}': circuit closed", name))
                     .build();
-            Optional<RateLimiter<Object>> limiter = limits.period().map(period ->
-                    RateLimiter.burstyBuilder(limits.rateLimit(), period).build());
+            Optional<RateLimiter<Object>> limiter = limits.period()
+                    .map(period -> RateLimiter.burstyBuilder(limits.rateLimit(), period)
+                            .build());
             Optional<Semaphore> concurrency = limits.maxConcurrent() > 0
-                    ? Optional.of(new Semaphore(limits.maxConcurrent(), true)) : Optional.empty();
-            Timeout<Object> timeout = Timeout.builder(requestTimeout.plus(GUARD_MARGIN)).withInterrupt().build();
-            Duration perCall = limits.period().map(p -> p.dividedBy(limits.rateLimit())).orElse(Duration.ZERO);
+                    ? Optional.of(new Semaphore(limits.maxConcurrent(), true))
+                    : Optional.empty();
+            Timeout<Object> timeout = Timeout.builder(requestTimeout.plus(GUARD_MARGIN))
+                    .withInterrupt()
+                    .build();
+            Duration perCall =
+                    limits.period().map(p -> p.dividedBy(limits.rateLimit())).orElse(Duration.ZERO);
             return new Guard(breaker, limiter, concurrency, timeout, perCall);
         });
     }
 
     /** A failure of the server itself, not of our own limits or of the request. */
     private boolean countsAgainstServer(String server, Throwable error) {
-        if (error instanceof RateLimitExceededException || error instanceof CircuitBreakerOpenException
+        if (error instanceof RateLimitExceededException
+                || error instanceof CircuitBreakerOpenException
                 || busy(error)) {
             return false;
         }
-        ErrorKind kind = classifiers.classify(ErrorClassifiers.failure(server, "", error)).kind();
+        ErrorKind kind = classifiers
+                .classify(ErrorClassifiers.failure(server, "", error))
+                .kind();
         return kind == ErrorKind.TIMEOUT || kind == ErrorKind.UNAVAILABLE || kind == ErrorKind.SERVER_ERROR;
     }
 }

@@ -52,8 +52,7 @@ final class StepCaller {
     }
 
     /** A step's result and what it means for the plan. */
-    record Outcome(StepResult result, Next next, Optional<Instant> retryAt, boolean alert) {
-    }
+    record Outcome(StepResult result, Next next, Optional<Instant> retryAt, boolean alert) {}
 
     /** Everything a step's call reports while it runs. */
     interface Recorder {
@@ -98,8 +97,12 @@ final class StepCaller {
         Route route = s.route().orElseThrow();
         String action = s.action().orElseThrow().type();
         ServerConnection connection = servers.connection(route.server());
-        LastAttempt last = new LastAttempt(StepResult.builder(step.number(), StepStatus.FAILED).action(action)
-                .route(route.server(), route.tool()).build(), recorder);
+        LastAttempt last = new LastAttempt(
+                StepResult.builder(step.number(), StepStatus.FAILED)
+                        .action(action)
+                        .route(route.server(), route.tool())
+                        .build(),
+                recorder);
         RetryPolicy<Object> retry = RetryPolicy.builder()
                 .handleIf((result, error) -> {
                     if (error != null) {
@@ -109,7 +112,9 @@ final class StepCaller {
                     }
                     return retryable(last.classification.kind(), last.maybeSent, connection, route);
                 })
-                .withBackoff(settings.backoff(), settings.backoff().multipliedBy(1L << Math.min(settings.retries(), 20)),
+                .withBackoff(
+                        settings.backoff(),
+                        settings.backoff().multipliedBy(1L << Math.min(settings.retries(), 20)),
                         2.0)
                 .withJitter(0.25)
                 .withMaxRetries(settings.retries())
@@ -121,13 +126,15 @@ final class StepCaller {
         long start = System.nanoTime();
         McpSchema.CallToolResult answer = null;
         try {
-            answer = (McpSchema.CallToolResult) executor.get(ctx -> attempt(plan, s, connection, route, action, ctx,
-                    last, recorder));
+            answer = (McpSchema.CallToolResult)
+                    executor.get(ctx -> attempt(plan, s, connection, route, action, ctx, last, recorder));
         } catch (RuntimeException e) {
             classify(last, route, e, false);
         }
-        StepResult.Builder result = StepResult.builder(step.number(), StepStatus.SUCCEEDED).action(action)
-                .route(route.server(), route.tool()).attempts(Math.max(1, last.attempts))
+        StepResult.Builder result = StepResult.builder(step.number(), StepStatus.SUCCEEDED)
+                .action(action)
+                .route(route.server(), route.tool())
+                .attempts(Math.max(1, last.attempts))
                 .duration(Duration.ofNanos(System.nanoTime() - start));
         if (answer != null && !Boolean.TRUE.equals(answer.isError())) {
             return new Outcome(result.content(text(answer)).build(), Next.CONTINUE, Optional.empty(), false);
@@ -145,16 +152,27 @@ final class StepCaller {
             return Optional.empty();
         }
         StepResult result = StepResult.builder(s.step().number(), StepStatus.OUTCOME_UNKNOWN)
-                .action(s.action().orElseThrow().type()).route(route.server(), route.tool())
-                .error(ErrorKind.UNAVAILABLE, "outcome unknown: the run was interrupted after step "
-                        + s.step().number() + " (" + route.server() + "/" + route.tool() + ") was sent, and the tool is"
-                        + " not idempotent, so it is not repeated; a person must check whether it happened")
+                .action(s.action().orElseThrow().type())
+                .route(route.server(), route.tool())
+                .error(
+                        ErrorKind.UNAVAILABLE,
+                        "outcome unknown: the run was interrupted after step "
+                                + s.step().number() + " (" + route.server() + "/" + route.tool()
+                                + ") was sent, and the tool is"
+                                + " not idempotent, so it is not repeated; a person must check whether it happened")
                 .build();
         return Optional.of(new Outcome(result, Next.REVIEW, Optional.empty(), false));
     }
 
-    private McpSchema.CallToolResult attempt(Plan plan, StepPlan s, ServerConnection connection, Route route,
-            String action, ExecutionContext<Object> ctx, LastAttempt last, Recorder recorder) {
+    private McpSchema.CallToolResult attempt(
+            Plan plan,
+            StepPlan s,
+            ServerConnection connection,
+            Route route,
+            String action,
+            ExecutionContext<Object> ctx,
+            LastAttempt last,
+            Recorder recorder) {
         int attempt = ctx.getAttemptCount() + 1;
         last.attempts = attempt;
         last.classification = null;
@@ -164,23 +182,29 @@ final class StepCaller {
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put(Engine.IDEMPOTENCY_KEY, plan.id() + ":step-" + s.step().number());
         meta.put(Engine.ATTEMPT_KEY, attempt);
-        StepResult.Builder done = StepResult.builder(s.step().number(), StepStatus.SUCCEEDED).action(action)
-                .route(route.server(), route.tool()).attempts(attempt);
+        StepResult.Builder done = StepResult.builder(s.step().number(), StepStatus.SUCCEEDED)
+                .action(action)
+                .route(route.server(), route.tool())
+                .attempts(attempt);
         long start = System.nanoTime();
         try {
-            McpSchema.CallToolResult answer = guards.call(route.server(), connection.requestTimeout(),
+            McpSchema.CallToolResult answer = guards.call(
+                    route.server(),
+                    connection.requestTimeout(),
                     () -> connection.call(route.tool(), s.arguments(), meta));
             if (Boolean.TRUE.equals(answer.isError())) {
                 String text = text(answer);
-                last.classification = classifiers.classify(ErrorClassifiers.failure(route.server(), route.tool(),
-                        answer, text));
+                last.classification =
+                        classifiers.classify(ErrorClassifiers.failure(route.server(), route.tool(), answer, text));
                 last.maybeSent = true;
                 recorder.attemptFinished(done.error(last.classification.kind(), last.classification.message())
-                        .duration(Duration.ofNanos(System.nanoTime() - start)).build());
+                        .duration(Duration.ofNanos(System.nanoTime() - start))
+                        .build());
                 return answer;
             }
             connection.succeeded();
-            recorder.attemptFinished(done.content(text(answer)).duration(Duration.ofNanos(System.nanoTime() - start))
+            recorder.attemptFinished(done.content(text(answer))
+                    .duration(Duration.ofNanos(System.nanoTime() - start))
                     .build());
             return answer;
         } catch (RuntimeException e) {
@@ -189,7 +213,8 @@ final class StepCaller {
                 connection.reset(); // the server is gone (mid-call, or while idle): the next attempt starts it again
             }
             recorder.attemptFinished(done.error(last.classification.kind(), last.classification.message())
-                    .duration(Duration.ofNanos(System.nanoTime() - start)).build());
+                    .duration(Duration.ofNanos(System.nanoTime() - start))
+                    .build());
             throw e;
         }
     }
@@ -208,15 +233,18 @@ final class StepCaller {
         last.error = error;
         if (!raisedByAttempt) {
             last.attempts++;
-            last.recorder.attemptFinished(last.template.toBuilder().attempts(Math.max(1, last.attempts))
-                    .error(last.classification.kind(), last.classification.message()).build());
+            last.recorder.attemptFinished(last.template.toBuilder()
+                    .attempts(Math.max(1, last.attempts))
+                    .error(last.classification.kind(), last.classification.message())
+                    .build());
         }
     }
 
     /** Whether the request may have reached the server: true unless something says it never left. */
     private static boolean maybeSent(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof RequestNotSentException || t instanceof CircuitBreakerOpenException
+            if (t instanceof RequestNotSentException
+                    || t instanceof CircuitBreakerOpenException
                     || t instanceof RateLimitExceededException) {
                 return false;
             }
@@ -225,63 +253,90 @@ final class StepCaller {
     }
 
     private boolean retryable(ErrorKind kind, boolean maybeSent, ServerConnection connection, Route route) {
-        boolean transientKind = kind == ErrorKind.SERVER_ERROR || kind == ErrorKind.TIMEOUT
-                || kind == ErrorKind.UNAVAILABLE;
+        boolean transientKind =
+                kind == ErrorKind.SERVER_ERROR || kind == ErrorKind.TIMEOUT || kind == ErrorKind.UNAVAILABLE;
         return transientKind && (!maybeSent || safeToRepeat(connection, route));
     }
 
     static boolean safeToRepeat(ServerConnection connection, Route route) {
-        return route.idempotent().orElseGet(() -> Optional.ofNullable(connection.knownTools().get(route.tool()))
-                .map(t -> t.safeToRepeat()).orElse(false));
+        return route.idempotent()
+                .orElseGet(() -> Optional.ofNullable(connection.knownTools().get(route.tool()))
+                        .map(t -> t.safeToRepeat())
+                        .orElse(false));
     }
 
-    private Outcome decide(Step step, Route route, ServerConnection connection, LastAttempt last,
-            StepResult.Builder result) {
+    private Outcome decide(
+            Step step, Route route, ServerConnection connection, LastAttempt last, StepResult.Builder result) {
         Classification c = last.classification;
         ErrorKind kind = c.kind();
         String where = "step " + step.number() + " (" + route.server() + "/" + route.tool() + ")";
         boolean safe = !last.maybeSent || safeToRepeat(connection, route);
-        switch (kind) {
+        return switch (kind) {
             case RATE_LIMIT -> {
-                Duration wait = c.retryAfter().orElseGet(() -> max(guards.waitBefore(route.server(), kind),
-                        settings.backoff()));
-                return new Outcome(result.status(StepStatus.FAILED).error(kind, c.message() + "; the plan is"
-                        + " rescheduled in " + human(wait)).build(), Next.RESCHEDULE,
-                        Optional.of(clock.instant().plus(wait)), false);
+                Duration wait = c.retryAfter()
+                        .orElseGet(() -> max(guards.waitBefore(route.server(), kind), settings.backoff()));
+                yield stop(
+                        result,
+                        StepStatus.FAILED,
+                        kind,
+                        c.message() + "; the plan is rescheduled in " + human(wait),
+                        Next.RESCHEDULE,
+                        Optional.of(clock.instant().plus(wait)),
+                        false);
             }
-            case TIMEOUT, UNAVAILABLE -> {
-                if (!safe) {
-                    return new Outcome(result.status(StepStatus.OUTCOME_UNKNOWN).error(kind, "outcome unknown: the"
-                            + " request may have reached the server, and the tool is not idempotent, so it is not"
-                            + " repeated; a person must check whether " + where + " happened: " + c.message())
-                            .build(), Next.REVIEW, Optional.empty(), false);
-                }
-                return reschedule(route, kind, c, last, result);
-            }
-            case SERVER_ERROR -> {
-                if (!safe) {
-                    return new Outcome(result.status(StepStatus.FAILED).error(kind, c.message() + " (not retried:"
-                            + " the tool is not idempotent)").build(), Next.FAIL, Optional.empty(), false);
-                }
-                return reschedule(route, kind, c, last, result);
-            }
-            case AUTHENTICATION, VALIDATION, APPROVAL -> {
-                return new Outcome(result.status(StepStatus.FAILED).error(kind, c.message()).build(), Next.FAIL,
-                        Optional.empty(), true);
-            }
-            default -> {
-                return new Outcome(result.status(StepStatus.FAILED).error(kind, c.message()).build(), Next.FAIL,
-                        Optional.empty(), false);
-            }
-        }
+            case TIMEOUT, UNAVAILABLE ->
+                safe
+                        ? reschedule(route, kind, c, last, result)
+                        : stop(
+                                result,
+                                StepStatus.OUTCOME_UNKNOWN,
+                                kind,
+                                "outcome unknown: the request may have reached"
+                                        + " the server, and the tool is not idempotent, so it is not repeated; a person must"
+                                        + " check whether " + where + " happened: " + c.message(),
+                                Next.REVIEW,
+                                Optional.empty(),
+                                false);
+            case SERVER_ERROR ->
+                safe
+                        ? reschedule(route, kind, c, last, result)
+                        : stop(
+                                result,
+                                StepStatus.FAILED,
+                                kind,
+                                c.message() + " (not retried: the tool is not idempotent)",
+                                Next.FAIL,
+                                Optional.empty(),
+                                false);
+            case AUTHENTICATION, VALIDATION, APPROVAL ->
+                stop(result, StepStatus.FAILED, kind, c.message(), Next.FAIL, Optional.empty(), true);
+            default -> stop(result, StepStatus.FAILED, kind, c.message(), Next.FAIL, Optional.empty(), false);
+        };
     }
 
-    private Outcome reschedule(Route route, ErrorKind kind, Classification c, LastAttempt last,
-            StepResult.Builder result) {
+    private static Outcome stop(
+            StepResult.Builder result,
+            StepStatus status,
+            ErrorKind kind,
+            String message,
+            Next next,
+            Optional<Instant> retryAt,
+            boolean alert) {
+        return new Outcome(result.status(status).error(kind, message).build(), next, retryAt, alert);
+    }
+
+    private Outcome reschedule(
+            Route route, ErrorKind kind, Classification c, LastAttempt last, StepResult.Builder result) {
         Duration wait = max(guards.waitBefore(route.server(), kind), rescheduleDelay());
-        return new Outcome(result.status(StepStatus.FAILED).error(kind, c.message() + "; " + last.attempts
-                + (last.attempts == 1 ? " attempt" : " attempts") + " failed, the plan is rescheduled in "
-                + human(wait)).build(), Next.RESCHEDULE, Optional.of(clock.instant().plus(wait)), false);
+        String attempts = last.attempts + (last.attempts == 1 ? " attempt" : " attempts");
+        return stop(
+                result,
+                StepStatus.FAILED,
+                kind,
+                c.message() + "; " + attempts + " failed, the plan is" + " rescheduled in " + human(wait),
+                Next.RESCHEDULE,
+                Optional.of(clock.instant().plus(wait)),
+                false);
     }
 
     /** How long a plan waits in the queue after its retries ran out: the backoff after one more retry. */

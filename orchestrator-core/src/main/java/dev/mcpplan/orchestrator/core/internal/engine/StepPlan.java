@@ -12,8 +12,13 @@ import java.util.Optional;
  * What the engine worked out for one step before running anything: the action and who detected it,
  * the route, the tool's arguments, and the problems in the way.
  */
-record StepPlan(Step step, Optional<String> detector, Optional<DetectedAction> action, Optional<Route> route,
-        Map<String, Object> arguments, List<Problem> problems) {
+record StepPlan(
+        Step step,
+        Optional<String> detector,
+        Optional<DetectedAction> action,
+        Optional<Route> route,
+        Map<String, Object> arguments,
+        List<Problem> problems) {
 
     StepPlan {
         problems = List.copyOf(problems);

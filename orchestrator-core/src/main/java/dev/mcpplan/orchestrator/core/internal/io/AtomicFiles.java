@@ -16,8 +16,7 @@ import java.nio.file.StandardOpenOption;
  * to disk, then move it over the target atomically.
  */
 public final class AtomicFiles {
-    private AtomicFiles() {
-    }
+    private AtomicFiles() {}
 
     /**
      * Replaces {@code target} with {@code content}, atomically: a reader sees the old bytes or the new,
@@ -30,7 +29,8 @@ public final class AtomicFiles {
         Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
         try {
             keepPermissions(target, temp);
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel channel =
+                    FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer buffer = ByteBuffer.wrap(content);
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);

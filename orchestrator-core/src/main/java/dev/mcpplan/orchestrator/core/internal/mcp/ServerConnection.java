@@ -1,5 +1,6 @@
 package dev.mcpplan.orchestrator.core.internal.mcp;
 
+import dev.mcpplan.orchestrator.spi.RequestNotSentException;
 import dev.mcpplan.orchestrator.spi.ServerDefinition;
 import dev.mcpplan.orchestrator.spi.TransportContext;
 import dev.mcpplan.orchestrator.spi.TransportProvider;
@@ -7,7 +8,6 @@ import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.spec.McpSchema;
-import dev.mcpplan.orchestrator.spi.RequestNotSentException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,10 +47,17 @@ public final class ServerConnection implements AutoCloseable {
     private boolean closed;
     /** Resets since the last successful call: each doubles the wait before the next start. */
     private int resets;
+
     private Instant notBefore = Instant.MIN;
 
-    ServerConnection(ServerDefinition definition, TransportProvider provider, McpJsonMapper jsonMapper,
-            Duration requestTimeout, Duration startTimeout, Duration restartBackoff, Clock clock) {
+    ServerConnection(
+            ServerDefinition definition,
+            TransportProvider provider,
+            McpJsonMapper jsonMapper,
+            Duration requestTimeout,
+            Duration startTimeout,
+            Duration restartBackoff,
+            Clock clock) {
         this.restartBackoff = restartBackoff;
         this.clock = clock;
         this.definition = definition;
@@ -114,7 +121,10 @@ public final class ServerConnection implements AutoCloseable {
                 long start = System.nanoTime();
                 c.initialize();
                 replaceTools(c.listTools().tools());
-                LOG.info("server '{}' started: {} tools in {} ms", name(), tools.size(),
+                LOG.info(
+                        "server '{}' started: {} tools in {} ms",
+                        name(),
+                        tools.size(),
                         (System.nanoTime() - start) / 1_000_000);
             } catch (RuntimeException e) {
                 c.close();
@@ -154,7 +164,10 @@ public final class ServerConnection implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new RequestNotSentException("server '" + name() + "' could not start: " + e.getMessage(), e);
         }
-        return c.callTool(McpSchema.CallToolRequest.builder(tool).arguments(arguments).meta(meta).build());
+        return c.callTool(McpSchema.CallToolRequest.builder(tool)
+                .arguments(arguments)
+                .meta(meta)
+                .build());
     }
 
     /** A call went through: the next breakdown waits the shortest time before a restart again. */
@@ -181,8 +194,10 @@ public final class ServerConnection implements AutoCloseable {
             Duration wait = restartBackoff.multipliedBy(1L << Math.min(resets, 5));
             resets++;
             notBefore = clock.instant().plus(wait);
-            LOG.info("server '{}' connection reset; it is started again on next use, in {} ms at the earliest",
-                    name(), wait.toMillis());
+            LOG.info(
+                    "server '{}' connection reset; it is started again on next use, in {} ms at the earliest",
+                    name(),
+                    wait.toMillis());
             closeQuietly(c);
         }
     }

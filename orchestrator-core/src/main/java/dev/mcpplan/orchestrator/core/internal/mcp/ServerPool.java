@@ -38,8 +38,13 @@ public final class ServerPool implements AutoCloseable {
      * @param definitions the configured servers by name
      * @param transports the transport providers by transport type
      */
-    public ServerPool(Map<String, ServerDefinition> definitions, Map<String, TransportProvider> transports,
-            McpJsonMapper jsonMapper, Duration requestTimeout, Duration startTimeout, Duration restartBackoff,
+    public ServerPool(
+            Map<String, ServerDefinition> definitions,
+            Map<String, TransportProvider> transports,
+            McpJsonMapper jsonMapper,
+            Duration requestTimeout,
+            Duration startTimeout,
+            Duration restartBackoff,
             Clock clock) {
         this.restartBackoff = restartBackoff;
         this.clock = clock;
@@ -85,9 +90,10 @@ public final class ServerPool implements AutoCloseable {
             throw new IllegalArgumentException("no transport provider serves type '" + definition.type()
                     + "' of server '" + name + "' (available: " + transports.keySet() + ")");
         }
-        return connections.computeIfAbsent(name,
-                n -> new ServerConnection(definition, provider, jsonMapper, requestTimeout, startTimeout,
-                        restartBackoff, clock));
+        return connections.computeIfAbsent(
+                name,
+                n -> new ServerConnection(
+                        definition, provider, jsonMapper, requestTimeout, startTimeout, restartBackoff, clock));
     }
 
     /** Ends every server this pool started. */
@@ -102,12 +108,16 @@ public final class ServerPool implements AutoCloseable {
                 continue;
             }
             try {
-                LOG.debug("server '{}' answered its health check in {} ms", connection.name(),
+                LOG.debug(
+                        "server '{}' answered its health check in {} ms",
+                        connection.name(),
                         connection.ping().toMillis());
             } catch (RuntimeException e) {
                 if (!timedOut(e)) {
-                    LOG.warn("server '{}' failed its health check: {}; it is started again on next use",
-                            connection.name(), e.getMessage());
+                    LOG.warn(
+                            "server '{}' failed its health check: {}; it is started again on next use",
+                            connection.name(),
+                            e.getMessage());
                     connection.reset();
                 } else {
                     LOG.warn("server '{}' did not answer its health check: {}", connection.name(), e.toString());

@@ -14,8 +14,13 @@ import java.util.Map;
  * @param idempotent whether calling it twice with the same arguments has no further effect
  * @param openWorld whether the tool reaches outside the server
  */
-public record ToolInfo(String name, Map<String, Object> inputSchema, boolean readOnly, boolean destructive,
-        boolean idempotent, boolean openWorld) {
+public record ToolInfo(
+        String name,
+        Map<String, Object> inputSchema,
+        boolean readOnly,
+        boolean destructive,
+        boolean idempotent,
+        boolean openWorld) {
 
     static ToolInfo of(McpSchema.Tool tool) {
         McpSchema.ToolAnnotations a = tool.annotations();

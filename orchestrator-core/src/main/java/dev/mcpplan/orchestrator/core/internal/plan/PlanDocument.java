@@ -40,8 +40,13 @@ public final class PlanDocument {
 
     /** Sets a top-level front matter field in place, or appends it; adds front matter when there is none. */
     public PlanDocument withField(String key, String value) {
-        String rendered = key + ": " + (SAFE_SCALAR.matcher(value).matches() ? value
-                : "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"");
+        String rendered = key + ": "
+                + (SAFE_SCALAR.matcher(value).matches()
+                        ? value
+                        : "\""
+                                + value.replace("\\", "\\\\")
+                                        .replace("\"", "\\\"")
+                                        .replace("\n", "\\n") + "\"");
         List<String> out = new ArrayList<>(lines);
         int end = frontMatterEnd();
         if (end < 0) {
@@ -84,8 +89,10 @@ public final class PlanDocument {
     private static void removeContinuation(List<String> out, int at, int end) {
         int next = at + 1;
         int last = end;
-        while (next < last && (out.get(next).startsWith(" ") || out.get(next).startsWith("\t")
-                || out.get(next).startsWith("- "))) {
+        while (next < last
+                && (out.get(next).startsWith(" ")
+                        || out.get(next).startsWith("\t")
+                        || out.get(next).startsWith("- "))) {
             out.remove(next);
             last--;
         }

@@ -30,10 +30,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
 import org.snakeyaml.engine.v2.api.LoadSettings;
+import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.dataformat.yaml.YAMLFactory;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
@@ -58,28 +58,53 @@ public final class PlanParser {
      * check below gives the clearer message; this is the parser's own guard).
      */
     private static final YAMLMapper YAML = YAMLMapper.builder(YAMLFactory.builder()
-            .loadSettings(LoadSettings.builder().setMaxAliasesForCollections(0).setAllowRecursiveKeys(false)
-                    .setCodePointLimit(MAX_FRONT_MATTER).build())
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_YAML_DEPTH)
-                    .maxDocumentLength(MAX_FRONT_MATTER).maxStringLength(MAX_FRONT_MATTER).build())
-            .build()).build();
+                    .loadSettings(LoadSettings.builder()
+                            .setMaxAliasesForCollections(0)
+                            .setAllowRecursiveKeys(false)
+                            .setCodePointLimit(MAX_FRONT_MATTER)
+                            .build())
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxNestingDepth(MAX_YAML_DEPTH)
+                            .maxDocumentLength(MAX_FRONT_MATTER)
+                            .maxStringLength(MAX_FRONT_MATTER)
+                            .build())
+                    .build())
+            .build();
+
     private static final Pattern HEADING = Pattern.compile("^(#{1,6})\\s+(.*?)\\s*#*\\s*$");
-    private static final Pattern STEPS_HEADING = Pattern.compile("(?i)^(steps|action items|actions required|roadmap"
-            + "|step-by-step checklist|execution steps)\\b.*");
+    private static final Pattern STEPS_HEADING = Pattern.compile(
+            "(?i)^(steps|action items|actions required|roadmap" + "|step-by-step checklist|execution steps)\\b.*");
     private static final Pattern ITEM = Pattern.compile("^(\\s*)(?:[-*+]|\\d{1,4}[.)])\\s+(?:\\[([ xX])\\]\\s*)?(.*)$");
-    private static final Pattern STEP_PREFIX = Pattern.compile("(?i)^(?:\\*\\*)?step\\s+\\d+\\s*[:.)-]\\s*(?:\\*\\*)?\\s*");
+    private static final Pattern STEP_PREFIX =
+            Pattern.compile("(?i)^(?:\\*\\*)?step\\s+\\d+\\s*[:.)-]\\s*(?:\\*\\*)?\\s*");
     private static final Pattern BOLD_HEADER = Pattern.compile("^\\*\\*([^*]+?):\\*\\*\\s*(.*)$");
     private static final Pattern PARAMETER = Pattern.compile("^([A-Za-z_][\\w-]*)\\s*:\\s*(.*)$");
     private static final Pattern ANCHOR = Pattern.compile("(?:^|[:\\[,{-])\\s*&[\\w-]+");
     private static final Pattern SENSITIVE = Pattern.compile("(?i)\\(requires approval\\)|\u270B|\uD83D\uDD90");
-    private static final Set<String> REQUEST_BOOKKEEPING = Set.of("type", "status", "created", "expires", "expires_at",
-            "approved_by", "approved_at", "approved_actions", "approval_hash", "approval_signature", "plan_id",
-            "task_id", "action", "risk_level", "priority", "source_file",
+    private static final Set<String> REQUEST_BOOKKEEPING = Set.of(
+            "type",
+            "status",
+            "created",
+            "expires",
+            "expires_at",
+            "approved_by",
+            "approved_at",
+            "approved_actions",
+            "approval_hash",
+            "approval_signature",
+            "plan_id",
+            "task_id",
+            "action",
+            "risk_level",
+            "priority",
+            "source_file",
             // what the orchestrator writes back while it runs the request
-            "started_at", "completed_at", "error", "retry_after");
+            "started_at",
+            "completed_at",
+            "error",
+            "retry_after");
 
-    private PlanParser() {
-    }
+    private PlanParser() {}
 
     /**
      * @throws PlanFormatException naming the file, line and problem
@@ -117,14 +142,20 @@ public final class PlanParser {
     }
 
     private static PlanFormatException tooLarge(String sourceName, long size) {
-        return new PlanFormatException(sourceName, 0, "the file has " + size + " bytes; a plan may have at most "
-                + MAX_PLAN_BYTES / 1024 + " KiB");
+        return new PlanFormatException(
+                sourceName,
+                0,
+                "the file has " + size + " bytes; a plan may have at most " + MAX_PLAN_BYTES / 1024 + " KiB");
     }
 
     private static String decode(String sourceName, byte[] content) {
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(content)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(content))
+                    .toString();
         } catch (CharacterCodingException e) {
             int line = 1;
             for (byte b : content) {
@@ -157,7 +188,8 @@ public final class PlanParser {
             if (meta.isEmpty()) {
                 readBoldHeaders();
             }
-            String fileId = source == null ? name : source.getFileName().toString().replaceFirst("\\.md$", "");
+            String fileId =
+                    source == null ? name : source.getFileName().toString().replaceFirst("\\.md$", "");
             Plan.Builder plan = Plan.builder(text("plan_id").orElse(fileId))
                     .taskId(text("task_id").orElse(null))
                     .title(title())
@@ -166,7 +198,9 @@ public final class PlanParser {
                     .status(text("status").flatMap(PlanStatus::parse).orElse(null))
                     .approval(approval());
             if ("approval_request".equalsIgnoreCase(text("type").orElse(""))) {
-                return plan.kind(Plan.Kind.APPROVAL_REQUEST).step(approvalRequestStep()).build();
+                return plan.kind(Plan.Kind.APPROVAL_REQUEST)
+                        .step(approvalRequestStep())
+                        .build();
             }
             List<Step> steps = readSteps();
             validate(steps);
@@ -208,8 +242,8 @@ public final class PlanParser {
             for (int i = after; i < before; i++) {
                 size += lines[i].length() + 1;
                 if (size > MAX_FRONT_MATTER) {
-                    throw new PlanFormatException(name, i + 1, "the " + what + " is larger than "
-                            + MAX_FRONT_MATTER / 1024 + " KiB");
+                    throw new PlanFormatException(
+                            name, i + 1, "the " + what + " is larger than " + MAX_FRONT_MATTER / 1024 + " KiB");
                 }
                 if (ANCHOR.matcher(lines[i]).find()) {
                     throw new PlanFormatException(name, i + 1, "YAML anchors and aliases are not allowed in a plan");
@@ -222,7 +256,8 @@ public final class PlanParser {
             try {
                 return YAML.readTree(text);
             } catch (JacksonException e) {
-                int line = after + (e.getLocation() == null ? 1 : e.getLocation().getLineNr());
+                int line =
+                        after + (e.getLocation() == null ? 1 : e.getLocation().getLineNr());
                 throw new PlanFormatException(name, line, "broken " + what + ": " + e.getOriginalMessage());
             }
         }
@@ -249,7 +284,8 @@ public final class PlanParser {
                 }
                 Matcher m = BOLD_HEADER.matcher(lines[i].strip());
                 if (m.matches()) {
-                    meta.put(m.group(1).strip().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_"),
+                    meta.put(
+                            m.group(1).strip().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_"),
                             m.group(2).strip());
                 }
             }
@@ -257,7 +293,9 @@ public final class PlanParser {
 
         private java.util.Optional<String> text(String key) {
             Object v = meta.get(key);
-            return v instanceof String s && !s.isBlank() ? java.util.Optional.of(s.strip()) : java.util.Optional.empty();
+            return v instanceof String s && !s.isBlank()
+                    ? java.util.Optional.of(s.strip())
+                    : java.util.Optional.empty();
         }
 
         private String title() {
@@ -314,7 +352,8 @@ public final class PlanParser {
 
         private int lineOf(String key) {
             for (int i = 0; i < lines.length; i++) {
-                if (lines[i].startsWith(key + ":") || lines[i].toLowerCase(Locale.ROOT).contains(key.replace('_', ' '))) {
+                if (lines[i].startsWith(key + ":")
+                        || lines[i].toLowerCase(Locale.ROOT).contains(key.replace('_', ' '))) {
                     return i + 1;
                 }
             }
@@ -322,9 +361,14 @@ public final class PlanParser {
         }
 
         private Step approvalRequestStep() {
-            String action = text("action").orElseThrow(() -> new PlanFormatException(name, 1,
-                    "an approval request must name its action in the front matter (action: send_email)"));
-            Step.Builder step = Step.builder(1, title() == null ? action : title()).action(action).line(1);
+            String action = text("action")
+                    .orElseThrow(() -> new PlanFormatException(
+                            name,
+                            1,
+                            "an approval request must name its action in the front matter (action: send_email)"));
+            Step.Builder step = Step.builder(1, title() == null ? action : title())
+                    .action(action)
+                    .line(1);
             meta.forEach((k, v) -> {
                 if (!REQUEST_BOOKKEEPING.contains(k) && !(v instanceof String s && s.isBlank())) {
                     step.parameter(k, v);
@@ -379,8 +423,11 @@ public final class PlanParser {
                 }
             }
             if (start < 0) {
-                throw new PlanFormatException(name, 0, "no steps section: expected a heading such as '## Steps',"
-                        + " '## Action Items' or '## Execution Steps'");
+                throw new PlanFormatException(
+                        name,
+                        0,
+                        "no steps section: expected a heading such as '## Steps',"
+                                + " '## Action Items' or '## Execution Steps'");
             }
             List<Step.Builder> steps = new ArrayList<>();
             int stepIndent = -1;
@@ -478,8 +525,11 @@ public final class PlanParser {
             for (Step s : steps) {
                 List<Integer> deps = new ArrayList<>();
                 for (String ref : s.dependsOn()) {
-                    Step target = probe.step(ref).orElseThrow(() -> new PlanFormatException(name, s.line(),
-                            s.label() + " depends on '" + ref + "', which is not a step of this plan"));
+                    Step target = probe.step(ref)
+                            .orElseThrow(() -> new PlanFormatException(
+                                    name,
+                                    s.line(),
+                                    s.label() + " depends on '" + ref + "', which is not a step of this plan"));
                     deps.add(target.number());
                 }
                 edges.put(s.number(), deps);
@@ -488,14 +538,14 @@ public final class PlanParser {
             for (Step s : steps) {
                 List<Integer> path = new ArrayList<>();
                 if (cycle(s.number(), edges, state, path)) {
-                    throw new PlanFormatException(name, s.line(), "the steps depend on each other in a cycle: steps "
-                            + path);
+                    throw new PlanFormatException(
+                            name, s.line(), "the steps depend on each other in a cycle: steps " + path);
                 }
             }
         }
 
-        private static boolean cycle(int n, Map<Integer, List<Integer>> edges, Map<Integer, Integer> state,
-                List<Integer> path) {
+        private static boolean cycle(
+                int n, Map<Integer, List<Integer>> edges, Map<Integer, Integer> state, List<Integer> path) {
             int st = state.getOrDefault(n, 0);
             if (st == 2) {
                 return false;

@@ -44,7 +44,11 @@ public final class PluginLoader<T> {
     }
 
     /** As the other constructor, with the warnings about skipped providers going to {@code warnings}. */
-    PluginLoader(Class<T> spi, String idName, Function<T, String> idOf, ToIntFunction<T> priorityOf,
+    PluginLoader(
+            Class<T> spi,
+            String idName,
+            Function<T, String> idOf,
+            ToIntFunction<T> priorityOf,
             Consumer<String> warnings) {
         this.spi = spi;
         this.idName = idName;
@@ -78,13 +82,14 @@ public final class PluginLoader<T> {
     private void add(Map<String, T> byId, T plugin, String how) {
         String id = idOf.apply(plugin);
         if (id == null || id.isBlank()) {
-            throw new ConfigurationException(spi.getSimpleName() + " " + plugin.getClass().getName() + " (" + how
-                    + ") has no " + idName);
+            throw new ConfigurationException(
+                    spi.getSimpleName() + " " + plugin.getClass().getName() + " (" + how + ") has no " + idName);
         }
         T other = byId.putIfAbsent(id, plugin);
         if (other != null) {
             throw new ConfigurationException("two " + spi.getSimpleName() + " providers claim the " + idName + " '"
-                    + id + "': " + other.getClass().getName() + " and " + plugin.getClass().getName() + " (" + how
+                    + id + "': " + other.getClass().getName() + " and "
+                    + plugin.getClass().getName() + " (" + how
                     + "); remove one of them from the class path or the builder");
         }
     }

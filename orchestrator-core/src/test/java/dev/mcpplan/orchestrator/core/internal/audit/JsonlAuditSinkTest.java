@@ -40,8 +40,21 @@ class JsonlAuditSinkTest {
     }
 
     static AuditRecord call(int step, Map<String, Object> parameters) {
-        return new AuditRecord(DAY.plusSeconds(step), "tool_call", "20260216-141530", "task-1", step, "send", "mail",
-                "send_email", parameters, "failed", ErrorKind.TOOL_ERROR, "refused for jane@example.com", 12, 1,
+        return new AuditRecord(
+                DAY.plusSeconds(step),
+                "tool_call",
+                "20260216-141530",
+                "task-1",
+                step,
+                "send",
+                "mail",
+                "send_email",
+                parameters,
+                "failed",
+                ErrorKind.TOOL_ERROR,
+                "refused for jane@example.com",
+                12,
+                1,
                 "ops@example.com");
     }
 
@@ -56,9 +69,28 @@ class JsonlAuditSinkTest {
         String prev = ZEROS;
         for (String line : lines) {
             JsonNode node = JsonMapper.shared().readTree(line);
-            assertThat(node.propertyNames()).containsExactly("timestamp", "action_type", "actor", "target",
-                    "parameters", "approval_status", "approved_by", "result", "event", "plan_id", "task_id", "step",
-                    "server", "tool", "error_kind", "message", "duration_ms", "attempt", "prev_hash", "hash");
+            assertThat(node.propertyNames())
+                    .containsExactly(
+                            "timestamp",
+                            "action_type",
+                            "actor",
+                            "target",
+                            "parameters",
+                            "approval_status",
+                            "approved_by",
+                            "result",
+                            "event",
+                            "plan_id",
+                            "task_id",
+                            "step",
+                            "server",
+                            "tool",
+                            "error_kind",
+                            "message",
+                            "duration_ms",
+                            "attempt",
+                            "prev_hash",
+                            "hash");
             assertThat(node.path("prev_hash").asString()).isEqualTo(prev);
             String hash = node.path("hash").asString();
             assertThat(line).endsWith(",\"prev_hash\":\"" + prev + "\",\"hash\":\"" + hash + "\"}");
@@ -108,9 +140,15 @@ class JsonlAuditSinkTest {
     void processesAppendingAtTheSameTimeMakeOneChain() throws Exception {
         List<Process> processes = new ArrayList<>();
         for (int p = 0; p < 3; p++) {
-            processes.add(new ProcessBuilder(Servers.java(), "-cp", System.getProperty("java.class.path"),
-                    Appender.class.getName(), logs.toString(), "40")
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start());
+            processes.add(new ProcessBuilder(
+                            Servers.java(),
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            Appender.class.getName(),
+                            logs.toString(),
+                            "40")
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start());
         }
         for (Process process : processes) {
             assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -153,14 +191,15 @@ class JsonlAuditSinkTest {
         new JsonlAuditSink(logs, Redactor.defaults()).record(call(1, Map.of()));
 
         List<String> lines = Files.readAllLines(file(), StandardCharsets.UTF_8);
-        assertThat(JsonMapper.shared().readTree(lines.get(1)).path("prev_hash").asString()).isEqualTo(sha256(legacy));
+        assertThat(JsonMapper.shared().readTree(lines.get(1)).path("prev_hash").asString())
+                .isEqualTo(sha256(legacy));
         assertThat(AuditLog.verify(file()).problem()).contains("line 1: no hash");
     }
 
     static String sha256(String text) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new AssertionError(e);
         }
@@ -168,8 +207,7 @@ class JsonlAuditSinkTest {
 
     /** A separate process that appends records. Arguments: the logs folder, how many records. */
     public static final class Appender {
-        private Appender() {
-        }
+        private Appender() {}
 
         public static void main(String[] args) {
             JsonlAuditSink sink = new JsonlAuditSink(Path.of(args[0]), Redactor.defaults());

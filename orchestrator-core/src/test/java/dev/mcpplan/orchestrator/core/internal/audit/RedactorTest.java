@@ -17,9 +17,30 @@ class RedactorTest {
     private final Redactor redactor = Redactor.defaults();
 
     @ParameterizedTest
-    @ValueSource(strings = {"password", "db_password", "API_KEY", "x-api-key", "Authorization", "accessToken",
-        "cookie", "Set-Cookie", "session", "session_id", "pin", "PIN", "card_pin", "pinCode", "cvv", "cvv2",
-        "ssn", "user_ssn", "client_secret", "private_key", "credentials"})
+    @ValueSource(
+            strings = {
+                "password",
+                "db_password",
+                "API_KEY",
+                "x-api-key",
+                "Authorization",
+                "accessToken",
+                "cookie",
+                "Set-Cookie",
+                "session",
+                "session_id",
+                "pin",
+                "PIN",
+                "card_pin",
+                "pinCode",
+                "cvv",
+                "cvv2",
+                "ssn",
+                "user_ssn",
+                "client_secret",
+                "private_key",
+                "credentials"
+            })
     void valuesUnderSecretKeysAreMaskedAndTheKeysStay(String key) {
         assertThat(redactor.redact(Map.of(key, "s3cr3t-value"))).containsExactly(Map.entry(key, "***"));
     }
@@ -39,7 +60,8 @@ class RedactorTest {
     @Test
     void configuredKeysAreAdded() {
         Redactor custom = Redactor.builder().secretKeys(List.of("IBAN")).build();
-        assertThat(custom.redact(Map.of("payer_iban", "DE02120300000000202051"))).containsEntry("payer_iban", "***");
+        assertThat(custom.redact(Map.of("payer_iban", "DE02120300000000202051")))
+                .containsEntry("payer_iban", "***");
         assertThat(custom.redact(Map.of("password", "x"))).containsEntry("password", "***");
     }
 
@@ -68,7 +90,9 @@ class RedactorTest {
 
     @Test
     void configuredValuePatternsAreMasked() {
-        Redactor custom = Redactor.builder().valuePatterns(List.of(Pattern.compile("INV-\\d{6}"))).build();
+        Redactor custom = Redactor.builder()
+                .valuePatterns(List.of(Pattern.compile("INV-\\d{6}")))
+                .build();
         assertThat(custom.redact("invoice INV-123456 paid")).isEqualTo("invoice *** paid");
         assertThat(custom.redact(Map.of("ref", List.of("INV-654321")))).isEqualTo(Map.of("ref", List.of("***")));
     }
@@ -106,18 +130,41 @@ class RedactorTest {
 
     @Test
     void aCardNumberSentAsANumberIsMasked() {
-        assertThat(redactor.redact(Map.<String, Object>of("n", 4111111111111111L, "big",
-                new BigInteger("4111111111111111"), "small", 42L, "count", 7)))
-                .isEqualTo(Map.of("n", "****-****-****-1111", "big", "****-****-****-1111", "small", 42L,
-                        "count", 7));
+        assertThat(redactor.redact(Map.<String, Object>of(
+                        "n", 4111111111111111L, "big", new BigInteger("4111111111111111"), "small", 42L, "count", 7)))
+                .isEqualTo(Map.of("n", "****-****-****-1111", "big", "****-****-****-1111", "small", 42L, "count", 7));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"2026-03-02", "14:15:30", "2026-03-02T14:15:30+01:00", "2026-03-02T14:15:30.123Z",
-        "2026-03-02 14:15:30", "02.03.2026", "01/02/2026", "02-03-2026", "20260216-141530", "plan 20260216-141530 ok",
-        "42", "0815", "port 8080", "retry 3 of 5", "took 1234567 ms", "1.2.3", "10.0.0.1", "0.5", "+01:00",
-        "3.14159265358979323846", "1,234,567,890,123,456", "550e8400-e29b-41d4-a716-446655440000",
-        "4111 1111 1111 1112", "20260216141530", "1234 5678 9012 3456 7890 1234", "call at 09:30 or 10:15"})
+    @ValueSource(
+            strings = {
+                "2026-03-02",
+                "14:15:30",
+                "2026-03-02T14:15:30+01:00",
+                "2026-03-02T14:15:30.123Z",
+                "2026-03-02 14:15:30",
+                "02.03.2026",
+                "01/02/2026",
+                "02-03-2026",
+                "20260216-141530",
+                "plan 20260216-141530 ok",
+                "42",
+                "0815",
+                "port 8080",
+                "retry 3 of 5",
+                "took 1234567 ms",
+                "1.2.3",
+                "10.0.0.1",
+                "0.5",
+                "+01:00",
+                "3.14159265358979323846",
+                "1,234,567,890,123,456",
+                "550e8400-e29b-41d4-a716-446655440000",
+                "4111 1111 1111 1112",
+                "20260216141530",
+                "1234 5678 9012 3456 7890 1234",
+                "call at 09:30 or 10:15"
+            })
     void ordinaryValuesAreLeftAlone(String value) {
         assertThat(redactor.redact(value)).isEqualTo(value);
         assertThat(redactor.redact(Map.of("note", value))).containsEntry("note", value);
@@ -125,19 +172,28 @@ class RedactorTest {
 
     @Test
     void longTextNeitherOverflowsASmallStackNorTakesLong() throws InterruptedException {
-        List<String> texts = List.of("password=\"" + "ab\\\"c ".repeat(50_000) + "\"",
+        List<String> texts = List.of(
+                "password=\"" + "ab\\\"c ".repeat(50_000) + "\"",
                 "{\"note\":\"" + "x ".repeat(200_000) + "\"}",
-                "1 ".repeat(100_000), "12-".repeat(100_000) + "1", "+49 " + "12 ".repeat(100_000), "x".repeat(300_000),
-                "a@b.".repeat(50_000) + "com", "Bearer " + "a".repeat(300_000),
+                "1 ".repeat(100_000),
+                "12-".repeat(100_000) + "1",
+                "+49 " + "12 ".repeat(100_000),
+                "x".repeat(300_000),
+                "a@b.".repeat(50_000) + "com",
+                "Bearer " + "a".repeat(300_000),
                 "-----BEGIN RSA PRIVATE KEY-----" + "x\n".repeat(200_000) + "-----END RSA PRIVATE KEY-----");
         List<Throwable> failures = new CopyOnWriteArrayList<>();
-        Thread worker = new Thread(null, () -> texts.forEach(t -> {
-            try {
-                redactor.redact(t);
-            } catch (Throwable e) {
-                failures.add(e);
-            }
-        }), "small-stack", 256 * 1024);
+        Thread worker = new Thread(
+                null,
+                () -> texts.forEach(t -> {
+                    try {
+                        redactor.redact(t);
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }),
+                "small-stack",
+                256 * 1024);
         worker.setDaemon(true);
         worker.start();
         worker.join(20_000);

@@ -33,7 +33,9 @@ class ConfigLoaderTest {
                     "vault-watcher": { "command": "npx", "args": ["@modelcontextprotocol/server-filesystem", "./vault"] },
                     "crm":           { "type": "http", "url": "https://crm.example.com/mcp", "headers": {"Authorization": "Bearer ${CRM_TOKEN}"} } } }
                 """);
-        Configuration config = new ConfigLoader(Map.of("SMTP_HOST", "smtp.local", "CRM_TOKEN", "s3cret")).load(f).build();
+        Configuration config = new ConfigLoader(Map.of("SMTP_HOST", "smtp.local", "CRM_TOKEN", "s3cret"))
+                .load(f)
+                .build();
 
         assertThat(config.servers()).containsOnlyKeys("email-server", "vault-watcher", "crm");
         ServerDefinition email = config.servers().get("email-server");
@@ -65,7 +67,8 @@ class ConfigLoaderTest {
         Path f = file("mcp.json", """
                 { "mcpServers": { "s": { "command": "${JAVA:-java}" } } }
                 """);
-        assertThat(new ConfigLoader(Map.of()).load(f).build().servers().get("s").command()).contains("java");
+        assertThat(new ConfigLoader(Map.of()).load(f).build().servers().get("s").command())
+                .contains("java");
     }
 
     @Test
@@ -102,10 +105,14 @@ class ConfigLoaderTest {
                     "approval": { "signingKey": "${KEY}", "maxAge": "7d", "requireApproverFor": ["High"] }
                   } }
                 """);
-        Configuration config = new ConfigLoader(Map.of("KEY", "a-signing-key-of-at-least-32-bytes-long")).load(f).build();
+        Configuration config = new ConfigLoader(Map.of("KEY", "a-signing-key-of-at-least-32-bytes-long"))
+                .load(f)
+                .build();
         Settings s = config.settings();
-        assertThat(s.actions().get("write_vault")).isEqualTo(
-                Route.to("fs", "write_file").withParameterNames(Map.of("text", "content")).withIdempotent(true));
+        assertThat(s.actions().get("write_vault"))
+                .isEqualTo(Route.to("fs", "write_file")
+                        .withParameterNames(Map.of("text", "content"))
+                        .withIdempotent(true));
         assertThat(s.actions().get("send_invoice")).isEqualTo(Route.to("billing", "send_invoice"));
         assertThat(s.actions().get("send_email")).isEqualTo(Route.to("email-server", "send_email"));
         assertThat(s.phrases().keySet().iterator().next()).isEqualTo("send invoice");
@@ -115,15 +122,18 @@ class ConfigLoaderTest {
         assertThat(s.serverTimeouts()).containsEntry("fs", Duration.ofMillis(1500));
         assertThat(config.servers().get("fs").requestTimeout()).contains(Duration.ofMillis(1500));
         assertThat(s.redactKeys()).isEqualTo(List.of("iban"));
-        assertThat(s.redactPatterns()).extracting(java.util.regex.Pattern::pattern).containsExactly("ACME-[0-9]{6}");
+        assertThat(s.redactPatterns())
+                .extracting(java.util.regex.Pattern::pattern)
+                .containsExactly("ACME-[0-9]{6}");
         assertThat(s.limitsFor("fs")).isEqualTo(new ServerLimits(10, Duration.ofHours(1), 2));
         assertThat(s.limitsFor("other")).isEqualTo(ServerLimits.NONE);
         assertThat(s.circuitFailures()).isEqualTo(2);
         assertThat(s.circuitDelay()).isEqualTo(Duration.ofSeconds(5));
         assertThat(s.approval().maxAge()).isEqualTo(Duration.ofDays(7));
         assertThat(s.approval().approverRequired(java.util.Optional.of("high"))).isTrue();
-        assertThat(s.approval().key()).hasValueSatisfying(k -> assertThat(new String(k, java.nio.charset.StandardCharsets.UTF_8))
-                .isEqualTo("a-signing-key-of-at-least-32-bytes-long"));
+        assertThat(s.approval().key())
+                .hasValueSatisfying(k -> assertThat(new String(k, java.nio.charset.StandardCharsets.UTF_8))
+                        .isEqualTo("a-signing-key-of-at-least-32-bytes-long"));
         assertThat(s.approval().toString()).doesNotContain("a-signing-key");
     }
 
@@ -131,7 +141,8 @@ class ConfigLoaderTest {
     void settingsMayLiveInAFileOfTheirOwn() throws IOException {
         Path servers = file("mcp.json", "{ \"mcpServers\": { \"a\": { \"command\": \"x\" } } }");
         Path settings = file("settings.json", "{ \"timeout\": \"2m\", \"replaceDefaultActions\": true }");
-        Configuration config = new ConfigLoader(Map.of()).load(servers).load(settings).build();
+        Configuration config =
+                new ConfigLoader(Map.of()).load(servers).load(settings).build();
         assertThat(config.settings().requestTimeout()).isEqualTo(Duration.ofMinutes(2));
         assertThat(config.settings().actions()).isEmpty();
     }

@@ -9,9 +9,9 @@ import dev.mcpplan.orchestrator.spi.DetectedAction;
 import dev.mcpplan.orchestrator.spi.DetectionContext;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class PhraseRuleDetectorTest {
     private final PhraseRuleDetector detector = new PhraseRuleDetector(Settings.defaultPhrases());
@@ -26,19 +26,21 @@ class PhraseRuleDetectorTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "Send email to client@example.com | send_email",
-        "SEND   EMAIL to the board | send_email",
-        "Reply by email to bob@x.org | send_email",
-        "Post to LinkedIn about the launch | post_linkedin",
-        "Send WhatsApp to +44 7700 900123 | send_whatsapp",
-        "Read from vault Clients/acme.md | read_vault",
-        "Check vault for the contract | read_vault",
-        "Save to vault Clients/acme.md | write_vault",
-        "Write to vault the meeting notes | write_vault",
-        "Check email for the reply | read_gmail",
-        "Post to Slack in #general | slack_message",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "Send email to client@example.com | send_email",
+                "SEND   EMAIL to the board | send_email",
+                "Reply by email to bob@x.org | send_email",
+                "Post to LinkedIn about the launch | post_linkedin",
+                "Send WhatsApp to +44 7700 900123 | send_whatsapp",
+                "Read from vault Clients/acme.md | read_vault",
+                "Check vault for the contract | read_vault",
+                "Save to vault Clients/acme.md | write_vault",
+                "Write to vault the meeting notes | write_vault",
+                "Check email for the reply | read_gmail",
+                "Post to Slack in #general | slack_message",
+            })
     void recognisesTheSeedPhrases(String text, String action) {
         assertThat(detect(text)).map(DetectedAction::type).contains(action);
     }
@@ -51,7 +53,8 @@ class PhraseRuleDetectorTest {
 
     @Test
     void theEarliestPhraseInTheTextWins() {
-        assertThat(detect("Save to vault the draft, then send email to a@b.co")).map(DetectedAction::type)
+        assertThat(detect("Save to vault the draft, then send email to a@b.co"))
+                .map(DetectedAction::type)
                 .contains("write_vault");
     }
 
@@ -63,15 +66,23 @@ class PhraseRuleDetectorTest {
                 .isEqualTo(Map.of("to", "+447700900123"));
         assertThat(detect("Save to vault Clients/acme.md").orElseThrow().parameters())
                 .isEqualTo(Map.of("path", "Clients/acme.md"));
-        Step step = Step.builder(1, "Send email to client@example.com").parameter("to", "other@example.com").build();
-        assertThat(detector.detect(context(step)).orElseThrow().parameters()).isEqualTo(Map.of("to", "other@example.com"));
+        Step step = Step.builder(1, "Send email to client@example.com")
+                .parameter("to", "other@example.com")
+                .build();
+        assertThat(detector.detect(context(step)).orElseThrow().parameters())
+                .isEqualTo(Map.of("to", "other@example.com"));
     }
 
     @Test
     void theExplicitDetectorTakesTheNamedActionWithTheStepsParameters() {
-        Step step = Step.builder(1, "Do the thing").action("write_vault").parameter("path", "a.md").build();
+        Step step = Step.builder(1, "Do the thing")
+                .action("write_vault")
+                .parameter("path", "a.md")
+                .build();
         assertThat(new ExplicitActionDetector().detect(context(step)))
                 .contains(new DetectedAction("write_vault", Map.of("path", "a.md")));
-        assertThat(new ExplicitActionDetector().detect(context(Step.builder(1, "Send email").build()))).isEmpty();
+        assertThat(new ExplicitActionDetector()
+                        .detect(context(Step.builder(1, "Send email").build())))
+                .isEmpty();
     }
 }

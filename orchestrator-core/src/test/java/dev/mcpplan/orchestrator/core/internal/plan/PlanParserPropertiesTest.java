@@ -19,24 +19,34 @@ import net.jqwik.api.Provide;
 
 class PlanParserPropertiesTest {
     /** A generated step: text, checked, parameters. */
-    record GenStep(String text, boolean checked, Map<String, String> parameters) {
-    }
+    record GenStep(String text, boolean checked, Map<String, String> parameters) {}
 
     @Provide
     Arbitrary<List<GenStep>> plans() {
-        Arbitrary<String> words = Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(8);
+        Arbitrary<String> words =
+                Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(8);
         Arbitrary<String> text = words.list().ofMinSize(1).ofMaxSize(6).map(w -> String.join(" ", w));
-        Arbitrary<Map<String, String>> params = Arbitraries.maps(
-                words.map(w -> "p_" + w), text).ofMaxSize(3);
-        return Combinators.combine(text, Arbitraries.of(true, false), params).as(GenStep::new).list().ofMinSize(1)
+        Arbitrary<Map<String, String>> params =
+                Arbitraries.maps(words.map(w -> "p_" + w), text).ofMaxSize(3);
+        return Combinators.combine(text, Arbitraries.of(true, false), params)
+                .as(GenStep::new)
+                .list()
+                .ofMinSize(1)
                 .ofMaxSize(8);
     }
 
     private static String render(String id, List<GenStep> steps) {
-        StringBuilder md = new StringBuilder("---\nplan_id: " + id + "\nstatus: approved\n---\n# Generated\n\n## Steps\n");
+        StringBuilder md =
+                new StringBuilder("---\nplan_id: " + id + "\nstatus: approved\n---\n# Generated\n\n## Steps\n");
         for (GenStep s : steps) {
-            md.append("- [").append(s.checked() ? 'x' : ' ').append("] ").append(s.text()).append('\n');
-            s.parameters().forEach((k, v) -> md.append("  - ").append(k).append(": ").append(v).append('\n'));
+            md.append("- [")
+                    .append(s.checked() ? 'x' : ' ')
+                    .append("] ")
+                    .append(s.text())
+                    .append('\n');
+            s.parameters()
+                    .forEach((k, v) ->
+                            md.append("  - ").append(k).append(": ").append(v).append('\n'));
         }
         return md.toString();
     }
@@ -57,7 +67,8 @@ class PlanParserPropertiesTest {
     @Property(tries = 1000)
     void arbitraryTextNeverThrowsAnythingButTheFormatException(@ForAll String text) {
         parseOrFormatError(text.getBytes(StandardCharsets.UTF_8));
-        parseOrFormatError(("---\n" + text + "\n---\n## Steps\n- " + text + "\n  - " + text + "\n").getBytes(StandardCharsets.UTF_8));
+        parseOrFormatError(("---\n" + text + "\n---\n## Steps\n- " + text + "\n  - " + text + "\n")
+                .getBytes(StandardCharsets.UTF_8));
     }
 
     @Property(tries = 500)
@@ -76,8 +87,11 @@ class PlanParserPropertiesTest {
     @Property(tries = 300)
     void aStatusWriteBackChangesOnlyTheStatusLine(@ForAll("plans") List<GenStep> steps) {
         String before = render("gen-2", steps);
-        String after = new String(PlanDocument.of(before.getBytes(StandardCharsets.UTF_8))
-                .withField("status", "completed").bytes(), StandardCharsets.UTF_8);
+        String after = new String(
+                PlanDocument.of(before.getBytes(StandardCharsets.UTF_8))
+                        .withField("status", "completed")
+                        .bytes(),
+                StandardCharsets.UTF_8);
         String[] a = before.split("\n", -1);
         String[] b = after.split("\n", -1);
         assertThat(b).hasSameSizeAs(a);

@@ -9,6 +9,7 @@ import dev.mcpplan.orchestrator.PlanStatus;
 import dev.mcpplan.orchestrator.Step;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,7 +21,9 @@ class PlanParserTest {
     }
 
     private static void fails(String text, String message) {
-        assertThatThrownBy(() -> parse(text)).isInstanceOf(PlanFormatException.class).hasMessage(message);
+        assertThatThrownBy(() -> parse(text))
+                .isInstanceOf(PlanFormatException.class)
+                .hasMessage(message);
     }
 
     @Test
@@ -60,7 +63,8 @@ class PlanParserTest {
         assertThat(plan.steps()).hasSize(3);
         Step first = plan.steps().get(0);
         assertThat(first.text()).isEqualTo("Send email to client@example.com");
-        assertThat(first.parameters()).isEqualTo(Map.of("subject", "Q4 Proposal", "body", "Please find the proposal attached."));
+        assertThat(first.parameters())
+                .isEqualTo(Map.of("subject", "Q4 Proposal", "body", "Please find the proposal attached."));
         assertThat(first.line()).isEqualTo(15);
         Step second = plan.steps().get(1);
         assertThat(second.checked()).isTrue();
@@ -92,11 +96,13 @@ class PlanParserTest {
                 """);
         assertThat(plan.status()).contains(PlanStatus.APPROVED);
         assertThat(plan.approval().riskLevel()).contains("Low");
-        assertThat(plan.steps()).extracting(Step::text).containsExactly(
-                "Post to LinkedIn (REQUIRES APPROVAL)", "Write to vault the notes", "Something else");
+        assertThat(plan.steps())
+                .extracting(Step::text)
+                .containsExactly("Post to LinkedIn (REQUIRES APPROVAL)", "Write to vault the notes", "Something else");
         assertThat(plan.steps().get(0).flaggedSensitive()).isTrue();
         assertThat(plan.steps().get(0).id()).contains("post");
-        assertThat(plan.steps().get(1).parameters()).containsEntry("path", "Notes/launch.md")
+        assertThat(plan.steps().get(1).parameters())
+                .containsEntry("path", "Notes/launch.md")
                 .containsEntry("content", "line one\nline two\n");
         assertThat(plan.steps().get(1).dependsOn()).containsExactly("post", "1");
     }
@@ -120,40 +126,62 @@ class PlanParserTest {
         assertThat(plan.kind()).isEqualTo(Plan.Kind.APPROVAL_REQUEST);
         assertThat(plan.steps()).singleElement().satisfies(s -> {
             assertThat(s.action()).contains("send_email");
-            assertThat(s.parameters()).isEqualTo(Map.of("to", "client@example.com", "subject", "Invoice",
-                    "body", "Dear client,\nplease find the invoice attached."));
+            assertThat(s.parameters())
+                    .isEqualTo(Map.of(
+                            "to",
+                            "client@example.com",
+                            "subject",
+                            "Invoice",
+                            "body",
+                            "Dear client,\nplease find the invoice attached."));
         });
     }
 
     @Test
     void badInputIsAFormatErrorNamingFileLineAndProblem() {
-        fails("---\nstatus: [unclosed\n---\n## Steps\n- [ ] x\n", "plan.md:2: broken YAML front matter: "
-                + "while parsing a flow sequence\n in reader, line 1, column 9:\n    status: [unclosed\n            ^\n"
-                + "expected ',' or ']', but got <stream end>\n in reader, line 2, column 1:\n    \n    ^\n");
+        fails(
+                "---\nstatus: [unclosed\n---\n## Steps\n- [ ] x\n",
+                "plan.md:2: broken YAML front matter: "
+                        + "while parsing a flow sequence\n in reader, line 1, column 9:\n    status: [unclosed\n            ^\n"
+                        + "expected ',' or ']', but got <stream end>\n in reader, line 2, column 1:\n    \n    ^\n");
         fails("---\nstatus: approved\n", "plan.md:1: the front matter starting at line 1 has no closing ---");
-        fails("# Title\nJust text.\n", "plan.md: no steps section: expected a heading such as '## Steps', "
-                + "'## Action Items' or '## Execution Steps'");
+        fails(
+                "# Title\nJust text.\n",
+                "plan.md: no steps section: expected a heading such as '## Steps', "
+                        + "'## Action Items' or '## Execution Steps'");
         fails("## Steps\n\nNothing here.\n", "plan.md:1: the steps section has no steps");
-        fails("## Steps\n- a\n  - depends_on: 7\n", "plan.md:2: step 1 depends on '7', which is not a step of this plan");
-        fails("## Steps\n- a\n  - depends_on: 2\n- b\n  - depends_on: 1\n",
+        fails(
+                "## Steps\n- a\n  - depends_on: 7\n",
+                "plan.md:2: step 1 depends on '7', which is not a step of this plan");
+        fails(
+                "## Steps\n- a\n  - depends_on: 2\n- b\n  - depends_on: 1\n",
                 "plan.md:2: the steps depend on each other in a cycle: steps [1, 2, 1]");
         fails("## Steps\n- a\n  - id: x\n- b\n  - id: x\n", "plan.md:4: two steps have the id 'x'");
-        fails("---\nexpires_at: tomorrow\n---\n## Steps\n- a\n", "plan.md:2: 'expires_at' is not a date-time: tomorrow");
-        assertThatThrownBy(() -> PlanParser.parse("plan.md", new byte[] {'#', ' ', 'x', '\n', (byte) 0xC3, '(', '\n'}, null))
-                .isInstanceOf(PlanFormatException.class).hasMessage("plan.md:2: the file is not UTF-8 text");
+        fails(
+                "---\nexpires_at: tomorrow\n---\n## Steps\n- a\n",
+                "plan.md:2: 'expires_at' is not a date-time: tomorrow");
+        assertThatThrownBy(() ->
+                        PlanParser.parse("plan.md", new byte[] {'#', ' ', 'x', '\n', (byte) 0xC3, '(', '\n'}, null))
+                .isInstanceOf(PlanFormatException.class)
+                .hasMessage("plan.md:2: the file is not UTF-8 text");
     }
 
     @Test
     void aYamlBombFailsFastAsAFormatError() {
-        StringBuilder bomb = new StringBuilder("---\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        StringBuilder bomb = new StringBuilder(
+                "---\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
         for (char c = 'b'; c <= 'k'; c++) {
             char p = (char) (c - 1);
-            bomb.append(c).append(": &").append(c).append(" [*").append(p).append(",*").append(p).append(",*").append(p)
-                    .append(",*").append(p).append(",*").append(p).append(",*").append(p).append(",*").append(p)
-                    .append(",*").append(p).append(",*").append(p).append("]\n");
+            bomb.append(c)
+                    .append(": &")
+                    .append(c)
+                    .append(" [")
+                    .append(String.join(",", Collections.nCopies(9, "*" + p)))
+                    .append("]\n");
         }
         bomb.append("---\n## Steps\n- a\n");
-        assertThatThrownBy(() -> parse(bomb.toString())).isInstanceOf(PlanFormatException.class)
+        assertThatThrownBy(() -> parse(bomb.toString()))
+                .isInstanceOf(PlanFormatException.class)
                 .hasMessage("plan.md:2: YAML anchors and aliases are not allowed in a plan");
     }
 
@@ -161,24 +189,30 @@ class PlanParserTest {
     void theParserHasLimitsOnSizeNestingAndAliasesWhereverYamlAppears() {
         String deep = "[".repeat(PlanParser.MAX_YAML_DEPTH + 8) + "]".repeat(PlanParser.MAX_YAML_DEPTH + 8);
         assertThatThrownBy(() -> parse("---\nx: " + deep + "\n---\n## Steps\n- a\n"))
-                .isInstanceOf(PlanFormatException.class).hasMessageStartingWith("plan.md:2: broken YAML front matter")
+                .isInstanceOf(PlanFormatException.class)
+                .hasMessageStartingWith("plan.md:2: broken YAML front matter")
                 .hasMessageContaining("nesting depth");
         assertThatThrownBy(() -> parse("## Steps\n- a\n  ```yaml\n  x: " + deep + "\n  ```\n"))
-                .isInstanceOf(PlanFormatException.class).hasMessageStartingWith("plan.md:4: broken yaml block")
+                .isInstanceOf(PlanFormatException.class)
+                .hasMessageStartingWith("plan.md:4: broken yaml block")
                 .hasMessageContaining("nesting depth");
         assertThatThrownBy(() -> parse("## Steps\n- a\n  ```yaml\n  base: &b {k: v}\n  copy: *b\n  ```\n"))
                 .isInstanceOf(PlanFormatException.class)
                 .hasMessage("plan.md:4: YAML anchors and aliases are not allowed in a plan");
-        String bigBlock = "## Steps\n- a\n  ```yaml\n" + "  k: v\n".repeat(PlanParser.MAX_FRONT_MATTER / 7 + 10)
-                + "  ```\n";
-        assertThatThrownBy(() -> parse(bigBlock)).isInstanceOf(PlanFormatException.class)
+        String bigBlock =
+                "## Steps\n- a\n  ```yaml\n" + "  k: v\n".repeat(PlanParser.MAX_FRONT_MATTER / 7 + 10) + "  ```\n";
+        assertThatThrownBy(() -> parse(bigBlock))
+                .isInstanceOf(PlanFormatException.class)
                 .hasMessageContaining("the yaml block is larger than 64 KiB");
-        String bigFrontMatter = "---\n" + "k: v\n".repeat(PlanParser.MAX_FRONT_MATTER / 5 + 10) + "---\n## Steps\n- a\n";
-        assertThatThrownBy(() -> parse(bigFrontMatter)).isInstanceOf(PlanFormatException.class)
+        String bigFrontMatter =
+                "---\n" + "k: v\n".repeat(PlanParser.MAX_FRONT_MATTER / 5 + 10) + "---\n## Steps\n- a\n";
+        assertThatThrownBy(() -> parse(bigFrontMatter))
+                .isInstanceOf(PlanFormatException.class)
                 .hasMessageContaining("the YAML front matter is larger than 64 KiB");
         byte[] huge = ("## Steps\n" + "- a step\n".repeat(PlanParser.MAX_PLAN_BYTES / 9 + 1))
                 .getBytes(StandardCharsets.UTF_8);
-        assertThatThrownBy(() -> PlanParser.parse("huge.md", huge, null)).isInstanceOf(PlanFormatException.class)
+        assertThatThrownBy(() -> PlanParser.parse("huge.md", huge, null))
+                .isInstanceOf(PlanFormatException.class)
                 .hasMessage("huge.md: the file has " + huge.length + " bytes; a plan may have at most 1024 KiB");
     }
 
@@ -186,12 +220,19 @@ class PlanParserTest {
     void writeBackChangesOnlyTheLinesItMeansTo() {
         String text = "---\r\nplan_id: p\r\n# keep me\r\nstatus: approved\r\n---\r\n## Steps\r\n- [ ] a\r\n- [ ] b";
         PlanDocument doc = PlanDocument.of(text.getBytes(StandardCharsets.UTF_8))
-                .withStepChecked(7).withField("status", "completed").withField("error", "a: \"quoted\"");
+                .withStepChecked(7)
+                .withField("status", "completed")
+                .withField("error", "a: \"quoted\"");
         String out = new String(doc.bytes(), StandardCharsets.UTF_8);
-        assertThat(out).isEqualTo("---\r\nplan_id: p\r\n# keep me\r\nstatus: completed\r\nerror: \"a: \\\"quoted\\\"\"\r\n"
-                + "---\r\n## Steps\r\n- [x] a\r\n- [ ] b");
-        List<String> lf = List.of(new String(PlanDocument.of("---\na: 1\n---\n# t\n".getBytes(StandardCharsets.UTF_8))
-                .withField("a", "2").bytes(), StandardCharsets.UTF_8).split("\n", -1));
+        assertThat(out)
+                .isEqualTo("---\r\nplan_id: p\r\n# keep me\r\nstatus: completed\r\nerror: \"a: \\\"quoted\\\"\"\r\n"
+                        + "---\r\n## Steps\r\n- [x] a\r\n- [ ] b");
+        List<String> lf = List.of(new String(
+                        PlanDocument.of("---\na: 1\n---\n# t\n".getBytes(StandardCharsets.UTF_8))
+                                .withField("a", "2")
+                                .bytes(),
+                        StandardCharsets.UTF_8)
+                .split("\n", -1));
         assertThat(lf).containsExactly("---", "a: 2", "---", "# t", "");
     }
 }

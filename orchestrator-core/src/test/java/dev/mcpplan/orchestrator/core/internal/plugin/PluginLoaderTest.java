@@ -24,8 +24,8 @@ class PluginLoaderTest {
     Path dir;
 
     private final List<String> warnings = new ArrayList<>();
-    private final PluginLoader<ActionDetector> loader = new PluginLoader<>(ActionDetector.class, "id",
-            ActionDetector::id, ActionDetector::priority, warnings::add);
+    private final PluginLoader<ActionDetector> loader =
+            new PluginLoader<>(ActionDetector.class, "id", ActionDetector::id, ActionDetector::priority, warnings::add);
 
     /** A class loader whose only service file lists the given provider classes (loaded from the test class path). */
     private ClassLoader withProviders(String... classNames) throws IOException {
@@ -45,7 +45,8 @@ class PluginLoaderTest {
 
     @Test
     void oneProviderIsFoundAndOrderedByPriorityThenId() throws IOException {
-        List<ActionDetector> loaded = loader.load(List.of(new Named("b-low", 1), new Named("a-low", 1)),
+        List<ActionDetector> loaded = loader.load(
+                List.of(new Named("b-low", 1), new Named("a-low", 1)),
                 Optional.of(withProviders(HighPriority.class.getName())));
         assertThat(loaded).extracting(ActionDetector::id).containsExactly("high", "a-low", "b-low");
     }
@@ -74,8 +75,8 @@ class PluginLoaderTest {
 
     @Test
     void aMissingProviderClassIsSkippedWithAWarningNamingIt() throws IOException {
-        List<ActionDetector> loaded = loader.load(List.of(),
-                Optional.of(withProviders("com.example.NotThere", HighPriority.class.getName())));
+        List<ActionDetector> loaded = loader.load(
+                List.of(), Optional.of(withProviders("com.example.NotThere", HighPriority.class.getName())));
         assertThat(loaded).extracting(ActionDetector::id).containsExactly("high");
         assertThat(warnings).singleElement().asString().contains("com.example.NotThere");
     }
@@ -83,8 +84,8 @@ class PluginLoaderTest {
     @Test
     void theSameClassRegisteredAndDiscoveredCountsOnce() throws IOException {
         HighPriority explicit = new HighPriority();
-        List<ActionDetector> loaded = loader.load(List.of(explicit),
-                Optional.of(withProviders(HighPriority.class.getName())));
+        List<ActionDetector> loaded =
+                loader.load(List.of(explicit), Optional.of(withProviders(HighPriority.class.getName())));
         assertThat(loaded).containsExactly(explicit);
     }
 
@@ -118,8 +119,7 @@ class PluginLoaderTest {
         }
     }
 
-    public static class AlsoHigh extends HighPriority {
-    }
+    public static class AlsoHigh extends HighPriority {}
 
     public static class Broken extends HighPriority {
         public Broken() {
