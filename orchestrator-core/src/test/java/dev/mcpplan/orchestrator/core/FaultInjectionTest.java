@@ -13,7 +13,6 @@ import dev.mcpplan.orchestrator.core.testing.Servers;
 import dev.mcpplan.orchestrator.spi.AuditRecord;
 import dev.mcpplan.orchestrator.spi.Classification;
 import dev.mcpplan.orchestrator.spi.ErrorClassifier;
-import dev.mcpplan.orchestrator.spi.ExecutionListener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,12 +68,7 @@ class FaultInjectionTest {
                 .server(Servers.faultServer("fault", serverOptions))
                 .discoverPlugins(getClass().getClassLoader())
                 .auditSink(audit::add)
-                .listener(new ExecutionListener() {
-                    @Override
-                    public void alert(Plan plan, ErrorKind kind, String message) {
-                        alerts.add(kind + " " + message);
-                    }
-                });
+                .listener(Servers.alertsInto(alerts));
     }
 
     @AfterEach
@@ -197,19 +191,27 @@ class FaultInjectionTest {
                 .satisfies(r -> assertThat(r.errorKind()).isEqualTo(ErrorKind.UNAVAILABLE));
     }
 
-    @Test
-    void aServerThatDiedWhileIdleIsStartedAgainByTheNextCall() throws IOException, InterruptedException {
-        orchestrator("");
+    /**
+     * Lets the server exit while idle, waits {@code idleMillis}, then runs a plan that echoes, within
+     * the bound {@code name} reports.
+     */
+    private PlanResult echoAfterAnIdleDeath(String name, String settings, long idleMillis)
+            throws IOException, InterruptedException {
+        orchestrator(settings);
         warmUp();
         assertThat(orchestrator.execute(plan(step(1, "exit_soon", "ms", 100))).completed())
                 .isTrue();
-        Thread.sleep(500);
+        Thread.sleep(idleMillis);
         audit.clear();
-
-        PlanResult result =
-                run("restart after an idle death", Duration.ofSeconds(8), plan(step(1, "echo", "text", "after")));
-
+        PlanResult result = run(name, Duration.ofSeconds(8), plan(step(1, "echo", "text", "after")));
         assertThat(result.status()).as(result.toString()).isEqualTo(PlanStatus.COMPLETED);
+        return result;
+    }
+
+    @Test
+    void aServerThatDiedWhileIdleIsStartedAgainByTheNextCall() throws IOException, InterruptedException {
+        PlanResult result = echoAfterAnIdleDeath("restart after an idle death", "", 500);
+
         assertThat(result.steps().get(0).attempts())
                 .as("the first attempt finds the server gone")
                 .isEqualTo(2);
@@ -219,17 +221,8 @@ class FaultInjectionTest {
 
     @Test
     void theHealthCheckFindsAServerThatDiedWhileIdleBeforeTheNextCallDoes() throws IOException, InterruptedException {
-        orchestrator("\"healthInterval\": \"200ms\",");
-        warmUp();
-        assertThat(orchestrator.execute(plan(step(1, "exit_soon", "ms", 100))).completed())
-                .isTrue();
-        Thread.sleep(800);
-        audit.clear();
+        PlanResult result = echoAfterAnIdleDeath("restart after a health check", "\"healthInterval\": \"200ms\",", 800);
 
-        PlanResult result =
-                run("restart after a health check", Duration.ofSeconds(8), plan(step(1, "echo", "text", "after")));
-
-        assertThat(result.status()).isEqualTo(PlanStatus.COMPLETED);
         assertThat(result.steps().get(0).attempts())
                 .as("the health check reset the dead server")
                 .isEqualTo(1);

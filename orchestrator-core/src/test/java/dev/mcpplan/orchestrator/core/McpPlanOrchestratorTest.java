@@ -15,7 +15,6 @@ import dev.mcpplan.orchestrator.StepResult;
 import dev.mcpplan.orchestrator.StepStatus;
 import dev.mcpplan.orchestrator.core.testing.Servers;
 import dev.mcpplan.orchestrator.spi.AuditRecord;
-import dev.mcpplan.orchestrator.spi.ExecutionListener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,12 +62,7 @@ class McpPlanOrchestratorTest {
                 .server(Servers.faultServer("fault", "--log", recordLog.toString()))
                 .discoverPlugins(getClass().getClassLoader())
                 .auditSink(audit::add)
-                .listener(new ExecutionListener() {
-                    @Override
-                    public void alert(Plan plan, ErrorKind kind, String message) {
-                        alerts.add(kind + " " + message);
-                    }
-                });
+                .listener(Servers.alertsInto(alerts));
     }
 
     @AfterEach

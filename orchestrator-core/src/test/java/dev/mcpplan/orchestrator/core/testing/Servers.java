@@ -1,8 +1,10 @@
 package dev.mcpplan.orchestrator.core.testing;
 
+import dev.mcpplan.orchestrator.ErrorKind;
 import dev.mcpplan.orchestrator.Plan;
 import dev.mcpplan.orchestrator.PlanStatus;
 import dev.mcpplan.orchestrator.Step;
+import dev.mcpplan.orchestrator.spi.ExecutionListener;
 import dev.mcpplan.orchestrator.spi.Route;
 import dev.mcpplan.orchestrator.spi.ServerDefinition;
 import dev.mcpplan.orchestrator.spi.ServerMapping;
@@ -35,6 +37,16 @@ public final class Servers {
                 .command("sh")
                 .args(List.of("-c", "sleep 300 & " + command + "; wait"))
                 .build();
+    }
+
+    /** A listener that adds each alert, as {@code KIND message}, to {@code alerts}. */
+    public static ExecutionListener alertsInto(List<String> alerts) {
+        return new ExecutionListener() {
+            @Override
+            public void alert(Plan plan, ErrorKind kind, String message) {
+                alerts.add(kind + " " + message);
+            }
+        };
     }
 
     /** An approved one-step plan that echoes "hi". */
