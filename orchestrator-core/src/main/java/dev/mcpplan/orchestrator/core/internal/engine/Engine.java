@@ -180,6 +180,7 @@ public final class Engine {
             return refuse(plan, started, steps, problems);
         }
 
+        String stepsHash = ApprovalSeal.hash(plan); // the steps as the run began, for the check before each step
         List<StepResult> results = new ArrayList<>();
         StepCaller.Outcome stop = null;
         for (StepPlan s : steps) {
@@ -199,7 +200,7 @@ public final class Engine {
                 audit(stepRecord(plan, s, clock.instant(), "skipped", result, 0));
                 record(plan, s.step(), result, store);
             } else {
-                StepCaller.Outcome outcome = run(plan, s, approvedByStore, store);
+                StepCaller.Outcome outcome = run(plan, stepsHash, s, approvedByStore, store);
                 result = outcome.result();
                 if (outcome.next() != StepCaller.Next.CONTINUE) {
                     stop = outcome;
@@ -231,8 +232,8 @@ public final class Engine {
     }
 
     /** One step: the approval checked again, then the call, recorded as it goes. */
-    private StepCaller.Outcome run(Plan plan, StepPlan s, boolean approvedByStore, PlanStore store) {
-        Optional<String> revoked = approvalStillHolds(plan, approvedByStore, store);
+    private StepCaller.Outcome run(Plan plan, String stepsHash, StepPlan s, boolean approvedByStore, PlanStore store) {
+        Optional<String> revoked = approvalStillHolds(plan, stepsHash, approvedByStore, store);
         if (revoked.isPresent()) {
             String message = "the approval no longer holds, so " + s.step().label() + " was not run: " + revoked.get();
             alert(plan, ErrorKind.APPROVAL, message);
@@ -290,7 +291,7 @@ public final class Engine {
      *
      * @return why the approval no longer holds, or empty when it does
      */
-    private Optional<String> approvalStillHolds(Plan plan, boolean approvedByStore, PlanStore store) {
+    private Optional<String> approvalStillHolds(Plan plan, String stepsHash, boolean approvedByStore, PlanStore store) {
         Plan current = plan;
         if (store != null) {
             try {
@@ -300,7 +301,7 @@ public final class Engine {
             }
         }
         List<String> reasons = new ArrayList<>();
-        if (!ApprovalSeal.hash(current).equals(ApprovalSeal.hash(plan))) {
+        if (!ApprovalSeal.hash(current).equals(stepsHash)) {
             reasons.add("the plan's steps were edited after the run started");
         }
         analyzer.approvalProblems(current, approvedByStore).forEach(p -> reasons.add(p.message()));
