@@ -37,6 +37,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -117,15 +118,20 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
 
     @Override
     public List<String> ready() {
-        try (Stream<Path> files = Files.list(approvedDir())) {
+        return plans(approvedDir(), this::due);
+    }
+
+    /** The names of the plan files in {@code dir} that {@code wanted} accepts, oldest first. */
+    private static List<String> plans(Path dir, Predicate<Path> wanted) {
+        try (Stream<Path> files = Files.list(dir)) {
             return files.filter(p -> p.getFileName().toString().endsWith(".md"))
                     .filter(p -> !p.getFileName().toString().startsWith("."))
-                    .filter(this::due)
+                    .filter(wanted)
                     .sorted(Comparator.comparing(VaultPlanStore::modified).thenComparing(Path::getFileName))
                     .map(p -> p.getFileName().toString())
                     .toList();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + approvedDir(), e);
+            throw new UncheckedIOException("cannot list " + dir, e);
         }
     }
 
@@ -199,17 +205,10 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     @Override
     public List<String> interrupted() {
         Instant stale = clock.instant().minus(Duration.ofMinutes(1));
-        try (Stream<Path> files = Files.list(inProgressDir())) {
-            return files.filter(p -> p.getFileName().toString().endsWith(".md"))
-                    .filter(p -> !p.getFileName().toString().startsWith("."))
-                    .filter(p -> !running.containsKey(p))
-                    .filter(p -> Files.exists(VaultJournal.of(p)) || modified(p).isBefore(stale))
-                    .sorted(Comparator.comparing(VaultPlanStore::modified).thenComparing(Path::getFileName))
-                    .map(p -> p.getFileName().toString())
-                    .toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + inProgressDir(), e);
-        }
+        return plans(
+                inProgressDir(),
+                p -> !running.containsKey(p)
+                        && (Files.exists(VaultJournal.of(p)) || modified(p).isBefore(stale)));
     }
 
     /**
