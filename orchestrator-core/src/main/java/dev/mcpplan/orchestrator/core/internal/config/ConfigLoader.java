@@ -46,8 +46,11 @@ public final class ConfigLoader {
             "redactKeys",
             "redactPatterns",
             "approval",
-            "circuitBreaker");
-    private static final Set<String> SERVER_SETTINGS_KEYS = Set.of("timeout", "rateLimit", "maxConcurrent");
+            "circuitBreaker",
+            "maxCallTime",
+            "inheritEnv");
+    private static final Set<String> SERVER_SETTINGS_KEYS =
+            Set.of("timeout", "rateLimit", "maxConcurrent", "inheritEnv");
     private static final Set<String> ACTION_KEYS = Set.of("server", "tool", "parameters", "idempotent");
     private static final Set<String> APPROVAL_KEYS = Set.of(
             "signingKey", "requireHash", "maxAge", "requireApproverFor", "requireListedActionsFor", "alwaysListed");
@@ -69,6 +72,9 @@ public final class ConfigLoader {
     private int circuitFailures;
     private Duration circuitDelay;
     private final Map<String, ServerLimits> serverLimits = new LinkedHashMap<>();
+    private Duration maxCallTime;
+    private List<String> inheritEnv = Settings.defaults().inheritEnv();
+    private final Map<String, List<String>> serverInheritEnv = new LinkedHashMap<>();
 
     public ConfigLoader(Map<String, String> environment) {
         this.expander = new EnvironmentExpander(environment);
@@ -154,7 +160,10 @@ public final class ConfigLoader {
                         approval,
                         circuitFailures,
                         circuitDelay,
-                        serverLimits));
+                        serverLimits,
+                        maxCallTime,
+                        inheritEnv,
+                        serverInheritEnv));
     }
 
     private void readServers(String file, JsonNode node) {
@@ -281,6 +290,9 @@ public final class ConfigLoader {
                                 + new java.util.TreeSet<>(SERVER_SETTINGS_KEYS) + ")");
                     }
                 }
+                if (server.has("inheritEnv")) {
+                    serverInheritEnv.put(e.getKey(), names(server.get("inheritEnv"), where + ".inheritEnv"));
+                }
                 JsonNode timeout = server.get("timeout");
                 if (timeout != null) {
                     serverTimeouts.put(
@@ -302,6 +314,12 @@ public final class ConfigLoader {
                     serverLimits.put(e.getKey(), new ServerLimits(null, null, maxConcurrent));
                 }
             }
+        }
+        if (node.has("maxCallTime")) {
+            maxCallTime = positive(Durations.parse(scalar(node.get("maxCallTime"), "maxCallTime")), "maxCallTime");
+        }
+        if (node.has("inheritEnv")) {
+            inheritEnv = names(node.get("inheritEnv"), "inheritEnv");
         }
         if (node.has("circuitBreaker")) {
             JsonNode breaker = object(node.get("circuitBreaker"), "circuitBreaker");
@@ -360,6 +378,20 @@ public final class ConfigLoader {
                 lowerCaseSet(node.get("requireApproverFor"), "approval requireApproverFor"),
                 lowerCaseSet(node.get("requireListedActionsFor"), "approval requireListedActionsFor"),
                 textSet(node.get("alwaysListed"), "approval alwaysListed"));
+    }
+
+    /** Environment variable names, each a name or a prefix ending in {@code *}. */
+    private static List<String> names(JsonNode node, String where) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode v : array(node, where)) {
+            String name = text(v, where);
+            if (!name.matches("[A-Za-z_][A-Za-z0-9_]*\\*?|\\*")) {
+                throw new IllegalArgumentException(where + ": '" + name
+                        + "' is not an environment variable name (letters, digits and _, optionally ending in *)");
+            }
+            out.add(name);
+        }
+        return out;
     }
 
     private static Set<String> lowerCaseSet(JsonNode node, String where) {

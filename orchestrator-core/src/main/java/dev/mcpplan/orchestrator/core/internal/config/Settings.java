@@ -1,6 +1,7 @@
 package dev.mcpplan.orchestrator.core.internal.config;
 
 import dev.mcpplan.orchestrator.spi.Route;
+import dev.mcpplan.orchestrator.spi.TransportContext;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -28,6 +29,11 @@ import java.util.regex.Pattern;
  * @param circuitFailures consecutive failures of a server that open its circuit breaker; 5 by default
  * @param circuitDelay how long an open circuit stays open before a probe call; 30 s by default
  * @param serverLimits per-server rate limits and concurrency limits
+ * @param maxCallTime the longest one call may run however often it reports progress; {@code null} for
+ *     the default, ten times the call's time-out
+ * @param inheritEnv the host environment variables a started server inherits (names, or prefixes
+ *     ending in {@code *}); by default {@link TransportContext#DEFAULT_INHERITED_ENVIRONMENT}
+ * @param serverInheritEnv per-server replacements of {@code inheritEnv}
  */
 public record Settings(
         Map<String, Route> actions,
@@ -43,7 +49,10 @@ public record Settings(
         ApprovalPolicy approval,
         int circuitFailures,
         Duration circuitDelay,
-        Map<String, ServerLimits> serverLimits) {
+        Map<String, ServerLimits> serverLimits,
+        Duration maxCallTime,
+        List<String> inheritEnv,
+        Map<String, List<String>> serverInheritEnv) {
 
     public Settings {
         actions = Collections.unmodifiableMap(new LinkedHashMap<>(actions));
@@ -52,6 +61,8 @@ public record Settings(
         redactKeys = List.copyOf(redactKeys);
         redactPatterns = List.copyOf(redactPatterns);
         serverLimits = Map.copyOf(serverLimits);
+        inheritEnv = List.copyOf(inheritEnv);
+        serverInheritEnv = Map.copyOf(serverInheritEnv);
     }
 
     /** The seed's defaults. */
@@ -70,7 +81,20 @@ public record Settings(
                 ApprovalPolicy.none(),
                 5,
                 Duration.ofSeconds(30),
+                Map.of(),
+                null,
+                TransportContext.DEFAULT_INHERITED_ENVIRONMENT,
                 Map.of());
+    }
+
+    /** The longest a call to a server with this per-call time-out may run, progress or not. */
+    public Duration maxCallTimeFor(Duration requestTimeout) {
+        return maxCallTime != null ? maxCallTime : requestTimeout.multipliedBy(10);
+    }
+
+    /** The host environment variables the named server inherits. */
+    public List<String> inheritEnvFor(String server) {
+        return serverInheritEnv.getOrDefault(server, inheritEnv);
     }
 
     /** The limits of the named server. */

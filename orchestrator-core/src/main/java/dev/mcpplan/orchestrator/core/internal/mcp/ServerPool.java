@@ -1,8 +1,10 @@
 package dev.mcpplan.orchestrator.core.internal.mcp;
 
+import dev.mcpplan.orchestrator.core.internal.config.Settings;
 import dev.mcpplan.orchestrator.spi.ServerDefinition;
 import dev.mcpplan.orchestrator.spi.TransportProvider;
 import io.modelcontextprotocol.json.McpJsonMapper;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,9 +30,10 @@ public final class ServerPool implements AutoCloseable {
     private final Map<String, ServerDefinition> definitions;
     private final Map<String, TransportProvider> transports;
     private final McpJsonMapper jsonMapper;
-    private final Duration requestTimeout;
-    private final Duration startTimeout;
+    private final Settings settings;
     private final Duration restartBackoff;
+    private final UnaryOperator<String> redactor;
+    private final Path stateDirectory;
     private final Clock clock;
     private final Map<String, ServerConnection> connections = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -37,22 +41,28 @@ public final class ServerPool implements AutoCloseable {
     /**
      * @param definitions the configured servers by name
      * @param transports the transport providers by transport type
+     * @param settings time-outs and the inherited environment
+     * @param redactor masks secrets in what servers log
+     * @param stateDirectory where transports keep state across runs of the host; {@code null} for the
+     *     transport context's default
      */
     public ServerPool(
             Map<String, ServerDefinition> definitions,
             Map<String, TransportProvider> transports,
             McpJsonMapper jsonMapper,
-            Duration requestTimeout,
-            Duration startTimeout,
+            Settings settings,
             Duration restartBackoff,
+            UnaryOperator<String> redactor,
+            Path stateDirectory,
             Clock clock) {
         this.restartBackoff = restartBackoff;
         this.clock = clock;
         this.definitions = Map.copyOf(definitions);
         this.transports = Map.copyOf(transports);
         this.jsonMapper = jsonMapper;
-        this.requestTimeout = requestTimeout;
-        this.startTimeout = startTimeout;
+        this.settings = settings;
+        this.redactor = redactor;
+        this.stateDirectory = stateDirectory;
     }
 
     public Optional<ServerDefinition> definition(String name) {
@@ -93,10 +103,9 @@ public final class ServerPool implements AutoCloseable {
         return connections.computeIfAbsent(
                 name,
                 n -> new ServerConnection(
-                        definition, provider, jsonMapper, requestTimeout, startTimeout, restartBackoff, clock));
+                        definition, provider, jsonMapper, settings, restartBackoff, redactor, stateDirectory, clock));
     }
 
-    /** Ends every server this pool started. */
     /**
      * Pings every server that is running, starting none. A server whose ping fails is reset, so that
      * the next call starts it at once instead of failing first; a ping that times out is only logged,
@@ -135,6 +144,7 @@ public final class ServerPool implements AutoCloseable {
         return false;
     }
 
+    /** Ends every server this pool started. */
     @Override
     public void close() {
         closed = true;

@@ -107,6 +107,24 @@ public final class PlanParser {
     private PlanParser() {}
 
     /**
+     * Reads a parameter value written inline, such as {@code [Alice, Bob]} or {@code {"a": 1}}, as the
+     * parameter blocks are read: YAML flow (JSON included) within the same limits, scalars as text.
+     *
+     * @throws IllegalArgumentException if the text is not such a value
+     */
+    public static Object inlineValue(String text) {
+        if (text.length() > MAX_FRONT_MATTER) {
+            throw new IllegalArgumentException("longer than " + MAX_FRONT_MATTER / 1024 + " KiB");
+        }
+        try {
+            JsonNode node = YAML.readTree(text);
+            return node == null || node.isMissingNode() ? "" : Reader.value(node);
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException(e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
      * @throws PlanFormatException naming the file, line and problem
      * @throws UncheckedIOException if the file cannot be read
      */
