@@ -69,13 +69,17 @@ class ProgressTest {
         }
     }
 
+    /** The step of a long operation of {@code seconds} in {@code steps}, run with {@code settings}. */
+    private StepResult run(String settings, int seconds, int steps, Heard heard) throws IOException {
+        try (McpPlanOrchestrator orchestrator = orchestrator(settings, heard)) {
+            return orchestrator.execute(longOperation(seconds, steps)).steps().get(0);
+        }
+    }
+
     @Test
     void aCallLongerThanItsTimeOutThatReportsProgressSucceedsOnItsFirstAttempt() throws IOException {
         Heard heard = new Heard();
-        StepResult step;
-        try (McpPlanOrchestrator orchestrator = orchestrator("\"timeout\": \"3s\"", heard)) {
-            step = orchestrator.execute(longOperation(6, 6)).steps().get(0);
-        }
+        StepResult step = run("\"timeout\": \"3s\"", 6, 6, heard);
 
         assertThat(step.status()).isEqualTo(StepStatus.SUCCEEDED);
         assertThat(step.content()).hasValueSatisfying(c -> assertThat(c).contains("Long running operation completed"));
@@ -88,10 +92,7 @@ class ProgressTest {
     @Test
     void theLongestCallTimeEndsACallThatReportsProgressForTooLong() throws IOException {
         Heard heard = new Heard();
-        StepResult step;
-        try (McpPlanOrchestrator orchestrator = orchestrator("\"timeout\": \"3s\", \"maxCallTime\": \"4s\"", heard)) {
-            step = orchestrator.execute(longOperation(30, 30)).steps().get(0);
-        }
+        StepResult step = run("\"timeout\": \"3s\", \"maxCallTime\": \"4s\"", 30, 30, heard);
 
         assertThat(step.status()).isNotEqualTo(StepStatus.SUCCEEDED);
         assertThat(step.errorKind()).contains(ErrorKind.TIMEOUT);

@@ -2,9 +2,6 @@ package dev.mcpplan.orchestrator.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mcpplan.orchestrator.Plan;
-import dev.mcpplan.orchestrator.PlanStatus;
-import dev.mcpplan.orchestrator.Step;
 import dev.mcpplan.orchestrator.StepResult;
 import dev.mcpplan.orchestrator.StepStatus;
 import dev.mcpplan.orchestrator.core.testing.Servers;
@@ -41,17 +38,9 @@ class ServerConnectionTest {
                 .build();
     }
 
-    private static Plan plan(String tool, Map<String, Object> parameters) {
-        Step.Builder step = Step.builder(1, tool).action(tool);
-        parameters.forEach(step::parameter);
-        return Plan.builder(tool)
-                .status(PlanStatus.APPROVED)
-                .steps(List.of(step.build()))
-                .build();
-    }
-
     private StepResult run(McpPlanOrchestrator orchestrator, String tool, Map<String, Object> parameters) {
-        StepResult result = orchestrator.execute(plan(tool, parameters)).steps().get(0);
+        StepResult result =
+                orchestrator.execute(Servers.oneStep(tool, parameters)).steps().get(0);
         assertThat(result.status()).as(result.toString()).isEqualTo(StepStatus.SUCCEEDED);
         return result;
     }

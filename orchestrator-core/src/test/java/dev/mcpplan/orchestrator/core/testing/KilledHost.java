@@ -1,12 +1,8 @@
 package dev.mcpplan.orchestrator.core.testing;
 
-import dev.mcpplan.orchestrator.Plan;
-import dev.mcpplan.orchestrator.PlanStatus;
-import dev.mcpplan.orchestrator.Step;
 import dev.mcpplan.orchestrator.core.McpPlanOrchestrator;
 import dev.mcpplan.orchestrator.stdio.ProcessTable;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -28,11 +24,13 @@ public final class KilledHost {
                 .stateDirectory(Path.of(args[0]))
                 .discoverPlugins(KilledHost.class.getClassLoader())
                 .build();
-        if (!orchestrator.execute(plan("echo", Map.of("message", "hi"))).completed()) {
+        if (!orchestrator
+                .execute(Servers.oneStep("echo", Map.of("message", "hi")))
+                .completed()) {
             System.exit(2);
         }
-        Thread longCall = new Thread(() ->
-                orchestrator.execute(plan("trigger-long-running-operation", Map.of("duration", "600", "steps", "1"))));
+        Thread longCall = new Thread(() -> orchestrator.execute(
+                Servers.oneStep("trigger-long-running-operation", Map.of("duration", "600", "steps", "1"))));
         longCall.setDaemon(true);
         longCall.start();
         Thread.sleep(1_000); // the request is on its way
@@ -44,14 +42,5 @@ public final class KilledHost {
                 + ProcessTable.watchdogOf(ProcessHandle.current().pid()).orElse(-1L));
         System.out.flush();
         Thread.sleep(600_000);
-    }
-
-    private static Plan plan(String action, Map<String, Object> parameters) {
-        Step.Builder step = Step.builder(1, action).action(action);
-        parameters.forEach(step::parameter);
-        return Plan.builder(action)
-                .status(PlanStatus.APPROVED)
-                .steps(List.of(step.build()))
-                .build();
     }
 }

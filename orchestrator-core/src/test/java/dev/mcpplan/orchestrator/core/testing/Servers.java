@@ -11,6 +11,7 @@ import dev.mcpplan.orchestrator.spi.ServerMapping;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -78,6 +79,16 @@ public final class Servers {
                         .action("echo")
                         .parameter("text", "hi")
                         .build()))
+                .build();
+    }
+
+    /** An approved plan of one step that names {@code action} and has {@code parameters}. */
+    public static Plan oneStep(String action, Map<String, Object> parameters) {
+        Step.Builder step = Step.builder(1, action).action(action);
+        parameters.forEach(step::parameter);
+        return Plan.builder(action)
+                .status(PlanStatus.APPROVED)
+                .steps(List.of(step.build()))
                 .build();
     }
 

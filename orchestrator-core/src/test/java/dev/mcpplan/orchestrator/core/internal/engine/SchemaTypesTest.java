@@ -66,16 +66,17 @@ class SchemaTypesTest {
                 .isEqualTo("7");
     }
 
+    /** The one misfit of a list parameter {@code name} of {@code itemType} given {@code value}. */
+    private static String misfit(String name, String itemType, String value, Map<String, String> renames) {
+        SchemaTypes.Typed t = SchemaTypes.coerce(
+                schema(name, Map.of("type", "array", "items", Map.of("type", itemType))), Map.of(name, value), renames);
+        assertThat(t.misfits()).hasSize(1);
+        return t.misfits().get(0);
+    }
+
     @Test
     void aMisfitNamesTheStepsParameterAndTheToolsAndSaysHowToWriteIt() {
-        SchemaTypes.Typed t = SchemaTypes.coerce(
-                schema("paths", Map.of("type", "array", "items", Map.of("type", "string"))),
-                Map.of("paths", "a.md, b.md"),
-                Map.of("files", "paths"));
-
-        assertThat(t.misfits())
-                .singleElement()
-                .asString()
+        assertThat(misfit("paths", "string", "a.md, b.md", Map.of("files", "paths")))
                 .contains("the parameter 'files' (the tool's 'paths') must be a list, but is text")
                 .contains("[first, second]")
                 .contains("fenced yaml block");
@@ -83,12 +84,7 @@ class SchemaTypesTest {
 
     @Test
     void aMisfitDeepInsideSaysWhere() {
-        SchemaTypes.Typed t = SchemaTypes.coerce(
-                schema("ids", Map.of("type", "array", "items", Map.of("type", "integer"))),
-                Map.of("ids", "[1, two]"),
-                Map.of());
-
-        assertThat(t.misfits()).singleElement().asString().contains("'ids' at [1] must be a whole number");
+        assertThat(misfit("ids", "integer", "[1, two]", Map.of())).contains("'ids' at [1] must be a whole number");
     }
 
     @Property
