@@ -1,7 +1,7 @@
 package dev.mcpplan.examples.cli;
 
+import dev.mcpplan.orchestrator.ServerHealth;
 import dev.mcpplan.orchestrator.core.McpPlanOrchestrator;
-import dev.mcpplan.orchestrator.core.ServerHealth;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;

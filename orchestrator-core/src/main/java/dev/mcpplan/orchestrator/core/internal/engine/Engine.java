@@ -50,6 +50,11 @@ public final class Engine {
     /** The {@code _meta} key of the attempt number. */
     public static final String ATTEMPT_KEY = "dev.mcpplan/attempt";
 
+    /** The front matter field a store keeps a plan's reschedule count in. */
+    public static final String RESCHEDULES = "reschedules";
+    /** The front matter field a store keeps the time of a plan's first reschedule in. */
+    public static final String RESCHEDULED_SINCE = "rescheduled_since";
+
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
 
     private final Analyzer analyzer;
@@ -57,6 +62,7 @@ public final class Engine {
     private final List<ExecutionListener> listeners;
     private final List<AuditSink> auditSinks;
     private final Redactor redactor;
+    private final Settings settings;
     private final Clock clock;
 
     /**
@@ -74,7 +80,9 @@ public final class Engine {
             List<AuditSink> auditSinks,
             Redactor redactor,
             Clock clock) {
-        this.analyzer = new Analyzer(detectors, mappings, servers, validator, settings.approval(), clock);
+        this.analyzer = new Analyzer(
+                detectors, mappings, servers, validator, settings.approval(), settings.internalSteps(), clock);
+        this.settings = settings;
         this.caller = new StepCaller(servers, new ErrorClassifiers(classifiers), settings, clock);
         this.listeners = List.copyOf(listeners);
         this.auditSinks = List.copyOf(auditSinks);
@@ -84,9 +92,11 @@ public final class Engine {
 
     /** A dry run; servers are started to read tool schemas only when {@code connect} is true. */
     public CheckReport check(Plan plan, boolean approvedByStore, boolean connect) {
-        List<StepCheck> steps =
-                analyzer.steps(plan, connect).stream().map(this::toCheck).toList();
-        return new CheckReport(plan, analyzer.approvalProblems(plan, approvedByStore), steps);
+        List<StepPlan> planned = analyzer.steps(plan, connect);
+        List<Problem> planProblems = new ArrayList<>(analyzer.approvalProblems(plan, approvedByStore));
+        planProblems.addAll(analyzer.coverageProblems(plan, planned));
+        return new CheckReport(
+                plan, planProblems, planned.stream().map(this::toCheck).toList());
     }
 
     private StepCheck toCheck(StepPlan s) {
@@ -174,8 +184,12 @@ public final class Engine {
 
         List<Problem> approval = analyzer.approvalProblems(plan, approvedByStore);
         List<StepPlan> steps = analyzer.steps(plan, approval.isEmpty());
-        List<Problem> problems = new ArrayList<>(approval);
-        steps.forEach(s -> problems.addAll(s.problems()));
+        List<Problem> all = new ArrayList<>(approval);
+        all.addAll(analyzer.coverageProblems(plan, steps));
+        steps.forEach(s -> all.addAll(s.problems()));
+        List<Problem> problems = all.stream().filter(Problem::isError).toList();
+        List<Problem> warnings = all.stream().filter(p -> !p.isError()).toList();
+        warnings.forEach(w -> LOG.warn("plan {}: {}", plan.id(), w.message()));
         if (!problems.isEmpty()) {
             return refuse(plan, started, steps, problems);
         }
@@ -218,6 +232,7 @@ public final class Engine {
                                     default -> PlanStatus.FAILED;
                                 })
                 .steps(results)
+                .warnings(warnings)
                 .startedAt(started)
                 .finishedAt(clock.instant());
         if (stop != null) {
@@ -228,7 +243,67 @@ public final class Engine {
                             + stopper.message().orElse("failed"));
             stop.retryAt().ifPresent(out::retryAfter);
         }
-        return finish(plan, out.build());
+        return finish(plan, bounded(plan, out));
+    }
+
+    /**
+     * The result with the plan's reschedule count, and a plan that would go back to the queue once too
+     * often ({@code maxReschedules}) or for too long ({@code rescheduleFor}) failed instead, with its
+     * history.
+     */
+    private PlanResult bounded(Plan plan, PlanResult.Builder result) {
+        int before = reschedules(plan);
+        Instant since = rescheduledSince(plan).orElse(null);
+        PlanResult out = result.reschedules(before, since).build();
+        if (out.status() != PlanStatus.RETRY_SCHEDULED) {
+            return out;
+        }
+        Instant now = clock.instant();
+        Instant first = since == null ? now : since;
+        int count = before + 1;
+        boolean tooOften = count > settings.maxReschedules();
+        boolean tooLong = Duration.between(first, now).compareTo(settings.rescheduleFor()) > 0;
+        if (!tooOften && !tooLong) {
+            return out.toBuilder().reschedules(count, first).build();
+        }
+        String why = tooOften
+                ? "it was rescheduled " + before + (before == 1 ? " time" : " times") + " (maxReschedules is "
+                        + settings.maxReschedules() + ")"
+                : "it has been rescheduled since " + first + " (" + before + " times; rescheduleFor is "
+                        + settings.rescheduleFor() + ")";
+        LOG.warn("plan {} failed: {}, and would be rescheduled again", plan.id(), why);
+        return out.toBuilder()
+                .status(PlanStatus.FAILED)
+                .retryAfter(null)
+                .error(
+                        out.errorKind().orElse(null),
+                        "gave up: " + why + "; the last attempt: " + out.error().orElse("failed"))
+                .build();
+    }
+
+    /** How often the plan went back to the queue before, by its front matter {@code reschedules}. */
+    private static int reschedules(Plan plan) {
+        Object value = plan.frontMatter().get(RESCHEDULES);
+        try {
+            return value == null
+                    ? 0
+                    : Math.max(0, Integer.parseInt(String.valueOf(value).strip()));
+        } catch (NumberFormatException e) {
+            LOG.warn("plan {}: {} is not a number ('{}'); counted as 0", plan.id(), RESCHEDULES, value);
+            return 0;
+        }
+    }
+
+    private static Optional<Instant> rescheduledSince(Plan plan) {
+        Object value = plan.frontMatter().get(RESCHEDULED_SINCE);
+        try {
+            return value == null
+                    ? Optional.empty()
+                    : Optional.of(Instant.parse(String.valueOf(value).strip()));
+        } catch (java.time.format.DateTimeParseException e) {
+            LOG.warn("plan {}: {} is not a time ('{}'); ignored", plan.id(), RESCHEDULED_SINCE, value);
+            return Optional.empty();
+        }
     }
 
     /** One step: the approval checked again, then the call, recorded as it goes. */
@@ -313,6 +388,7 @@ public final class Engine {
             case NOT_APPROVED, APPROVAL_EXPIRED, ACTION_NOT_APPROVED, APPROVAL_MISMATCH -> true;
             default -> false;
         });
+        // a server that cannot start now may start later; one that cannot start as configured will not
         boolean unavailable = problems.stream().allMatch(p -> p.code() == Problem.Code.SERVER_UNAVAILABLE);
         ErrorKind kind =
                 approvalProblem ? ErrorKind.APPROVAL : unavailable ? ErrorKind.UNAVAILABLE : ErrorKind.VALIDATION;
@@ -338,10 +414,9 @@ public final class Engine {
                 .finishedAt(clock.instant())
                 .error(kind, message);
         if (kind == ErrorKind.UNAVAILABLE) {
-            // a server that cannot start now may start later: the plan waits in the queue
             result.status(PlanStatus.RETRY_SCHEDULED).retryAfter(clock.instant().plus(caller.rescheduleDelay()));
         }
-        return finish(plan, result.build());
+        return finish(plan, bounded(plan, result));
     }
 
     private PlanResult finish(Plan plan, PlanResult result) {
