@@ -138,7 +138,9 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
     @Override
     public List<ServerHealth> health() {
         List<ServerHealth> report = new ArrayList<>();
-        for (ServerDefinition definition : servers.definitions()) {
+        List<ServerDefinition> byName = new ArrayList<>(servers.definitions());
+        byName.sort(java.util.Comparator.comparing(ServerDefinition::name));
+        for (ServerDefinition definition : byName) {
             try {
                 ServerConnection connection = servers.connection(definition.name());
                 List<String> tools = List.copyOf(connection.tools().keySet());

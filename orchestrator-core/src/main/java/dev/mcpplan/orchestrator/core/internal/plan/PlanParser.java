@@ -102,7 +102,9 @@ public final class PlanParser {
             "started_at",
             "completed_at",
             "error",
-            "retry_after");
+            "retry_after",
+            "reschedules",
+            "rescheduled_since");
 
     private PlanParser() {}
 
