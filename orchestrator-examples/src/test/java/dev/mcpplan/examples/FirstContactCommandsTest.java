@@ -105,7 +105,7 @@ class FirstContactCommandsTest {
                 ## Steps
                 - [ ] Save to vault Notes/first.md
                   - content: hello
-                - [ ] Schedule a meeting with Alice on 2026-03-02 at 10:00
+                - [ ] Ponder what the launch means for the team
                 """);
         String config = vault.resolve("mcp.json").toString();
 
@@ -113,11 +113,12 @@ class FirstContactCommandsTest {
                 .startsWith("0\n")
                 .contains("(internal)")
                 .contains("No problems: the plan would run.")
-                .contains("1 warning:\n  - INTERNAL_STEP: step 2 (\"Schedule a meeting with Alice");
+                .contains("1 warning:\n  - INTERNAL_STEP: step 2 (\"Ponder what the launch means for the team\"): no"
+                        + " detector recognises it");
         assertThat(run("execute", plan.toString(), "--config", config))
                 .startsWith("0\n")
                 .contains("completed")
-                .contains("  warning: INTERNAL_STEP: step 2 (\"Schedule a meeting");
+                .contains("  warning: INTERNAL_STEP: step 2 (\"Ponder what the launch");
     }
 
     @Test

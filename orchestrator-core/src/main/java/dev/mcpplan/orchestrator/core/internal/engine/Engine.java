@@ -51,9 +51,9 @@ public final class Engine {
     public static final String ATTEMPT_KEY = "dev.mcpplan/attempt";
 
     /** The front matter field a store keeps a plan's reschedule count in. */
-    public static final String RESCHEDULES = "reschedules";
+    public static final String RESCHEDULES = Reschedules.COUNT_FIELD;
     /** The front matter field a store keeps the time of a plan's first reschedule in. */
-    public static final String RESCHEDULED_SINCE = "rescheduled_since";
+    public static final String RESCHEDULED_SINCE = Reschedules.SINCE_FIELD;
 
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
 
@@ -62,7 +62,7 @@ public final class Engine {
     private final List<ExecutionListener> listeners;
     private final List<AuditSink> auditSinks;
     private final Redactor redactor;
-    private final Settings settings;
+    private final Reschedules reschedules;
     private final Clock clock;
 
     /**
@@ -82,7 +82,7 @@ public final class Engine {
             Clock clock) {
         this.analyzer = new Analyzer(
                 detectors, mappings, servers, validator, settings.approval(), settings.internalSteps(), clock);
-        this.settings = settings;
+        this.reschedules = new Reschedules(settings, clock);
         this.caller = new StepCaller(servers, new ErrorClassifiers(classifiers), settings, clock);
         this.listeners = List.copyOf(listeners);
         this.auditSinks = List.copyOf(auditSinks);
@@ -243,67 +243,7 @@ public final class Engine {
                             + stopper.message().orElse("failed"));
             stop.retryAt().ifPresent(out::retryAfter);
         }
-        return finish(plan, bounded(plan, out));
-    }
-
-    /**
-     * The result with the plan's reschedule count, and a plan that would go back to the queue once too
-     * often ({@code maxReschedules}) or for too long ({@code rescheduleFor}) failed instead, with its
-     * history.
-     */
-    private PlanResult bounded(Plan plan, PlanResult.Builder result) {
-        int before = reschedules(plan);
-        Instant since = rescheduledSince(plan).orElse(null);
-        PlanResult out = result.reschedules(before, since).build();
-        if (out.status() != PlanStatus.RETRY_SCHEDULED) {
-            return out;
-        }
-        Instant now = clock.instant();
-        Instant first = since == null ? now : since;
-        int count = before + 1;
-        boolean tooOften = count > settings.maxReschedules();
-        boolean tooLong = Duration.between(first, now).compareTo(settings.rescheduleFor()) > 0;
-        if (!tooOften && !tooLong) {
-            return out.toBuilder().reschedules(count, first).build();
-        }
-        String why = tooOften
-                ? "it was rescheduled " + before + (before == 1 ? " time" : " times") + " (maxReschedules is "
-                        + settings.maxReschedules() + ")"
-                : "it has been rescheduled since " + first + " (" + before + " times; rescheduleFor is "
-                        + settings.rescheduleFor() + ")";
-        LOG.warn("plan {} failed: {}, and would be rescheduled again", plan.id(), why);
-        return out.toBuilder()
-                .status(PlanStatus.FAILED)
-                .retryAfter(null)
-                .error(
-                        out.errorKind().orElse(null),
-                        "gave up: " + why + "; the last attempt: " + out.error().orElse("failed"))
-                .build();
-    }
-
-    /** How often the plan went back to the queue before, by its front matter {@code reschedules}. */
-    private static int reschedules(Plan plan) {
-        Object value = plan.frontMatter().get(RESCHEDULES);
-        try {
-            return value == null
-                    ? 0
-                    : Math.max(0, Integer.parseInt(String.valueOf(value).strip()));
-        } catch (NumberFormatException e) {
-            LOG.warn("plan {}: {} is not a number ('{}'); counted as 0", plan.id(), RESCHEDULES, value);
-            return 0;
-        }
-    }
-
-    private static Optional<Instant> rescheduledSince(Plan plan) {
-        Object value = plan.frontMatter().get(RESCHEDULED_SINCE);
-        try {
-            return value == null
-                    ? Optional.empty()
-                    : Optional.of(Instant.parse(String.valueOf(value).strip()));
-        } catch (java.time.format.DateTimeParseException e) {
-            LOG.warn("plan {}: {} is not a time ('{}'); ignored", plan.id(), RESCHEDULED_SINCE, value);
-            return Optional.empty();
-        }
+        return finish(plan, reschedules.bounded(plan, out));
     }
 
     /** One step: the approval checked again, then the call, recorded as it goes. */
@@ -416,7 +356,7 @@ public final class Engine {
         if (kind == ErrorKind.UNAVAILABLE) {
             result.status(PlanStatus.RETRY_SCHEDULED).retryAfter(clock.instant().plus(caller.rescheduleDelay()));
         }
-        return finish(plan, bounded(plan, result));
+        return finish(plan, reschedules.bounded(plan, result));
     }
 
     private PlanResult finish(Plan plan, PlanResult result) {
