@@ -362,7 +362,8 @@ class FirstContactTest {
     void healthIsOnTheInterfaceAndSaysWhyAServerIsDown() throws IOException {
         ServerDefinition npmLike = ServerDefinition.builder("npm-like", ServerDefinition.STDIO)
                 .command("sh")
-                .args(List.of("-c", "echo 'npm ERR! 404 Not Found - @acme/mcp-server' >&2; exit 1"))
+                // as npx does: a while to look the package up, then the error on stderr and a non-zero exit
+                .args(List.of("-c", "sleep 1; echo 'npm ERR! 404 Not Found - @acme/mcp-server' >&2; exit 1"))
                 .build();
         ServerDefinition missing = ServerDefinition.builder("missing", ServerDefinition.STDIO)
                 .command("no-such-command-" + System.nanoTime())
