@@ -154,11 +154,13 @@ public final class ServerConnection implements AutoCloseable {
                 throw new RequestNotSentException("server '" + name() + "' broke down; it is started again in "
                         + Duration.between(now, notBefore).toMillis() + " ms");
             }
-            // the SDK has one time-out per client that progress cannot restart: the longest call bounds
-            // it, and the transport's own time-out, which progress restarts, fires first
             McpSyncClient c = McpClient.sync(new InitialListGate(provider.create(definition, context)))
                     .clientInfo(CLIENT_INFO)
-                    .requestTimeout(maxCallTime.plus(CLIENT_TIMEOUT_MARGIN))
+                    // the SDK bounds the initialize request by this, not by initializationTimeout: it must
+                    // cover startTimeout; and, having one time-out per client that progress cannot restart,
+                    // the longest call; the transport's own time-out, which progress restarts, fires first
+                    .requestTimeout((maxCallTime.compareTo(startTimeout) >= 0 ? maxCallTime : startTimeout)
+                            .plus(CLIENT_TIMEOUT_MARGIN))
                     .initializationTimeout(startTimeout)
                     .toolsChangeConsumer(this::replaceTools)
                     .progressConsumer(this::progress)
