@@ -54,6 +54,15 @@ public interface TransportContext {
     Duration requestTimeout();
 
     /**
+     * How long a server may take to start: a transport that tracks requests gives the requests of the
+     * start (up to the answer to the first {@code tools/list}) this time-out when it is the longer. By
+     * default the request time-out.
+     */
+    default Duration startTimeout() {
+        return requestTimeout();
+    }
+
+    /**
      * The longest a request may run in all, however often it reports progress. By default ten times
      * the request time-out.
      */

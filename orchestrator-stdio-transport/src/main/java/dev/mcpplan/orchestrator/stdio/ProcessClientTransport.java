@@ -78,6 +78,10 @@ final class ProcessClientTransport implements McpClientTransport {
     private final Map<String, String> hostEnvironment;
     private final Duration requestTimeout;
     private final Duration maxCallTime;
+    private final Duration startTimeout;
+    /** Whether the server has answered its first {@code tools/list}: until then it is starting. */
+    private volatile boolean started;
+
     private final List<String> inherited;
     private final UnaryOperator<String> redactor;
     private final Path stateDirectory;
@@ -108,6 +112,7 @@ final class ProcessClientTransport implements McpClientTransport {
         this.hostEnvironment = Map.copyOf(hostEnvironment);
         this.requestTimeout = context.requestTimeout();
         this.maxCallTime = context.maxCallTime();
+        this.startTimeout = context.startTimeout();
         this.inherited = List.copyOf(context.inheritedEnvironment());
         this.redactor = context.redactor();
         this.stateDirectory = context.stateDirectory();
@@ -230,6 +235,9 @@ final class ProcessClientTransport implements McpClientTransport {
                 return;
             }
             answered(request);
+            if (McpSchema.METHOD_TOOLS_LIST.equals(request.method)) {
+                started = true;
+            }
         } else if (message instanceof McpSchema.JSONRPCNotification notification
                 && McpSchema.METHOD_NOTIFICATION_PROGRESS.equals(notification.method())
                 && notification.params() instanceof Map<?, ?> params) {
@@ -305,13 +313,18 @@ final class ProcessClientTransport implements McpClientTransport {
         }
     }
 
-    private void timedOut(Object id, String method, boolean atMaxCallTime) {
+    /** How long a request may go without an answer or progress: longer while the server starts. */
+    private Duration idleTimeout() {
+        return started || startTimeout.compareTo(requestTimeout) <= 0 ? requestTimeout : startTimeout;
+    }
+
+    private void timedOut(Object id, String method, Duration idle, boolean atMaxCallTime) {
         String message = atMaxCallTime
                 ? "request '" + method + "' to server '" + server.name() + "' timed out: it ran "
                         + maxCallTime.toMillis() + " ms, the longest a call may run (maxCallTime), though it"
                         + " reported progress"
-                : "request '" + method + "' to server '" + server.name() + "' timed out after "
-                        + requestTimeout.toMillis() + " ms without an answer or progress";
+                : "request '" + method + "' to server '" + server.name() + "' timed out after " + idle.toMillis()
+                        + " ms without an answer or progress";
         if (fail(id, REQUEST_TIMEOUT, message) && deathReason == null) {
             LOG.warn("{}; cancelling it", message);
             try {
@@ -435,7 +448,7 @@ final class ProcessClientTransport implements McpClientTransport {
         final Object id;
         final String method;
         final String progressToken;
-        final long started = System.nanoTime();
+        final long sent = System.nanoTime();
         private ScheduledFuture<?> timeout;
         private boolean done;
 
@@ -452,11 +465,12 @@ final class ProcessClientTransport implements McpClientTransport {
             if (timeout != null) {
                 timeout.cancel(false);
             }
-            long left = maxCallTime.toNanos() - (System.nanoTime() - started);
-            boolean last = left <= requestTimeout.toNanos();
+            Duration idle = idleTimeout();
+            long left = maxCallTime.toNanos() - (System.nanoTime() - sent);
+            boolean last = left <= idle.toNanos();
             timeout = TIMER.schedule(
-                    () -> timedOut(id, method, last),
-                    Math.max(0, last ? left : requestTimeout.toNanos()),
+                    () -> timedOut(id, method, idle, last),
+                    Math.max(0, last ? left : idle.toNanos()),
                     TimeUnit.NANOSECONDS);
         }
 

@@ -100,6 +100,11 @@ public final class ServerConnection implements AutoCloseable {
             }
 
             @Override
+            public Duration startTimeout() {
+                return startTimeout;
+            }
+
+            @Override
             public List<String> inheritedEnvironment() {
                 return inherited;
             }
