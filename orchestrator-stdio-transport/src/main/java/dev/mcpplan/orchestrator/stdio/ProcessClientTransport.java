@@ -160,9 +160,9 @@ final class ProcessClientTransport implements McpClientTransport {
         env.putAll(environment(hostEnvironment, inherited, server.env()));
         String command = server.command().orElseThrow();
         if (!HostWatchdog.sessionCommand().isEmpty() && !executable(command, env.get("PATH"))) {
-            // behind setsid a missing command would show only as exit code 127
+            // behind setsid a missing command would show only as exit code 127: say what Java would say
             deathReason = "server '" + server.name() + "' could not start: Cannot run program \"" + command
-                    + "\": no such executable file" + (command.contains("/") ? "" : " on its PATH");
+                    + "\": error=2, No such file or directory" + (command.contains("/") ? "" : " (not on its PATH)");
             return Mono.empty();
         }
         try {
