@@ -22,8 +22,10 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Approves a plan: sets status, approved_by, approved_at and expires_at, and seals the"
-                    + " approval with approval_hash (the steps as they are now) and, when the key variable is set,"
-                    + " approval_signature (HMAC-SHA256).",
+                    + " approval (mcp-plan-approval/v2) with approval_hash, which covers the steps, approved_actions,"
+                    + " risk_level, plan_id, task_id, approver, times and type as they are now, and, when the key"
+                    + " variable is set, approval_signature (HMAC-SHA256 of the same). A plan sealed in an older form"
+                    + " is sealed again.",
             "The key is read from an environment variable, never from the command line."
         })
 final class ApproveCommand implements Callable<Integer> {

@@ -526,12 +526,14 @@ public final class PlanParser {
                     continue;
                 }
                 int indent = indent(line);
-                Matcher item = ITEM.matcher(line);
-                if (item.matches() && (stepIndent < 0 || indent <= stepIndent)) {
+                Matcher item = item(line, indent);
+                if (item != null && (stepIndent < 0 || indent <= stepIndent)) {
                     stepIndent = indent;
                     String text = item.group(3).strip();
                     Matcher prefix = STEP_PREFIX.matcher(text);
-                    text = prefix.lookingAt() ? text.substring(prefix.end()) : text;
+                    text = !text.isEmpty() && "sS*".indexOf(text.charAt(0)) >= 0 && prefix.lookingAt()
+                            ? text.substring(prefix.end())
+                            : text;
                     steps.add(Step.builder(steps.size() + 1, text.isEmpty() ? "(empty step)" : text)
                             .checked(item.group(2) != null && !item.group(2).isBlank())
                             .flaggedSensitive(SENSITIVE.matcher(text).find())
@@ -568,8 +570,8 @@ public final class PlanParser {
                 }
                 return j;
             }
-            Matcher item = ITEM.matcher(lines[i]);
-            String content = item.matches() ? item.group(3).strip() : stripped;
+            Matcher item = item(lines[i], indent(lines[i]));
+            String content = item != null ? item.group(3).strip() : stripped;
             Matcher p = PARAMETER.matcher(content);
             if (p.matches()) {
                 put(step, p.group(1), p.group(2).strip(), i + 1);
@@ -612,6 +614,19 @@ public final class PlanParser {
                 });
             }
             return plan;
+        }
+
+        /**
+         * The line matched as a list item, or null; lines that cannot be one are not handed to the
+         * regular expression, which is the parser's main cost on a file of many lines.
+         */
+        private static Matcher item(String line, int indent) {
+            char first = indent < line.length() ? line.charAt(indent) : ' ';
+            if (first != '-' && first != '*' && first != '+' && (first < '0' || first > '9')) {
+                return null;
+            }
+            Matcher item = ITEM.matcher(line);
+            return item.matches() ? item : null;
         }
 
         private static int indent(String line) {
