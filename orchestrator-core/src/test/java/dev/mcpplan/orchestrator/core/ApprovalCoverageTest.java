@@ -23,6 +23,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -139,6 +140,13 @@ class ApprovalCoverageTest {
         Files.writeString(file, Files.readString(file).replaceAll("(?m)^approval_hash: .*$", "approval_hash: " + hash));
     }
 
+    /** The assertion that reading the file is refused as a format error. */
+    private static AbstractThrowableAssert<?, ? extends Throwable> refused(Path file) {
+        try (McpPlanOrchestrator parser = McpPlanOrchestrator.builder().build()) {
+            return assertThatThrownBy(() -> parser.parse(file)).isInstanceOf(PlanFormatException.class);
+        }
+    }
+
     static Stream<Arguments> edits() {
         return Stream.of(
                 Arguments.of(
@@ -219,23 +227,17 @@ class ApprovalCoverageTest {
     void aDependencyOnALaterStepIsAFormatErrorNamingFileStepAndReference() throws IOException {
         Path file = file(PLAN.replace("  - id: first\n", "  - id: first\n  - depends_on: second\n")
                 .replace("  - depends_on: first\n", ""));
-        try (McpPlanOrchestrator parser = McpPlanOrchestrator.builder().build()) {
-            assertThatThrownBy(() -> parser.parse(file))
-                    .isInstanceOf(PlanFormatException.class)
-                    .hasMessageContaining(file + ":12:")
-                    .hasMessageContaining("step 1 (first) depends on 'second', which is the later step 2 (second)");
-        }
+        refused(file)
+                .hasMessageContaining(file + ":12:")
+                .hasMessageContaining("step 1 (first) depends on 'second', which is the later step 2 (second)");
     }
 
     @Test
     void aDependencyOnItselfIsAFormatError() throws IOException {
         Path file = file(PLAN.replace("  - depends_on: first", "  - depends_on: 2"));
-        try (McpPlanOrchestrator parser = McpPlanOrchestrator.builder().build()) {
-            assertThatThrownBy(() -> parser.parse(file))
-                    .isInstanceOf(PlanFormatException.class)
-                    .hasMessageContaining(file + ":16:")
-                    .hasMessageContaining("step 2 (second) depends on '2', which is the step itself");
-        }
+        refused(file)
+                .hasMessageContaining(file + ":16:")
+                .hasMessageContaining("step 2 (second) depends on '2', which is the step itself");
     }
 
     @Test
@@ -266,12 +268,7 @@ class ApprovalCoverageTest {
     @MethodSource("badActionLists")
     void anEmptyBlankOrNonListApprovedActionsIsAFormatError(String value, String message) throws IOException {
         Path file = file(PLAN.replace("approved_actions: [record]", "approved_actions: " + value));
-        try (McpPlanOrchestrator parser = McpPlanOrchestrator.builder().build()) {
-            assertThatThrownBy(() -> parser.parse(file))
-                    .isInstanceOf(PlanFormatException.class)
-                    .hasMessageContaining(file + ":7:")
-                    .hasMessageContaining(message);
-        }
+        refused(file).hasMessageContaining(file + ":7:").hasMessageContaining(message);
     }
 
     static Stream<Arguments> badActionLists() {
@@ -305,11 +302,7 @@ class ApprovalCoverageTest {
     void anExpiryGivenTwiceDifferentlyIsAmbiguous(String expires, String expiresAt) throws IOException {
         Path file = file(PLAN.replace(
                 "risk_level: high\n", "risk_level: high\nexpires: " + expires + "\nexpires_at: " + expiresAt + "\n"));
-        try (McpPlanOrchestrator parser = McpPlanOrchestrator.builder().build()) {
-            assertThatThrownBy(() -> parser.parse(file))
-                    .isInstanceOf(PlanFormatException.class)
-                    .hasMessageContaining("the expiry is given twice");
-        }
+        refused(file).hasMessageContaining("the expiry is given twice");
     }
 
     static Stream<Arguments> doubleExpiries() {
@@ -321,11 +314,7 @@ class ApprovalCoverageTest {
     @MethodSource("zonelessTimes")
     void anExpiryWithoutATimeZoneIsRefused(String value) throws IOException {
         Path file = file(PLAN.replace("risk_level: high\n", "risk_level: high\nexpires_at: " + value + "\n"));
-        try (McpPlanOrchestrator parser = McpPlanOrchestrator.builder().build()) {
-            assertThatThrownBy(() -> parser.parse(file))
-                    .isInstanceOf(PlanFormatException.class)
-                    .hasMessageContaining("'expires_at' has no time zone: " + value);
-        }
+        refused(file).hasMessageContaining("'expires_at' has no time zone: " + value);
     }
 
     static Stream<String> zonelessTimes() {
