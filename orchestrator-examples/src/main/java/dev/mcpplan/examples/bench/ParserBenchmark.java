@@ -76,10 +76,17 @@ public final class ParserBenchmark {
                 "long flow list",
                 "---\napproved_actions: [" + "a, ".repeat(20_000) + "b]\n---\n## Steps\n- a\n"));
         inputs.add(new Input("depends_on", "150,000 references", references(5_000, 30)));
+        String block = "- a\n  ```yaml\n  k: v\n  ```\n";
+        inputs.add(new Input("fenced blocks", "1000 (the limit)", "## Steps\n" + block.repeat(1000)));
+        inputs.add(new Input("fenced blocks", "30,000 (refused)", "## Steps\n" + block.repeat(LINE / 30)));
         inputs.add(new Input(
-                "fenced blocks",
-                "many yaml blocks",
-                "## Steps\n" + "- a\n  ```yaml\n  k: v\n  ```\n".repeat(LINE / 30)));
+                "quoted parameters",
+                "plain",
+                "## Steps\n" + "- [ ] Send email\n  - to: \"a@b.com\"\n  - subject: 'It''s here'\n".repeat(LINE / 50)));
+        inputs.add(new Input(
+                "quoted parameters",
+                "1000 escaped (the limit)",
+                "## Steps\n" + "- [ ] Send email\n  - body: \"tab\\there\"\n".repeat(1000)));
         return inputs;
     }
 

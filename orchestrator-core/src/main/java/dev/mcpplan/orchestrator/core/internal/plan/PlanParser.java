@@ -52,6 +52,12 @@ public final class PlanParser {
     static final int MAX_PLAN_BYTES = 1024 * 1024;
     /** The deepest nesting of YAML collections accepted in front matter and parameter blocks. */
     static final int MAX_YAML_DEPTH = 32;
+    /**
+     * The most fenced {@code yaml}/{@code json} blocks and quoted values with escapes a plan may have:
+     * each costs a YAML parser of its own, so that tens of thousands of tiny ones would keep the parser
+     * busy for seconds.
+     */
+    static final int MAX_YAML_BLOCKS = 1000;
 
     /**
      * YAML with limits: nesting depth, document and string length, and no aliases at all (the anchor
@@ -185,6 +191,7 @@ public final class PlanParser {
         private final Path source;
         private final Map<String, Object> meta = new LinkedHashMap<>();
         private int bodyStart;
+        private int yamlBlocks;
 
         Reader(String name, String text, Path source) {
             this.name = name;
@@ -563,6 +570,7 @@ public final class PlanParser {
                     throw new PlanFormatException(name, i + 1, "the fenced block starting here is not closed");
                 }
                 if (lang.equals("yaml") || lang.equals("yml") || lang.equals("json")) {
+                    countYamlDocument(i + 1);
                     JsonNode node = yaml(i + 1, j, lang + " block");
                     if (node != null && node.isObject()) {
                         node.properties().forEach(e -> put(step, e.getKey(), value(e.getValue()), i + 1));
@@ -576,23 +584,57 @@ public final class PlanParser {
             String content = item != null ? item.group(3).strip() : stripped;
             Matcher p = PARAMETER.matcher(content);
             if (p.matches()) {
-                put(step, p.group(1), unquoted(p.group(2).strip()), i + 1);
+                put(step, p.group(1), unquoted(p.group(2).strip(), i + 1), i + 1);
             }
             return i;
         }
 
         /** A value written in quotes, as YAML reads it ({@code "#sales"} is {@code #sales}); any other text as written. */
-        private static String unquoted(String text) {
+        private void countYamlDocument(int line) {
+            if (++yamlBlocks > MAX_YAML_BLOCKS) {
+                throw new PlanFormatException(
+                        name,
+                        line,
+                        "a plan may have at most " + MAX_YAML_BLOCKS
+                                + " yaml or json blocks and quoted values with escapes");
+            }
+        }
+
+        private String unquoted(String text, int line) {
             if (text.length() < 2
                     || !(text.startsWith("\"") && text.endsWith("\"") || text.startsWith("'") && text.endsWith("'"))) {
                 return text;
             }
+            String inside = text.substring(1, text.length() - 1);
+            if (plain(inside, text.charAt(0))) {
+                // what YAML reads, without a YAML parser per value
+                return text.charAt(0) == '\'' ? inside.replace("''", "'") : inside;
+            }
+            countYamlDocument(line);
             try {
                 JsonNode node = YAML.readTree(text);
                 return node.isString() ? node.asString() : text;
             } catch (JacksonException e) {
                 return text;
             }
+        }
+
+        /**
+         * Whether a quoted scalar's inside is printable ASCII that YAML reads as written, but for a
+         * doubled quote inside single quotes.
+         */
+        private static boolean plain(String inside, char quote) {
+            for (int i = 0; i < inside.length(); i++) {
+                char c = inside.charAt(i);
+                boolean doubledQuote =
+                        quote == '\'' && c == '\'' && i + 1 < inside.length() && inside.charAt(i + 1) == '\'';
+                if (doubledQuote) {
+                    i++;
+                } else if (c < 0x20 || c > 0x7E || c == quote || c == '\\' && quote == '"') {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private void put(Step.Builder step, String key, Object value, int line) {

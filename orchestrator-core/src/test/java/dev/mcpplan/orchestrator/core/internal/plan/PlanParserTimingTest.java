@@ -1,6 +1,7 @@
 package dev.mcpplan.orchestrator.core.internal.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mcpplan.orchestrator.PlanFormatException;
 import java.nio.charset.StandardCharsets;
@@ -146,6 +147,18 @@ class PlanParserTimingTest {
     @Property(tries = 40)
     void noPathologicalInputStallsTheParser(@ForAll("pathological") String plan) {
         assertThat(parseTimed(plan)).isIn("parsed", "refused");
+    }
+
+    @Test
+    void aPlanWithMoreYamlBlocksThanTheLimitIsRefusedAndOneAtTheLimitParses() {
+        String block = "- a\n  ```yaml\n  k: v\n  ```\n";
+        assertThat(parseTimed("## Steps\n" + block.repeat(PlanParser.MAX_YAML_BLOCKS)))
+                .isEqualTo("parsed");
+        String over = "## Steps\n" + block.repeat(PlanParser.MAX_YAML_BLOCKS + 1);
+        assertThatThrownBy(() -> PlanParser.parse("blocks.md", over.getBytes(StandardCharsets.UTF_8), null))
+                .isInstanceOf(PlanFormatException.class)
+                .hasMessage("blocks.md:" + (2 + 4 * PlanParser.MAX_YAML_BLOCKS + 1)
+                        + ": a plan may have at most 1000 yaml or json blocks and quoted values with escapes");
     }
 
     @Test
