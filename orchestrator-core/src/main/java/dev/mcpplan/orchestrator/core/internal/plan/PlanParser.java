@@ -539,13 +539,10 @@ public final class PlanParser {
                 if (item != null && (stepIndent < 0 || indent <= stepIndent)) {
                     stepIndent = indent;
                     String text = item.group(3).strip();
-                    Matcher prefix = STEP_PREFIX.matcher(text);
-                    text = !text.isEmpty() && "sS*".indexOf(text.charAt(0)) >= 0 && prefix.lookingAt()
-                            ? text.substring(prefix.end())
-                            : text;
+                    text = withoutStepPrefix(text);
                     steps.add(Step.builder(steps.size() + 1, text.isEmpty() ? "(empty step)" : text)
                             .checked(item.group(2) != null && !item.group(2).isBlank())
-                            .flaggedSensitive(SENSITIVE.matcher(text).find())
+                            .flaggedSensitive(sensitive(text))
                             .line(i + 1));
                 } else if (!steps.isEmpty() && indent > stepIndent) {
                     i = detail(steps.get(steps.size() - 1), i);
@@ -685,6 +682,26 @@ public final class PlanParser {
             }
             Matcher item = ITEM.matcher(line);
             return item.matches() ? item : null;
+        }
+
+        /** The text without a {@code Step 3:} prefix; only text that can start with one meets the pattern. */
+        private static String withoutStepPrefix(String text) {
+            if (text.isEmpty() || "sS*".indexOf(text.charAt(0)) < 0) {
+                return text;
+            }
+            Matcher prefix = STEP_PREFIX.matcher(text);
+            return prefix.lookingAt() ? text.substring(prefix.end()) : text;
+        }
+
+        /** Whether the text flags the step as sensitive; only text with a '(' or a symbol meets the pattern. */
+        private static boolean sensitive(String text) {
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (c == '(' || c >= '\u2700') {
+                    return SENSITIVE.matcher(text).find();
+                }
+            }
+            return false;
         }
 
         private static int indent(String line) {
