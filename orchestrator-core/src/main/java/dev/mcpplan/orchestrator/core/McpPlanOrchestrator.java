@@ -70,10 +70,19 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
     private final ServerPool servers;
     private final boolean startServersForCheck;
     private final ScheduledExecutorService healthChecks;
+    private final Clock clock;
+    private final Duration vaultSettle;
 
     private McpPlanOrchestrator(
-            Engine engine, ServerPool servers, boolean startServersForCheck, Duration healthInterval) {
+            Engine engine,
+            ServerPool servers,
+            boolean startServersForCheck,
+            Duration healthInterval,
+            Clock clock,
+            Duration vaultSettle) {
         this.engine = engine;
+        this.clock = clock;
+        this.vaultSettle = vaultSettle;
         this.servers = servers;
         this.startServersForCheck = startServersForCheck;
         this.healthChecks = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -113,6 +122,14 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
     @Override
     public List<PlanResult> processReady(PlanStore store) {
         return engine.processReady(Objects.requireNonNull(store, "store"));
+    }
+
+    /**
+     * Opens a vault folder as a plan store, with this orchestrator's clock and its {@code vault.settle}
+     * setting (1 s by default).
+     */
+    public VaultPlanStore openVault(Path vault) {
+        return VaultPlanStore.open(Objects.requireNonNull(vault, "vault"), clock, vaultSettle);
     }
 
     private static boolean approvedByFolder(Plan plan) {
@@ -325,7 +342,12 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                     redactor,
                     clock);
             return new McpPlanOrchestrator(
-                    engine, pool, startServersForCheck, config.settings().healthInterval());
+                    engine,
+                    pool,
+                    startServersForCheck,
+                    config.settings().healthInterval(),
+                    clock,
+                    config.settings().vaultSettle());
         }
     }
 }

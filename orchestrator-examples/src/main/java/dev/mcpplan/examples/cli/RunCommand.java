@@ -44,9 +44,9 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         boolean allCompleted = true;
-        try (VaultPlanStore store = VaultPlanStore.open(vault);
-                McpPlanOrchestrator orchestrator =
-                        config.builder().auditLog(store.logsDir()).build()) {
+        try (McpPlanOrchestrator orchestrator =
+                        config.builder().auditLog(vault.resolve("Logs")).build();
+                VaultPlanStore store = orchestrator.openVault(vault)) {
             do {
                 List<PlanResult> results = orchestrator.processReady(store);
                 for (PlanResult result : results) {

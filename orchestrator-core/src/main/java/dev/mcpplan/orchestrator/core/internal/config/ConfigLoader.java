@@ -46,7 +46,8 @@ public final class ConfigLoader {
             "redactKeys",
             "redactPatterns",
             "approval",
-            "circuitBreaker");
+            "circuitBreaker",
+            "vault");
     private static final Set<String> SERVER_SETTINGS_KEYS = Set.of("timeout", "rateLimit", "maxConcurrent");
     private static final Set<String> ACTION_KEYS = Set.of("server", "tool", "parameters", "idempotent");
     private static final Set<String> APPROVAL_KEYS = Set.of(
@@ -69,6 +70,7 @@ public final class ConfigLoader {
     private int circuitFailures;
     private Duration circuitDelay;
     private final Map<String, ServerLimits> serverLimits = new LinkedHashMap<>();
+    private Duration vaultSettle;
 
     public ConfigLoader(Map<String, String> environment) {
         this.expander = new EnvironmentExpander(environment);
@@ -80,6 +82,7 @@ public final class ConfigLoader {
         this.startTimeout = defaults.startTimeout();
         this.circuitFailures = defaults.circuitFailures();
         this.circuitDelay = defaults.circuitDelay();
+        this.vaultSettle = defaults.vaultSettle();
     }
 
     /**
@@ -154,7 +157,8 @@ public final class ConfigLoader {
                         approval,
                         circuitFailures,
                         circuitDelay,
-                        serverLimits));
+                        serverLimits,
+                        vaultSettle));
     }
 
     private void readServers(String file, JsonNode node) {
@@ -314,6 +318,20 @@ public final class ConfigLoader {
             if (breaker.has("delay")) {
                 circuitDelay = positive(
                         Durations.parse(scalar(breaker.get("delay"), "circuitBreaker.delay")), "circuitBreaker.delay");
+            }
+        }
+        if (node.has("vault")) {
+            JsonNode vault = object(node.get("vault"), "vault");
+            for (String key : vault.propertyNames()) {
+                if (!key.equals("settle")) {
+                    throw new IllegalArgumentException("vault has an unknown key '" + key + "' (known: [settle])");
+                }
+            }
+            if (vault.has("settle")) {
+                vaultSettle = Durations.parse(scalar(vault.get("settle"), "vault.settle"));
+                if (vaultSettle.isNegative()) {
+                    throw new IllegalArgumentException("vault.settle must not be negative");
+                }
             }
         }
         if (node.has("approval")) {

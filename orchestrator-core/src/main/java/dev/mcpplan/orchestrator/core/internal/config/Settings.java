@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
  * @param circuitFailures consecutive failures of a server that open its circuit breaker; 5 by default
  * @param circuitDelay how long an open circuit stays open before a probe call; 30 s by default
  * @param serverLimits per-server rate limits and concurrency limits
+ * @param vaultSettle how long a file in a vault's {@code Approved/} must stay unchanged before it is
+ *     taken; 1 s by default
  */
 public record Settings(
         Map<String, Route> actions,
@@ -43,7 +45,8 @@ public record Settings(
         ApprovalPolicy approval,
         int circuitFailures,
         Duration circuitDelay,
-        Map<String, ServerLimits> serverLimits) {
+        Map<String, ServerLimits> serverLimits,
+        Duration vaultSettle) {
 
     public Settings {
         actions = Collections.unmodifiableMap(new LinkedHashMap<>(actions));
@@ -70,7 +73,8 @@ public record Settings(
                 ApprovalPolicy.none(),
                 5,
                 Duration.ofSeconds(30),
-                Map.of());
+                Map.of(),
+                Duration.ofSeconds(1));
     }
 
     /** The limits of the named server. */
