@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
  */
 public final class PlanDocument {
     /** Values written bare: a word, or a UTC time stamp; YAML reads both back as the same string. */
-    private static final Pattern SAFE_SCALAR =
-            Pattern.compile("[A-Za-z][A-Za-z0-9_.+\\-/@]*|\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z");
+    private static final Pattern SAFE_SCALAR = Pattern.compile(
+            "[A-Za-z](?:[A-Za-z0-9_.+\\-/@:]*[A-Za-z0-9_.+\\-/@])?|\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z");
     /** Words YAML 1.1 or 1.2 reads as something other than a string. */
     private static final Pattern YAML_WORDS =
             Pattern.compile("(?i)true|false|yes|no|on|off|y|n|null|nan|inf|\\.nan|\\.inf");
@@ -95,20 +95,26 @@ public final class PlanDocument {
                 case '\r' -> out.append("\\r");
                 case '\t' -> out.append("\\t");
                 default -> {
-                    if (c < 0x20
-                            || (c >= 0x7F && c <= 0x9F)
-                            || c == 0x2028
-                            || c == 0x2029
-                            || c == 0xFEFF
-                            || (c >= 0xD800 && c <= 0xDFFF)) {
-                        out.append(String.format("\\u%04X", c));
-                    } else {
+                    if (printable(c)) {
                         out.appendCodePoint(c);
+                    } else {
+                        out.append(String.format("\\u%04X", c));
                     }
                 }
             }
         });
         return out.append('"').toString();
+    }
+
+    /**
+     * Whether YAML allows {@code c} as it is in a quoted scalar; line and paragraph separators and the
+     * byte order mark are allowed there but escaped all the same, so that no reader breaks a line on them.
+     */
+    private static boolean printable(int c) {
+        return (c >= 0x20 && c <= 0x7E)
+                || (c >= 0xA0 && c <= 0xD7FF && c != 0x2028 && c != 0x2029)
+                || (c >= 0xE000 && c <= 0xFFFD && c != 0xFEFF)
+                || c >= 0x10000;
     }
 
     /** Text made one line: every line break, with the white space around it, becomes one space. */
