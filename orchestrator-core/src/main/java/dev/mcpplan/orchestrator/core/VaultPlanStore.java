@@ -351,6 +351,11 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
             if (!before.settledAfter(Instant.now(), settle).isZero()) {
                 return Optional.empty();
             }
+            if (before.attributes().isRegularFile()
+                    && before.links() > 1
+                    && sameFile(source, inProgressDir().resolve(source.getFileName()))) {
+                return Optional.empty(); // a move between the two is half done: In_Progress/ completes it
+            }
             claimed = AtomicFiles.moveWithoutOverwrite(source, inProgressDir());
         } catch (NoSuchFileException lost) {
             return Optional.empty();
@@ -536,6 +541,9 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
                 return Optional.empty();
             }
             state = journal.read();
+            if (completedInterruptedMove(file, journal, state)) {
+                return Optional.empty();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot take over the journal of " + file, e);
         }
@@ -550,7 +558,7 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
         Optional<PlanStatus> verdict = plan.status().filter(s -> s != PlanStatus.IN_PROGRESS);
         if (state.finishing() && verdict.isPresent()) {
             // the verdict is in the file already: only its last move was left to do
-            moveToLastFolder(file, plan.id(), verdict.get(), state.move());
+            moveToLastFolder(file, plan.id(), verdict.get());
             return Optional.empty();
         }
         interruptedSteps.put(file, Set.copyOf(state.interrupted()));
@@ -667,48 +675,73 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
             return out.withLogLine(now() + " plan " + result.status().wireName()
                     + result.error().map(e -> ": " + e).orElse(""));
         });
-        moveToLastFolder(file, plan.id(), result.status(), Optional.empty());
+        moveToLastFolder(file, plan.id(), result.status());
     }
 
     /**
      * Moves a finished plan to the folder of its status, then writes its dashboard line; the journal
      * records the move first, so that a process killed at any moment leaves a journal that says what is
-     * left to do. {@code earlier} is the move an interrupted run recorded: when it happened already (the
-     * file has its new name too), only the old name is removed, so the plan is not moved twice.
+     * left to do.
      */
-    private void moveToLastFolder(Path file, String planId, PlanStatus status, Optional<VaultJournal.Move> earlier) {
+    private void moveToLastFolder(Path file, String planId, PlanStatus status) {
         Path target = switch (status) {
             case COMPLETED -> doneDir();
             case NEEDS_REVIEW -> needsReviewDir();
             case RETRY_SCHEDULED -> approvedDir();
             default -> failedDir();
         };
-        VaultJournal journal = running.get(file);
+        VaultJournal journal = running.remove(file);
+        interruptedSteps.remove(file);
         String at = now();
+        boolean moved = false;
         try {
-            Optional<Path> linked = earlier.map(m -> vault.resolve(m.target()))
-                    .filter(to -> Files.exists(to, LinkOption.NOFOLLOW_LINKS) && sameFile(file, to));
-            Path moved;
-            if (linked.isPresent()) {
-                Files.delete(file);
-                moved = linked.get();
-            } else {
-                moved = AtomicFiles.moveWithoutOverwrite(file, target, to -> {
-                    if (journal != null) {
-                        journal.moving(new VaultJournal.Move(relative(to), dashboardLine(at, planId, status, to)));
-                    }
-                });
-            }
-            dashboard(dashboardLine(at, planId, status, moved));
+            Path to = AtomicFiles.moveWithoutOverwrite(file, target, next -> {
+                if (journal != null) {
+                    journal.moving(new VaultJournal.Move(relative(next), dashboardLine(at, planId, status, next)));
+                }
+            });
+            moved = true;
+            dashboard(dashboardLine(at, planId, status, to));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot move " + file + " to " + target, e);
         } finally {
-            interruptedSteps.remove(file);
-            running.remove(file);
+            if (journal != null) {
+                closeQuietly(journal, moved);
+            }
         }
-        if (journal != null) {
-            closeQuietly(journal, true);
+    }
+
+    /**
+     * A process killed between the two halves of a move (link, then unlink) leaves the plan under two
+     * names: in {@code In_Progress/} and where it was going. A move out of {@code In_Progress/} (the one
+     * the journal recorded, or one into {@code Done/}, {@code Failed/} or {@code Needs_Review/}) is
+     * completed, and true returned; a claim into it is completed by removing the name in
+     * {@code Approved/}, and the plan resumed.
+     */
+    private boolean completedInterruptedMove(Path file, VaultJournal journal, VaultJournal.State state)
+            throws IOException {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+                || Entry.of(file).links() < 2) {
+            return false;
         }
+        Optional<Path> recorded = state.move().map(m -> vault.resolve(m.target()));
+        List<Path> names = new ArrayList<>();
+        recorded.ifPresent(names::add);
+        for (Path dir : List.of(doneDir(), failedDir(), needsReviewDir(), approvedDir())) {
+            names.add(dir.resolve(file.getFileName()));
+        }
+        for (Path twin : names) {
+            if (Files.isRegularFile(twin, LinkOption.NOFOLLOW_LINKS) && sameFile(file, twin)) {
+                if (recorded.filter(twin::equals).isPresent()
+                        || !twin.getParent().equals(approvedDir())) {
+                    Files.delete(file);
+                    finishOrphan(journal);
+                    return true;
+                }
+                Files.delete(twin);
+            }
+        }
+        return false;
     }
 
     private static boolean sameFile(Path a, Path b) {

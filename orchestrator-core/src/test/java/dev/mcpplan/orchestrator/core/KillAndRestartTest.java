@@ -27,9 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Crash recovery for real: an orchestrator process runs plans against a slow server and is killed with
  * SIGKILL at random moments (seeded, so a failure can be replayed), then started again, many times.
- * Half of the kills come after a random time; the others at a random file event in {@code In_Progress/}
- * or just as a plan lands in {@code Done/}, which is where the narrow windows are (between a journal
- * write and the plan file's, between the verdict and the move, between the move and the dashboard).
+ * Half of the kills come after a random time; the others as a temporary file appears in
+ * {@code In_Progress/} or a plan lands in {@code Done/}, which is where the narrow windows are (between
+ * a journal write and the plan file's, between the verdict and the move, between the move and the
+ * dashboard).
  * Afterwards every plan has ended in Done/, Failed/ or Needs_Review/, intact; no e-mail was sent twice
  * (the sending tool has no duplicate detection of its own, so a repeated call would show); nothing of
  * a dead process is left (no temporary file, no journal); each plan has its verdict line once and an
@@ -40,7 +41,7 @@ class KillAndRestartTest {
     private static final int PLANS = 50;
     private static final int KILLS = 60;
     /** Kills stop after this, so that the whole test stays near a minute and a half on a loaded machine. */
-    private static final long KILLING_NANOS = TimeUnit.SECONDS.toNanos(50);
+    private static final long KILLING_NANOS = TimeUnit.SECONDS.toNanos(45);
 
     private static final Pattern VERDICT =
             Pattern.compile("- \\S+ plan (completed|failed|needs_review|retry_scheduled)\\b.*");
@@ -103,8 +104,10 @@ class KillAndRestartTest {
     }
 
     /**
-     * Waits until the moment this kill is meant for: a time, the {@code n}th file event in
-     * {@code In_Progress/}, or a plan's arrival in {@code Done/}; false if the worker ended first.
+     * Waits until the moment this kill is meant for: a random time; the {@code n}th temporary file
+     * created in {@code In_Progress/} (a plan file write under way: after a step's journal line, or the
+     * verdict's); or a plan's arrival in {@code Done/} (its move under way, its dashboard line not yet
+     * written). False if the worker ended first.
      */
     private static boolean awaitMoment(Process worker, WatchService events, Random random) throws Exception {
         int mode = random.nextInt(4);
@@ -116,7 +119,7 @@ class KillAndRestartTest {
             stale.pollEvents();
             stale.reset();
         }
-        int target = 1 + random.nextInt(60);
+        int target = 1 + random.nextInt(12);
         int seen = 0;
         deadline += TimeUnit.MILLISECONDS.toNanos(1_500); // the worker must start before events come
         while (worker.isAlive() && System.nanoTime() < deadline) {
@@ -124,10 +127,17 @@ class KillAndRestartTest {
             if (key == null) {
                 continue;
             }
-            boolean done = ((Path) key.watchable()).getFileName().toString().equals("Done");
+            String folder = ((Path) key.watchable()).getFileName().toString();
             for (WatchEvent<?> event : key.pollEvents()) {
-                seen++;
-                if (mode == 2 ? seen >= target : done && event.kind() == StandardWatchEventKinds.ENTRY_CREATE) {
+                if (event.kind() != StandardWatchEventKinds.ENTRY_CREATE) {
+                    continue;
+                }
+                boolean moment = mode == 2
+                        ? folder.equals("In_Progress")
+                                && event.context().toString().endsWith(".tmp")
+                                && ++seen >= target
+                        : folder.equals("Done");
+                if (moment) {
                     return true;
                 }
             }
@@ -154,11 +164,7 @@ class KillAndRestartTest {
         long start = System.nanoTime();
         try (WatchService events = vault.getFileSystem().newWatchService()) {
             for (Path folder : List.of(store.inProgressDir(), store.doneDir())) {
-                folder.register(
-                        events,
-                        StandardWatchEventKinds.ENTRY_CREATE,
-                        StandardWatchEventKinds.ENTRY_MODIFY,
-                        StandardWatchEventKinds.ENTRY_DELETE);
+                folder.register(events, StandardWatchEventKinds.ENTRY_CREATE);
             }
             while (kills < KILLS && System.nanoTime() - start < KILLING_NANOS) {
                 Process worker = worker(settings, log);
