@@ -14,20 +14,15 @@ import dev.mcpplan.orchestrator.core.internal.plan.PlanParser;
 import dev.mcpplan.orchestrator.spi.PlanStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -74,8 +69,6 @@ import org.slf4j.LoggerFactory;
 public final class VaultPlanStore implements PlanStore, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VaultPlanStore.class);
     private static final Pattern RETRY_AFTER = Pattern.compile("(?m)^retry_after:\\s*\"?([^\"\\s]+)");
-    private static final int DASHBOARD_LINES = 50;
-    private static final int DASHBOARD_BYTES = 4 * 1024 * 1024;
     /** How long a file in {@code Approved/} must stay unchanged before it is taken, by default. */
     public static final Duration DEFAULT_SETTLE = Duration.ofSeconds(1);
 
@@ -141,19 +134,12 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
 
     private static void requireOwnFolder(Path dir) {
         if (Files.isSymbolicLink(dir)) {
-            throw new ConfigurationException("vault folder " + dir + " is a symbolic link (to " + linkTarget(dir)
-                    + "); refused: plans are taken from and moved to the vault's own folders only");
+            throw new ConfigurationException(
+                    "vault folder " + dir + " is a symbolic link (to " + VaultEntry.linkTarget(dir)
+                            + "); refused: plans are taken from and moved to the vault's own folders only");
         }
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             throw new ConfigurationException("vault folder " + dir + " is not a folder");
-        }
-    }
-
-    private static String linkTarget(Path link) {
-        try {
-            return PlanDocument.oneLine(Files.readSymbolicLink(link).toString());
-        } catch (IOException e) {
-            return "?";
         }
     }
 
@@ -200,7 +186,7 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
             Instant now = Instant.now(); // file times are the wall clock's, whatever clock the store has
             List<String> ready = new ArrayList<>();
             Duration wait = null;
-            for (Entry entry : entries(approvedDir())) {
+            for (VaultEntry entry : entries(approvedDir())) {
                 Duration left = entry.settledAfter(now, settle);
                 if (left.isZero()) {
                     if (due(entry)) {
@@ -224,13 +210,13 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     }
 
     /** The plan entries in {@code dir} (any kind of file named {@code *.md}), oldest first. */
-    private static List<Entry> entries(Path dir) {
-        List<Entry> entries = new ArrayList<>();
+    private static List<VaultEntry> entries(Path dir) {
+        List<VaultEntry> entries = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.md")) {
             for (Path file : files) {
                 if (!file.getFileName().toString().startsWith(".")) {
                     try {
-                        entries.add(Entry.of(file));
+                        entries.add(VaultEntry.of(file));
                     } catch (NoSuchFileException gone) {
                         // claimed or moved meanwhile
                     }
@@ -239,8 +225,8 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir, e);
         }
-        entries.sort(Comparator.comparing((Entry e) -> e.attributes().lastModifiedTime())
-                .thenComparing(Entry::name));
+        entries.sort(Comparator.comparing((VaultEntry e) -> e.attributes().lastModifiedTime())
+                .thenComparing(VaultEntry::name));
         return entries;
     }
 
@@ -248,7 +234,7 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
      * Whether a plan's {@code retry_after} has passed. Only a plan file that can run is read for it;
      * anything else is due at once, to be put aside by {@link #claim}.
      */
-    private boolean due(Entry entry) {
+    private boolean due(VaultEntry entry) {
         if (entry.refusal().isPresent()) {
             return true;
         }
@@ -259,65 +245,6 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
             return !m.find() || !Instant.parse(m.group(1)).isAfter(clock.instant());
         } catch (IOException | DateTimeParseException e) {
             return true;
-        }
-    }
-
-    /**
-     * A directory entry as {@code lstat} sees it: never followed, never opened.
-     *
-     * @param changed the later of its modification and status change time (a move, a link, a chmod)
-     * @param links its hard link count (1 where the file system cannot tell)
-     */
-    private record Entry(Path path, BasicFileAttributes attributes, Instant changed, int links) {
-        static Entry of(Path path) throws IOException {
-            BasicFileAttributes attributes =
-                    Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            Instant changed = attributes.lastModifiedTime().toInstant();
-            int links = 1;
-            try {
-                Map<String, Object> unix = Files.readAttributes(path, "unix:ctime,nlink", LinkOption.NOFOLLOW_LINKS);
-                Instant ctime = ((FileTime) unix.get("ctime")).toInstant();
-                changed = ctime.isAfter(changed) ? ctime : changed;
-                links = (Integer) unix.get("nlink");
-            } catch (UnsupportedOperationException | IllegalArgumentException noUnixView) {
-                // modification time and one link are all there is to go by
-            }
-            return new Entry(path, attributes, changed, links);
-        }
-
-        String name() {
-            return path.getFileName().toString();
-        }
-
-        /** How much longer it must stay as it is to count as settled; zero when it does, or is no plan file. */
-        Duration settledAfter(Instant now, Duration settle) {
-            if (!attributes.isRegularFile()) {
-                return Duration.ZERO;
-            }
-            Duration quiet = Duration.between(changed, now);
-            return quiet.compareTo(settle) >= 0 ? Duration.ZERO : settle.minus(quiet);
-        }
-
-        /** Why this entry is not run as a plan, if it is not. */
-        Optional<String> refusal() {
-            if (attributes.isSymbolicLink()) {
-                return Optional.of("is a symbolic link (to " + linkTarget(path)
-                        + "); refused, and its target left untouched: a plan must be a file in the vault");
-            }
-            if (attributes.isDirectory()) {
-                return Optional.of("is a folder, not a plan file");
-            }
-            if (!attributes.isRegularFile()) {
-                return Optional.of("is not a regular file (a FIFO, socket or device); refused without opening it");
-            }
-            if (links > 1) {
-                return Optional.of("has " + links + " hard links, so it may be a file outside the vault; refused");
-            }
-            if (attributes.size() > PlanParser.MAX_PLAN_BYTES) {
-                return Optional.of("the file has " + attributes.size() + " bytes; a plan may have at most "
-                        + PlanParser.MAX_PLAN_BYTES / 1024 + " KiB; refused without reading it");
-            }
-            return Optional.empty();
         }
     }
 
@@ -344,10 +271,10 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     @Override
     public Optional<Plan> claim(String key) {
         Path source = approvedDir().resolve(fileName(key));
-        Entry before;
+        VaultEntry before;
         Path claimed;
         try {
-            before = Entry.of(source);
+            before = VaultEntry.of(source);
             if (!before.settledAfter(Instant.now(), settle).isZero()) {
                 return Optional.empty();
             }
@@ -389,9 +316,9 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     }
 
     /** Whether a writer changed the file after it was seen settled: what was read may be its first half. */
-    private static boolean changedSince(Path claimed, Entry before, byte[] content) {
+    private static boolean changedSince(Path claimed, VaultEntry before, byte[] content) {
         try {
-            Entry after = Entry.of(claimed);
+            VaultEntry after = VaultEntry.of(claimed);
             return content.length != before.attributes().size()
                     || after.attributes().size() != before.attributes().size()
                     || !after.attributes()
@@ -411,11 +338,11 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     private byte[] readClaimed(Path file) {
         String refusal;
         try {
-            Optional<String> refused = Entry.of(file).refusal();
-            for (int i = 0; i < 20 && refused.isPresent() && Entry.of(file).links() > 1; i++) {
+            Optional<String> refused = VaultEntry.of(file).refusal();
+            for (int i = 0; i < 20 && refused.isPresent() && VaultEntry.of(file).links() > 1; i++) {
                 // another process that raced for the same claim has its link there for a moment
                 Thread.sleep(50);
-                refused = Entry.of(file).refusal();
+                refused = VaultEntry.of(file).refusal();
             }
             if (refused.isEmpty()) {
                 return AtomicFiles.readRegularFile(file, PlanParser.MAX_PLAN_BYTES);
@@ -475,7 +402,7 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
         cleanUpAfterDeadProcesses();
         Instant stale = clock.instant().minus(Duration.ofMinutes(1));
         List<String> keys = new ArrayList<>();
-        for (Entry entry : entries(inProgressDir())) {
+        for (VaultEntry entry : entries(inProgressDir())) {
             Path p = entry.path();
             if (!running.containsKey(p)
                     && (Files.exists(VaultJournal.of(p))
@@ -514,7 +441,7 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     private void finishOrphan(VaultJournal journal) throws IOException {
         Optional<VaultJournal.Move> move = journal.read().move();
         if (move.isPresent()) {
-            dashboard(move.get().dashboardLine());
+            VaultDashboard.add(vault, move.get().dashboardLine());
         }
         journal.close(true);
     }
@@ -701,7 +628,7 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
                 }
             });
             moved = true;
-            dashboard(dashboardLine(at, planId, status, to));
+            VaultDashboard.add(vault, dashboardLine(at, planId, status, to));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot move " + file + " to " + target, e);
         } finally {
@@ -721,7 +648,7 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     private boolean completedInterruptedMove(Path file, VaultJournal journal, VaultJournal.State state)
             throws IOException {
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
-                || Entry.of(file).links() < 2) {
+                || VaultEntry.of(file).links() < 2) {
             return false;
         }
         Optional<Path> recorded = state.move().map(m -> vault.resolve(m.target()));
@@ -808,49 +735,6 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
                 LOG.debug("closing the watch of {}: {}", approvedDir(), e.toString());
             }
             watcher = null;
-        }
-    }
-
-    /** Adds {@code line} under {@code ## Recent Activity}, unless it is there (a recovery may write it again). */
-    private void dashboard(String line) throws IOException {
-        Path dashboard = vault.resolve("Dashboard.md");
-        try (FileChannel lockFile = FileChannel.open(
-                vault.resolve(".dashboard.lock"),
-                StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS)) {
-            FileLock lock = lockFile.lock();
-            try {
-                List<String> lines = new ArrayList<>(List.of("# Dashboard", ""));
-                if (Files.exists(dashboard, LinkOption.NOFOLLOW_LINKS)) {
-                    lines = new ArrayList<>(List.of(
-                            new String(AtomicFiles.readRegularFile(dashboard, DASHBOARD_BYTES), StandardCharsets.UTF_8)
-                                    .split("\r?\n", -1)));
-                    if (lines.get(lines.size() - 1).isEmpty()) {
-                        lines.remove(lines.size() - 1);
-                    }
-                }
-                if (lines.contains(line)) {
-                    return;
-                }
-                int heading = lines.indexOf("## Recent Activity");
-                if (heading < 0) {
-                    lines.add("");
-                    lines.add("## Recent Activity");
-                    heading = lines.size() - 1;
-                }
-                lines.add(heading + 1, line);
-                int end = heading + 1;
-                while (end < lines.size() && lines.get(end).startsWith("- ")) {
-                    end++;
-                }
-                if (end - heading - 1 > DASHBOARD_LINES) {
-                    lines.subList(heading + 1 + DASHBOARD_LINES, end).clear();
-                }
-                AtomicFiles.write(dashboard, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
-            } finally {
-                lock.release();
-            }
         }
     }
 
