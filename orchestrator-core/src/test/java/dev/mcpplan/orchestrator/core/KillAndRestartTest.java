@@ -104,10 +104,10 @@ class KillAndRestartTest {
     }
 
     /**
-     * Waits until the moment this kill is meant for: a random time; the {@code n}th temporary file
-     * created in {@code In_Progress/} (a plan file write under way: after a step's journal line, or the
-     * verdict's); or a plan's arrival in {@code Done/} (its move under way, its dashboard line not yet
-     * written). False if the worker ended first.
+     * Waits until the moment this kill is meant for: a random time; the {@code n}th write to a journal
+     * in {@code In_Progress/} (a step about to be sent, or just finished and its plan file write to come,
+     * or the verdict or the last move about to happen); or a plan's arrival in {@code Done/} (its move
+     * under way, its dashboard line not yet written). False if the worker ended first.
      */
     private static boolean awaitMoment(Process worker, WatchService events, Random random) throws Exception {
         int mode = random.nextInt(4);
@@ -119,7 +119,7 @@ class KillAndRestartTest {
             stale.pollEvents();
             stale.reset();
         }
-        int target = 1 + random.nextInt(12);
+        int target = 1 + random.nextInt(14);
         int seen = 0;
         deadline += TimeUnit.MILLISECONDS.toNanos(1_500); // the worker must start before events come
         while (worker.isAlive() && System.nanoTime() < deadline) {
@@ -151,6 +151,7 @@ class KillAndRestartTest {
         int temporaryFiles;
         int orphanJournals;
         int unmovedVerdicts;
+        int unloggedSteps;
 
         void count(VaultPlanStore store) throws IOException {
             try (Stream<Path> files = Files.list(store.inProgressDir())) {
@@ -190,7 +191,7 @@ class KillAndRestartTest {
         long start = System.nanoTime();
         try (WatchService events = vault.getFileSystem().newWatchService()) {
             for (Path folder : List.of(store.inProgressDir(), store.doneDir())) {
-                folder.register(events, StandardWatchEventKinds.ENTRY_CREATE);
+                folder.register(events, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
             }
             while (kills < KILLS && System.nanoTime() - start < KILLING_NANOS) {
                 Process worker = worker(settings, log);
@@ -232,8 +233,8 @@ class KillAndRestartTest {
                 SEED, runs, kills, PLANS, done.size(), failed.size(), review.size(), sent.size(), duplicates.size());
         System.out.printf(
                 "kill-and-restart: the kills left %d temporary files, %d journals of plans that had moved on,"
-                        + " %d verdicts not yet followed by the move%n",
-                left.temporaryFiles, left.orphanJournals, left.unmovedVerdicts);
+                        + " %d verdicts not yet followed by the move, %d journaled steps not yet in the plan file%n",
+                left.temporaryFiles, left.orphanJournals, left.unmovedVerdicts, left.unloggedSteps);
 
         assertThat(kills).as("the test killed the orchestrator mid-run").isGreaterThanOrEqualTo(10);
         assertThat(duplicates).as("e-mails sent twice").isEmpty();
