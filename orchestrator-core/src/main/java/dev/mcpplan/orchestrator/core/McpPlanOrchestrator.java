@@ -28,6 +28,7 @@ import dev.mcpplan.orchestrator.spi.ServerMapping;
 import dev.mcpplan.orchestrator.spi.TransportProvider;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.json.schema.jackson3.DefaultJsonSchemaValidator;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -70,9 +71,15 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
     private final ServerPool servers;
     private final boolean startServersForCheck;
     private final ScheduledExecutorService healthChecks;
+    private final Redactor redactor;
 
     private McpPlanOrchestrator(
-            Engine engine, ServerPool servers, boolean startServersForCheck, Duration healthInterval) {
+            Engine engine,
+            ServerPool servers,
+            boolean startServersForCheck,
+            Duration healthInterval,
+            Redactor redactor) {
+        this.redactor = redactor;
         this.engine = engine;
         this.servers = servers;
         this.startServersForCheck = startServersForCheck;
@@ -124,6 +131,17 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                 .isPresent();
     }
 
+    /**
+     * The text with every secret this orchestrator knows of masked, as in its logs, plan files and audit
+     * log: configured {@code env} and {@code headers} values and the signing key, secret-looking
+     * {@code key=value} pairs, well-known token shapes, e-mail addresses, phone and card numbers. For a host
+     * that shows what a plan returned ({@link dev.mcpplan.orchestrator.StepResult#content()} is the tool's
+     * answer as it came).
+     */
+    public String redact(String text) {
+        return redactor.redact(Objects.requireNonNull(text, "text"));
+    }
+
     /** Starts every configured server (if not yet started), lists its tools and pings it. */
     public List<ServerHealth> health() {
         List<ServerHealth> report = new ArrayList<>();
@@ -141,7 +159,7 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                         false,
                         List.of(),
                         Optional.empty(),
-                        Optional.of(String.valueOf(e.getMessage()))));
+                        Optional.of(redactor.redact(String.valueOf(e.getMessage())))));
             }
         }
         return report;
@@ -278,14 +296,27 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                     .load(transports, discovery)
                     .forEach(t -> transportsByType.put(t.type(), t));
 
-            Redactor redactor = Redactor.builder()
+            Redactor.Builder redaction = Redactor.builder()
                     .secretKeys(config.settings().redactKeys())
-                    .valuePatterns(config.settings().redactPatterns())
-                    .build();
+                    .valuePatterns(config.settings().redactPatterns());
+            for (ServerDefinition server : config.servers().values()) {
+                redaction.configuredValues(server.env()).configuredValues(server.headers());
+            }
+            // named so that any value counts, however plain it looks
+            config.settings()
+                    .approval()
+                    .key()
+                    .ifPresent(k -> redaction.configuredValues(
+                            Map.of("signing_secret", new String(k, StandardCharsets.UTF_8))));
+            Redactor redactor = redaction.build();
             List<AuditSink> sinks = new ArrayList<>();
             sinks.add(new Slf4jAuditSink(redactor));
             if (auditLogDir != null) {
-                sinks.add(new JsonlAuditSink(auditLogDir, redactor));
+                // keyed with the approval key, so that verify-log takes the key the way approve does
+                sinks.add(new JsonlAuditSink(
+                        auditLogDir,
+                        redactor,
+                        config.settings().approval().key().orElse(null)));
             }
             sinks.addAll(new PluginLoader<>(
                             AuditSink.class, "class", s -> s.getClass().getName(), s -> 0)
@@ -300,7 +331,8 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                     config.settings().startTimeout(),
                     // half the retry backoff: with its jitter of 25 %, a retry never comes before the restart may
                     config.settings().backoff().dividedBy(2),
-                    clock);
+                    clock,
+                    redactor::redact);
             Engine engine = new Engine(
                     new PluginLoader<>(ActionDetector.class, "id", ActionDetector::id, ActionDetector::priority)
                             .load(allDetectors, discovery),
@@ -325,7 +357,7 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                     redactor,
                     clock);
             return new McpPlanOrchestrator(
-                    engine, pool, startServersForCheck, config.settings().healthInterval());
+                    engine, pool, startServersForCheck, config.settings().healthInterval(), redactor);
         }
     }
 }
