@@ -35,6 +35,7 @@ final class ResultPrinter {
                             .append(" ms)"));
             step.message()
                     .or(step::content)
+                    .map(redactor) // before the cut, which could leave a token too short to be recognised
                     .map(ResultPrinter::oneLine)
                     .filter(t -> !t.isEmpty())
                     .ifPresent(t -> line.append("  ").append(t));

@@ -67,16 +67,25 @@ public final class SecretShapes {
         return Arbitraries.of(names()).flatMap(SecretShapes::of);
     }
 
+    /** One secret of every shape, in the order of {@link #names()}. */
+    public static Arbitrary<List<String>> oneOfEach() {
+        return Combinators.combine(shapes().values().stream().toList()).as(List::copyOf);
+    }
+
     /**
      * A configured secret with no shape of its own, such as a password: letters and digits, at least 12 of
-     * them and 4 different ones (so that it is not a run such as the zeros every first {@code prev_hash} has).
+     * them and 4 different ones (so that it is not a run such as the zeros every first {@code prev_hash} has),
+     * letters and digits both (a value of letters alone counts as a plain word when its name does not say it is
+     * a secret).
      */
     public static Arbitrary<String> literal() {
         return Arbitraries.strings()
                 .withChars(ALNUM)
                 .ofMinLength(12)
                 .ofMaxLength(24)
-                .filter(s -> s.chars().distinct().count() >= 4);
+                .filter(s -> s.chars().distinct().count() >= 4
+                        && s.chars().anyMatch(Character::isDigit)
+                        && s.chars().anyMatch(Character::isLetter));
     }
 
     private static Arbitrary<String> body(String prefix, String alphabet, int length) {
