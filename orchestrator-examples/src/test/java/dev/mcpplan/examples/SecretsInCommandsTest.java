@@ -5,21 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.mcpplan.orchestrator.core.PlanApprover;
 import dev.mcpplan.orchestrator.core.internal.audit.JsonlAuditSink;
 import dev.mcpplan.orchestrator.core.internal.audit.Redactor;
+import dev.mcpplan.orchestrator.core.testing.ForgedLines;
 import dev.mcpplan.orchestrator.core.testing.Servers;
 import dev.mcpplan.orchestrator.spi.AuditRecord;
-import dev.mcpplan.orchestrator.spi.ServerDefinition;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -40,24 +37,12 @@ class SecretsInCommandsTest {
     Path dir;
 
     /** A configuration with the fault server, and the signing key when {@code signed}. */
-    private Path config(boolean signed) throws IOException {
-        ServerDefinition fault = Servers.faultServer("fault");
+    private Path config(boolean signed) {
         Map<String, Object> settings = new HashMap<>(Map.of("actions", Map.of("echo", "fault")));
         if (signed) {
             settings.put("approval", Map.of("signingKey", KEY));
         }
-        Path config = dir.resolve("mcp.json");
-        JsonMapper.shared()
-                .writeValue(
-                        config.toFile(),
-                        Map.of(
-                                "mcpServers",
-                                Map.of(
-                                        "fault",
-                                        Map.of("command", fault.command().orElseThrow(), "args", fault.args())),
-                                "orchestrator",
-                                settings));
-        return config;
+        return Servers.config(dir.resolve("mcp.json"), Map.of("fault", Servers.faultServerEntry(Map.of())), settings);
     }
 
     /** An echo plan, approved and, when {@code signed}, signed with the key. */
@@ -115,71 +100,56 @@ class SecretsInCommandsTest {
         }
     }
 
+    /** {@code verify-log} in a process of its own, with the key in {@code $MCP_APPROVAL_KEY} (none if null). */
     private static Cli.Run verify(Path log, String key) {
         Map<String, String> env = new HashMap<>();
         env.put("MCP_APPROVAL_KEY", key);
         return Cli.process(env, "verify-log", log.toString());
     }
 
-    /** A line as someone without the key writes it: the right prev_hash, a plain SHA-256 hash. */
-    private static String forged(String line, String prev) {
-        String unsigned = line.replace(",\"chain\":\"hmac-sha256\"", "")
-                        .replaceFirst(",\"prev_hash\":\"[0-9a-f]{64}\",\"hash\":\"[0-9a-f]{64}\"}$", "")
-                + ",\"prev_hash\":\"" + prev + "\"}";
-        return unsigned.substring(0, unsigned.length() - 1) + ",\"hash\":\"" + sha256(prev + unsigned) + "\"}";
-    }
-
-    private static String hashOf(String line) {
-        return line.substring(line.length() - 66, line.length() - 2);
+    private static void assertBroken(Path log, String key, String problem) {
+        Cli.Run run = verify(log, key);
+        assertThat(run.exit()).isOne();
+        assertThat(run.out()).contains("BROKEN, " + problem);
     }
 
     @Test
     void aKeyedLogIsIntactWithItsKeyAndNeedsTheKeyToBeChecked() throws IOException {
         Path log = keyedLog();
-        assertThat(verify(log, KEY).exit()).isZero();
-        assertThat(verify(log, KEY).out()).contains("checked with the key", ": intact (3 lines)");
-        Cli.Run withoutKey = verify(log, null);
-        assertThat(withoutKey.exit()).isOne();
-        assertThat(withoutKey.out())
-                .contains("BROKEN, line 1: the chain is keyed (HMAC-SHA256): checking it needs the signing key");
+        Cli.Run run = verify(log, KEY);
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).contains("checked with the key", ": intact (3 lines)");
+        assertBroken(log, null, "line 1: the chain is keyed (HMAC-SHA256): checking it needs the signing key");
     }
 
     @Test
     void aLineAppendedWithoutTheKeyIsFound() throws IOException {
         Path log = keyedLog();
         List<String> lines = new ArrayList<>(Files.readAllLines(log));
-        lines.add(forged(lines.get(1), hashOf(lines.get(2))));
+        lines.add(ForgedLines.forged(lines.get(1), ForgedLines.hashOf(lines.get(2)), false));
         Files.write(log, lines);
-        Cli.Run run = verify(log, KEY);
-        assertThat(run.exit()).isOne();
-        assertThat(run.out()).contains("BROKEN, line 4: a plain hash where the signing key's HMAC-SHA256 belongs");
+        assertBroken(log, KEY, "line 4: a plain hash where the signing key's HMAC-SHA256 belongs");
     }
 
     @Test
     void aLogRewrittenWithRecomputedPlainHashesIsFound() throws IOException {
         Path log = keyedLog();
-        List<String> rewritten = new ArrayList<>();
-        String prev = "0".repeat(64);
-        for (String line : Files.readAllLines(log)) {
-            String plain = forged(line.replace("\"text\":\"hello\"", "\"text\":\"goodbye\""), prev);
-            rewritten.add(plain);
-            prev = hashOf(plain);
-        }
-        Files.write(log, rewritten);
+        Files.write(
+                log,
+                ForgedLines.rewritten(
+                        Files.readAllLines(log), l -> l.replace("\"text\":\"hello\"", "\"text\":\"goodbye\"")));
         assertThat(Cli.process(Map.of(), "verify-log", "--key-env", "NO_SUCH_VARIABLE", log.toString())
                         .out())
                 .contains(": intact (3 lines)");
-        Cli.Run run = verify(log, KEY);
-        assertThat(run.exit()).isOne();
-        assertThat(run.out()).contains("BROKEN, line 1: a plain hash where the signing key's HMAC-SHA256 belongs");
+        assertBroken(log, KEY, "line 1: a plain hash where the signing key's HMAC-SHA256 belongs");
     }
 
     @Test
     void aWrongKeyFindsEveryLineUnsigned() throws IOException {
-        Path log = keyedLog();
-        Cli.Run run = verify(log, "some other key that is 32+ bytes long");
-        assertThat(run.exit()).isOne();
-        assertThat(run.out()).contains("BROKEN, line 1: hash does not match its content under this key");
+        assertBroken(
+                keyedLog(),
+                "some other key that is 32+ bytes long",
+                "line 1: hash does not match its content under this key");
     }
 
     @Test
@@ -206,19 +176,10 @@ class SecretsInCommandsTest {
                         1,
                         1,
                         null));
-        Cli.Run run = verify(log, KEY);
-        assertThat(run.exit()).isOne();
-        assertThat(run.out())
-                .contains("BROKEN, line 4: a tool_call of plan " + plan + " that is not running: it came after the"
-                        + " plan's plan_finished, with no plan_started since");
-    }
-
-    private static String sha256(String text) {
-        try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
+        assertBroken(
+                log,
+                KEY,
+                "line 4: a tool_call of plan " + plan + " that is not running: it came after the plan's"
+                        + " plan_finished, with no plan_started since");
     }
 }

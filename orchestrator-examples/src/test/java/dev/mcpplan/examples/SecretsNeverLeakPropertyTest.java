@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mcpplan.orchestrator.core.testing.SecretShapes;
 import dev.mcpplan.orchestrator.core.testing.Servers;
-import dev.mcpplan.orchestrator.spi.ServerDefinition;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +21,6 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Secrets of every well-known token shape, placed in every channel a secret comes in by (a plan's step text
@@ -167,52 +165,37 @@ class SecretsNeverLeakPropertyTest {
         return file;
     }
 
-    private static Path config(Path dir, Secrets secrets) throws IOException {
-        ServerDefinition fault = Servers.faultServer("fault");
-        List<String> args = new ArrayList<>(fault.args());
-        args.addAll(List.of("--stderr-env", "MY_SECRET"));
-        Path config = dir.resolve("mcp.json");
-        JsonMapper.shared()
-                .writeValue(
-                        config.toFile(),
+    private static Path config(Path dir, Secrets secrets) {
+        return Servers.config(
+                dir.resolve("mcp.json"),
+                Map.of(
+                        "fault",
+                        Servers.faultServerEntry(Map.of("MY_SECRET", secrets.serverEnv()), "--stderr-env", "MY_SECRET"),
+                        "broken",
                         Map.of(
-                                "mcpServers",
+                                "command",
+                                "sh",
+                                "args",
+                                List.of(
+                                        "-c",
+                                        "read request; echo \"connecting with $DB_PASS, then $CONNECT_WITH\" >&2;"
+                                                + " exit 3"),
+                                "env",
                                 Map.of(
-                                        "fault",
-                                        Map.of(
-                                                "command",
-                                                fault.command().orElseThrow(),
-                                                "args",
-                                                args,
-                                                "env",
-                                                Map.of("MY_SECRET", secrets.serverEnv())),
-                                        "broken",
-                                        Map.of(
-                                                "command",
-                                                "sh",
-                                                "args",
-                                                List.of(
-                                                        "-c",
-                                                        "read request; echo \"connecting with $DB_PASS, then"
-                                                                + " $CONNECT_WITH\" >&2; exit 3"),
-                                                "env",
-                                                Map.of(
-                                                        "DB_PASS",
-                                                        secrets.brokenPassword(),
-                                                        "CONNECT_WITH",
-                                                        String.join(" ", secrets.brokenTokens())))),
-                                "orchestrator",
-                                Map.of(
-                                        "startTimeout",
-                                        "30s",
-                                        "backoff",
-                                        "50ms",
-                                        "actions",
-                                        Map.of(
-                                                "echo", "fault",
-                                                "fail_echo", "fault",
-                                                "leak", "fault",
-                                                "ping_broken", Map.of("server", "broken", "tool", "ping")))));
-        return config;
+                                        "DB_PASS",
+                                        secrets.brokenPassword(),
+                                        "CONNECT_WITH",
+                                        String.join(" ", secrets.brokenTokens())))),
+                Map.of(
+                        "startTimeout",
+                        "30s",
+                        "backoff",
+                        "50ms",
+                        "actions",
+                        Map.of(
+                                "echo", "fault",
+                                "fail_echo", "fault",
+                                "leak", "fault",
+                                "ping_broken", Map.of("server", "broken", "tool", "ping"))));
     }
 }

@@ -7,19 +7,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.mcpplan.orchestrator.core.AuditLog.Verification;
 import dev.mcpplan.orchestrator.core.internal.audit.JsonlAuditSink;
 import dev.mcpplan.orchestrator.core.internal.audit.Redactor;
+import dev.mcpplan.orchestrator.core.testing.ForgedLines;
 import dev.mcpplan.orchestrator.spi.AuditRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,6 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class AuditLogTest {
+    private static final byte[] KEY = "the audit key, thirty-two bytes!".getBytes(StandardCharsets.UTF_8);
+
     @TempDir
     Path logs;
 
@@ -104,7 +104,10 @@ class AuditLogTest {
         String unsigned = line.substring(0, line.lastIndexOf(",\"hash\":")) + "}";
         String prev =
                 lines.get(2).substring(lines.get(2).length() - 66, lines.get(2).length() - 2);
-        lines.set(3, unsigned.substring(0, unsigned.length() - 1) + ",\"hash\":\"" + sha256(prev + unsigned) + "\"}");
+        lines.set(
+                3,
+                unsigned.substring(0, unsigned.length() - 1) + ",\"hash\":\"" + ForgedLines.sha256(prev + unsigned)
+                        + "\"}");
         rewrite(lines);
         assertThat(AuditLog.verify(log)).isEqualTo(broken(6, "line 5: prev_hash does not match line 4"));
     }
@@ -234,28 +237,6 @@ class AuditLogTest {
         assertThatIllegalArgumentException().isThrownBy(() -> new Verification(true, -1, Optional.empty()));
     }
 
-    private static String sha256(String text) {
-        try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    private static final byte[] KEY = "the audit key, thirty-two bytes!".getBytes(StandardCharsets.UTF_8);
-
-    /** A line as someone without the key writes it: the right prev_hash, and a plain hash. */
-    private static String forged(String line, String prev) {
-        String unsigned = line.replaceFirst(",\"prev_hash\":\"[0-9a-f]{64}\",\"hash\":\"[0-9a-f]{64}\"}$", "")
-                + ",\"prev_hash\":\"" + prev + "\"}";
-        return unsigned.substring(0, unsigned.length() - 1) + ",\"hash\":\"" + sha256(prev + unsigned) + "\"}";
-    }
-
-    private static String hashOf(String line) {
-        return line.substring(line.length() - 66, line.length() - 2);
-    }
-
     @Test
     void aKeyedLogVerifiesWithItsKey() {
         log = write("2026-03-03", 4, KEY);
@@ -267,8 +248,7 @@ class AuditLogTest {
         log = write("2026-03-03", 4, KEY);
         List<String> lines = lines();
         String last = lines.get(3);
-        lines.add(forged(
-                last.replace(",\"chain\":\"hmac-sha256\"", "").replace("\"step\":4", "\"step\":5"), hashOf(last)));
+        lines.add(ForgedLines.forged(last.replace("\"step\":4", "\"step\":5"), ForgedLines.hashOf(last), false));
         rewrite(lines);
         assertThat(AuditLog.verify(log))
                 .isEqualTo(
@@ -285,7 +265,7 @@ class AuditLogTest {
         log = write("2026-03-03", 4, KEY);
         List<String> lines = lines();
         String last = lines.get(3);
-        String copy = forged(last.replace("\"step\":4", "\"step\":5"), hashOf(last));
+        String copy = ForgedLines.forged(last.replace("\"step\":4", "\"step\":5"), ForgedLines.hashOf(last), true);
         assertThat(copy).contains("\"chain\":\"hmac-sha256\"");
         lines.add(copy);
         rewrite(lines);
@@ -299,15 +279,7 @@ class AuditLogTest {
     @Test
     void aLogRewrittenWithRecomputedPlainHashesFailsWithTheKey() throws IOException {
         log = write("2026-03-03", 4, KEY);
-        List<String> rewritten = new ArrayList<>();
-        String prev = JsonlAuditSink.GENESIS;
-        for (String line : lines()) {
-            String plain = forged(
-                    line.replace(",\"chain\":\"hmac-sha256\"", "").replace("\"to\":\"team\"", "\"to\":\"rival\""),
-                    prev);
-            rewritten.add(plain);
-            prev = hashOf(plain);
-        }
+        List<String> rewritten = ForgedLines.rewritten(lines(), l -> l.replace("\"to\":\"team\"", "\"to\":\"rival\""));
         Files.writeString(log, String.join("\n", rewritten) + "\n", StandardCharsets.UTF_8);
         assertThat(AuditLog.verify(log)).isEqualTo(new Verification(true, 4, Optional.empty()));
         assertThat(AuditLog.verify(log, KEY))

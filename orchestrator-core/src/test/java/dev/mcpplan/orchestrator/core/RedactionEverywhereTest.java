@@ -13,7 +13,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,7 +21,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What a real server writes to stderr before it dies at start, and the configured values it echoes, reach no
@@ -62,17 +60,10 @@ class RedactionEverywhereTest {
     /** An orchestrator whose server {@code fault} is a fault server started with these options and env. */
     private McpPlanOrchestrator orchestrator(Map<String, String> env, Map<String, String> hostEnv, String... options)
             throws IOException {
-        List<String> args = new ArrayList<>(Servers.faultServer("fault").args());
-        args.addAll(List.of(options));
-        Path config = dir.resolve("mcp.json");
-        JsonMapper.shared()
-                .writeValue(
-                        config.toFile(),
-                        Map.of(
-                                "mcpServers",
-                                Map.of("fault", Map.of("command", Servers.java(), "args", args, "env", env)),
-                                "orchestrator",
-                                Map.of("startTimeout", "20s", "actions", Map.of("echo", "fault"))));
+        Path config = Servers.config(
+                dir.resolve("mcp.json"),
+                Map.of("fault", Servers.faultServerEntry(env, options)),
+                Map.of("startTimeout", "20s", "actions", Map.of("echo", "fault")));
         return McpPlanOrchestrator.builder()
                 .config(config)
                 .environment(hostEnv)

@@ -2,14 +2,13 @@ package dev.mcpplan.examples.cli;
 
 import dev.mcpplan.orchestrator.core.AuditLog;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -29,29 +28,24 @@ final class VerifyLogCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DIR_OR_FILE", description = "a .jsonl audit log, or a folder of them")
     Path target;
 
-    @Option(
-            names = "--key-env",
-            paramLabel = "VAR",
-            defaultValue = "MCP_APPROVAL_KEY",
-            description = "the environment variable holding the signing key (default MCP_APPROVAL_KEY)")
-    String keyVariable;
+    @Mixin
+    SigningKeyOption signingKey;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-        String value = System.getenv(keyVariable);
-        byte[] key = value == null || value.isEmpty() ? null : value.getBytes(StandardCharsets.UTF_8);
+        byte[] key = signingKey.key();
         Map<Path, AuditLog.Verification> results = Files.isDirectory(target)
                 ? AuditLog.verifyFolder(target, key)
                 : Map.of(target, AuditLog.verify(target, key));
         PrintWriter out = spec.commandLine().getOut();
         out.println(
                 key == null
-                        ? "no key in $" + keyVariable + ": a plain chain is checked, which a rewrite with fresh hashes"
-                                + " passes"
-                        : "checked with the key in $" + keyVariable + " (HMAC-SHA256)");
+                        ? "no key in $" + signingKey.variable
+                                + ": a plain chain is checked, which a rewrite with fresh hashes" + " passes"
+                        : "checked with the key in $" + signingKey.variable + " (HMAC-SHA256)");
         boolean intact = true;
         for (Map.Entry<Path, AuditLog.Verification> e : results.entrySet()) {
             AuditLog.Verification v = e.getValue();
