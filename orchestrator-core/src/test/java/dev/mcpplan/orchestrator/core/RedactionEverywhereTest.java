@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.mcpplan.orchestrator.CheckReport;
 import dev.mcpplan.orchestrator.PlanResult;
 import dev.mcpplan.orchestrator.Problem;
+import dev.mcpplan.orchestrator.ServerHealth;
 import dev.mcpplan.orchestrator.core.testing.Servers;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -41,6 +41,7 @@ final class ResultPrinter {
                     .ifPresent(t -> line.append("  ").append(t));
             out.println(redactor.apply(line.toString()));
         }
+        result.warnings().forEach(w -> out.println(redactor.apply("  warning: " + w.code() + ": " + w.message())));
         out.flush();
     }
 

@@ -50,6 +50,11 @@ public final class Engine {
     /** The {@code _meta} key of the attempt number. */
     public static final String ATTEMPT_KEY = "dev.mcpplan/attempt";
 
+    /** The front matter field a store keeps a plan's reschedule count in. */
+    public static final String RESCHEDULES = Reschedules.COUNT_FIELD;
+    /** The front matter field a store keeps the time of a plan's first reschedule in. */
+    public static final String RESCHEDULED_SINCE = Reschedules.SINCE_FIELD;
+
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
 
     private final Analyzer analyzer;
@@ -57,6 +62,7 @@ public final class Engine {
     private final List<ExecutionListener> listeners;
     private final List<AuditSink> auditSinks;
     private final Redactor redactor;
+    private final Reschedules reschedules;
     private final Clock clock;
 
     /**
@@ -74,7 +80,9 @@ public final class Engine {
             List<AuditSink> auditSinks,
             Redactor redactor,
             Clock clock) {
-        this.analyzer = new Analyzer(detectors, mappings, servers, validator, settings.approval(), clock);
+        this.analyzer = new Analyzer(
+                detectors, mappings, servers, validator, settings.approval(), settings.internalSteps(), clock);
+        this.reschedules = new Reschedules(settings, clock);
         this.caller = new StepCaller(servers, new ErrorClassifiers(classifiers), settings, clock);
         this.listeners = List.copyOf(listeners);
         this.auditSinks = List.copyOf(auditSinks);
@@ -84,14 +92,18 @@ public final class Engine {
 
     /** A dry run; servers are started to read tool schemas only when {@code connect} is true. */
     public CheckReport check(Plan plan, boolean approvedByStore, boolean connect) {
-        List<StepCheck> steps =
-                analyzer.steps(plan, connect).stream().map(this::toCheck).toList();
-        return new CheckReport(plan, redacted(analyzer.approvalProblems(plan, approvedByStore)), steps);
+        List<StepPlan> planned = analyzer.steps(plan, connect);
+        List<Problem> planProblems = new ArrayList<>(analyzer.approvalProblems(plan, approvedByStore));
+        planProblems.addAll(analyzer.coverageProblems(plan, planned));
+        return new CheckReport(
+                plan,
+                redacted(planProblems),
+                planned.stream().map(this::toCheck).toList());
     }
 
     private List<Problem> redacted(List<Problem> problems) {
         return problems.stream()
-                .map(p -> new Problem(p.code(), redactor.redact(p.message())))
+                .map(p -> new Problem(p.code(), redactor.redact(p.message()), p.severity()))
                 .toList();
     }
 
@@ -203,8 +215,12 @@ public final class Engine {
 
         List<Problem> approval = analyzer.approvalProblems(plan, approvedByStore);
         List<StepPlan> steps = analyzer.steps(plan, approval.isEmpty());
-        List<Problem> problems = new ArrayList<>(approval);
-        steps.forEach(s -> problems.addAll(s.problems()));
+        List<Problem> all = new ArrayList<>(approval);
+        all.addAll(analyzer.coverageProblems(plan, steps));
+        steps.forEach(s -> all.addAll(s.problems()));
+        List<Problem> problems = all.stream().filter(Problem::isError).toList();
+        List<Problem> warnings = redacted(all.stream().filter(p -> !p.isError()).toList()); // they quote step texts
+        warnings.forEach(w -> LOG.warn("plan {}: {}", plan.id(), w.message()));
         if (!problems.isEmpty()) {
             return refuse(plan, started, steps, problems);
         }
@@ -247,6 +263,7 @@ public final class Engine {
                                     default -> PlanStatus.FAILED;
                                 })
                 .steps(results)
+                .warnings(warnings)
                 .startedAt(started)
                 .finishedAt(clock.instant());
         if (stop != null) {
@@ -257,7 +274,7 @@ public final class Engine {
                             + stopper.message().orElse("failed"));
             stop.retryAt().ifPresent(out::retryAfter);
         }
-        return finish(plan, out.build());
+        return finish(plan, reschedules.bounded(plan, out));
     }
 
     /** One step: the approval checked again, then the call, recorded as it goes. */
@@ -339,6 +356,7 @@ public final class Engine {
             case NOT_APPROVED, APPROVAL_EXPIRED, ACTION_NOT_APPROVED, APPROVAL_MISMATCH -> true;
             default -> false;
         });
+        // a server that cannot start now may start later; one that cannot start as configured will not
         boolean unavailable = problems.stream().allMatch(p -> p.code() == Problem.Code.SERVER_UNAVAILABLE);
         ErrorKind kind =
                 approvalProblem ? ErrorKind.APPROVAL : unavailable ? ErrorKind.UNAVAILABLE : ErrorKind.VALIDATION;
@@ -364,10 +382,9 @@ public final class Engine {
                 .finishedAt(clock.instant())
                 .error(kind, message);
         if (kind == ErrorKind.UNAVAILABLE) {
-            // a server that cannot start now may start later: the plan waits in the queue
             result.status(PlanStatus.RETRY_SCHEDULED).retryAfter(clock.instant().plus(caller.rescheduleDelay()));
         }
-        return finish(plan, result.build());
+        return finish(plan, reschedules.bounded(plan, result));
     }
 
     private PlanResult finish(Plan plan, PlanResult unredacted) {
