@@ -66,7 +66,7 @@ class SecretsNeverLeakPropertyTest {
                 .as(Secrets::new);
     }
 
-    @Property(tries = 4)
+    @Property(tries = 3)
     void noSecretReachesAnyOutput(@ForAll("secrets") Secrets secrets) throws IOException {
         Path dir = Files.createTempDirectory("secrets-never-leak");
         try {
@@ -118,7 +118,7 @@ class SecretsNeverLeakPropertyTest {
                   - action: ping_broken
                 """.formatted(steps));
         Cli.Run check = Cli.run("check", checked.toString(), "--config", config.toString());
-        assertThat(check.out()).contains("SERVER_UNAVAILABLE", "exited with code 3");
+        assertThat(check.out()).contains("the server 'broken'", "exited with code 3");
 
         List<String> outputs = new ArrayList<>(List.of(execute.all(), run.all(), check.all()));
         outputs.addAll(written(vault, written));

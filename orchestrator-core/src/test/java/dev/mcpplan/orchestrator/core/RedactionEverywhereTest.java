@@ -141,8 +141,8 @@ class RedactionEverywhereTest {
                     throw new UncheckedIOException(e);
                 }
             });
-            check = console(
-                    console, () -> orchestrator.check(orchestrator.parse(dir.resolve("vault/Approved/echo.md"))));
+            Path plan = Files.writeString(dir.resolve("echo.md"), PLAN);
+            check = console(console, () -> orchestrator.check(orchestrator.parse(plan)));
             health = console(console, orchestrator::health);
         }
         String files = vaultFiles();
