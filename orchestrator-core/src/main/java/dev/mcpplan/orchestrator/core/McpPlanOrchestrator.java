@@ -32,6 +32,7 @@ import dev.mcpplan.orchestrator.spi.TransportProvider;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.json.schema.jackson3.DefaultJsonSchemaValidator;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -77,6 +78,7 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
     private final ScheduledExecutorService healthChecks;
     private final Clock clock;
     private final Duration vaultSettle;
+    private final Redactor redactor;
 
     private McpPlanOrchestrator(
             Engine engine,
@@ -84,7 +86,9 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
             boolean startServersForCheck,
             Duration healthInterval,
             Clock clock,
-            Duration vaultSettle) {
+            Duration vaultSettle,
+            Redactor redactor) {
+        this.redactor = redactor;
         this.engine = engine;
         this.clock = clock;
         this.vaultSettle = vaultSettle;
@@ -152,6 +156,17 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                 .isPresent();
     }
 
+    /**
+     * The text with every secret this orchestrator knows of masked, as in its logs, plan files and audit
+     * log: configured {@code env} and {@code headers} values and the signing key, secret-looking
+     * {@code key=value} pairs, well-known token shapes, e-mail addresses, phone and card numbers. For a host
+     * that shows what a plan returned ({@link dev.mcpplan.orchestrator.StepResult#content()} is the tool's
+     * answer as it came).
+     */
+    public String redact(String text) {
+        return redactor.redact(Objects.requireNonNull(text, "text"));
+    }
+
     @Override
     public List<ServerHealth> health() {
         List<ServerHealth> report = new ArrayList<>();
@@ -172,7 +187,7 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                         List.of(),
                         Optional.empty(),
                         // the SDK's outer message ("Client failed to initialize ...") says nothing: add the cause's
-                        Optional.of(ErrorClassifiers.messageOf(e))));
+                        Optional.of(redactor.redact(ErrorClassifiers.messageOf(e)))));
             }
         }
         return report;
@@ -311,14 +326,27 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
 
             Map<String, TransportProvider> transportsByType = transports(discovery);
 
-            Redactor redactor = Redactor.builder()
+            Redactor.Builder redaction = Redactor.builder()
                     .secretKeys(config.settings().redactKeys())
-                    .valuePatterns(config.settings().redactPatterns())
-                    .build();
+                    .valuePatterns(config.settings().redactPatterns());
+            for (ServerDefinition server : config.servers().values()) {
+                redaction.configuredValues(server.env()).configuredValues(server.headers());
+            }
+            // named so that any value counts, however plain it looks
+            config.settings()
+                    .approval()
+                    .key()
+                    .ifPresent(k -> redaction.configuredValues(
+                            Map.of("signing_secret", new String(k, StandardCharsets.UTF_8))));
+            Redactor redactor = redaction.build();
             List<AuditSink> sinks = new ArrayList<>();
             sinks.add(new Slf4jAuditSink(redactor));
             if (auditLogDir != null) {
-                sinks.add(new JsonlAuditSink(auditLogDir, redactor));
+                // keyed with the approval key, so that verify-log takes the key the way approve does
+                sinks.add(new JsonlAuditSink(
+                        auditLogDir,
+                        redactor,
+                        config.settings().approval().key().orElse(null)));
             }
             sinks.addAll(new PluginLoader<>(
                             AuditSink.class, "class", s -> s.getClass().getName(), s -> 0)
@@ -333,7 +361,8 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                     config.settings().startTimeout(),
                     // half the retry backoff: with its jitter of 25 %, a retry never comes before the restart may
                     config.settings().backoff().dividedBy(2),
-                    clock);
+                    clock,
+                    redactor::redact);
             Engine engine = new Engine(
                     new PluginLoader<>(ActionDetector.class, "id", ActionDetector::id, ActionDetector::priority)
                             .load(allDetectors, discovery),
@@ -363,7 +392,8 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                     startServersForCheck,
                     config.settings().healthInterval(),
                     clock,
-                    config.settings().vaultSettle());
+                    config.settings().vaultSettle(),
+                    redactor);
         }
 
         /**

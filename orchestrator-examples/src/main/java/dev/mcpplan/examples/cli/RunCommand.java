@@ -64,7 +64,7 @@ final class RunCommand implements Callable<Integer> {
             do {
                 List<PlanResult> results = orchestrator.processReady(store);
                 for (PlanResult result : results) {
-                    ResultPrinter.print(out, result);
+                    ResultPrinter.print(out, result, orchestrator::redact);
                     allCompleted &= result.completed();
                 }
                 if (!once) {
