@@ -49,7 +49,7 @@ public final class PlanParser {
     /** Front matter larger than this is refused, so a hostile file cannot make the YAML parser work for long. */
     static final int MAX_FRONT_MATTER = 64 * 1024;
     /** A plan file larger than this is refused before it is read. */
-    static final int MAX_PLAN_BYTES = 1024 * 1024;
+    public static final int MAX_PLAN_BYTES = 1024 * 1024;
     /** The deepest nesting of YAML collections accepted in front matter and parameter blocks. */
     static final int MAX_YAML_DEPTH = 32;
     /**
