@@ -81,8 +81,10 @@ public interface TransportContext {
     }
 
     /**
-     * Masks secrets in text that comes from the server (its stderr lines, its log messages) before the
-     * text reaches a log. By default the identity; the orchestrator passes its redactor.
+     * What every text a transport logs or puts in an exception message goes through first: server stderr
+     * lines, server log notifications, reasons for a server's death. It masks what the orchestrator knows to
+     * be secret (the server's configured {@code env} and {@code headers} values, token shapes, secret-looking
+     * {@code key=value} pairs). By default the identity.
      */
     default UnaryOperator<String> redactor() {
         return UnaryOperator.identity();

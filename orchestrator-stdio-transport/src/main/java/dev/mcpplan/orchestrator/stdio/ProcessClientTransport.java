@@ -253,9 +253,8 @@ final class ProcessClientTransport implements McpClientTransport {
     private void readStderr() {
         try (Reader in = new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)) {
             BoundedLineReader lines = new BoundedLineReader(in, maxLine, length -> {});
-            String line;
-            while ((line = lines.readLine()) != null) {
-                line = redactor.apply(line);
+            for (String raw = lines.readLine(); raw != null; raw = lines.readLine()) {
+                String line = redactor.apply(raw);
                 LOG.debug("[{}] {}", server.name(), line);
                 synchronized (stderrTail) {
                     stderrTail.addLast(line.length() > 500 ? line.substring(0, 500) + "..." : line);

@@ -32,9 +32,11 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code slow_read} (sleeps, read-only), {@code crash} (exits with code 3 mid-call), {@code send} (sleeps
  * {@code ms}, then appends to the log without looking for duplicates, as a plain e-mail server would),
  * {@code exit_soon} (answers, then exits {@code ms} later, while idle), {@code grow} (adds
- * the tool {@code grown}, which makes the server send {@code notifications/tools/list_changed}).
- * Start options: {@code --log FILE}, {@code --exit-on-start CODE}, {@code --garbage} (prints a non-JSON
- * line on stdout first).
+ * the tool {@code grown}, which makes the server send {@code notifications/tools/list_changed}),
+ * {@code leak} (writes its {@code text} to stderr, then exits with code 3 mid-call).
+ * Start options, taken in order: {@code --log FILE}, {@code --exit-on-start CODE}, {@code --garbage} (prints
+ * a non-JSON line on stdout first), {@code --stderr TEXT} (writes the text to stderr), {@code --stderr-env
+ * NAME} (writes the value of the environment variable to stderr).
  */
 public final class FaultServer {
     private static final String KEY = "dev.mcpplan/idempotency-key";
@@ -51,6 +53,8 @@ public final class FaultServer {
                     System.err.println("fault server: exiting on start as told");
                     System.exit(Integer.parseInt(args[++i]));
                 }
+                case "--stderr" -> System.err.println(args[++i]);
+                case "--stderr-env" -> System.err.println("fault server: started with " + System.getenv(args[++i]));
                 case "--garbage" -> {
                     PrintStream raw =
                             new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
@@ -84,6 +88,11 @@ public final class FaultServer {
             return text("unreachable", true);
         }));
         tools.add(tool("send", false, false, req -> send(recordLog, req)));
+        tools.add(tool("leak", false, false, req -> {
+            System.err.println("fault server: leaking " + req.arguments().get("text"));
+            Runtime.getRuntime().halt(3);
+            return text("unreachable", true);
+        }));
         tools.add(tool("exit_soon", false, true, req -> {
             new Thread(() -> {
                         sleep(req);

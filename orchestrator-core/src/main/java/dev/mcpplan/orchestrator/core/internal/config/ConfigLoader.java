@@ -50,6 +50,7 @@ public final class ConfigLoader {
             "internalSteps",
             "maxReschedules",
             "rescheduleFor",
+            "vault",
             "maxCallTime",
             "inheritEnv");
     private static final Set<String> SERVER_SETTINGS_KEYS =
@@ -85,6 +86,7 @@ public final class ConfigLoader {
     private Settings.InternalSteps internalSteps;
     private int maxReschedules;
     private Duration rescheduleFor;
+    private Duration vaultSettle;
     private Duration maxCallTime;
     private List<String> inheritEnv = Settings.defaults().inheritEnv();
     private final Map<String, List<String>> serverInheritEnv = new LinkedHashMap<>();
@@ -102,6 +104,7 @@ public final class ConfigLoader {
         this.internalSteps = defaults.internalSteps();
         this.maxReschedules = defaults.maxReschedules();
         this.rescheduleFor = defaults.rescheduleFor();
+        this.vaultSettle = defaults.vaultSettle();
     }
 
     /**
@@ -182,6 +185,7 @@ public final class ConfigLoader {
                         internalSteps,
                         maxReschedules,
                         rescheduleFor,
+                        vaultSettle,
                         maxCallTime,
                         inheritEnv,
                         serverInheritEnv));
@@ -366,6 +370,27 @@ public final class ConfigLoader {
             }
             if (breaker.has("delay")) {
                 circuitDelay = duration(breaker.get("delay"), "circuitBreaker.delay");
+            }
+        }
+        if (node.has("vault")) {
+            JsonNode vault = object(node.get("vault"), "vault");
+            for (String key : vault.propertyNames()) {
+                if (!key.equals("settle")) {
+                    throw new IllegalArgumentException("vault has an unknown key '" + key + "' (known: [settle])");
+                }
+            }
+            if (vault.has("settle")) {
+                Duration settle;
+                try {
+                    settle = Durations.parse(scalar(vault.get("settle"), "vault.settle"));
+                } catch (IllegalArgumentException | ArithmeticException e) {
+                    throw new IllegalArgumentException("vault.settle: " + e.getMessage(), e);
+                }
+                // zero takes files at once; an hour is far past any writer's pause
+                if (settle.isNegative() || settle.compareTo(Duration.ofHours(1)) > 0) {
+                    throw new IllegalArgumentException("vault.settle must be from 0s to 1h, not " + settle);
+                }
+                vaultSettle = settle;
             }
         }
         if (node.has("approval")) {

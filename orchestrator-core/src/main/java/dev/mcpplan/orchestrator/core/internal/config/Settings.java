@@ -40,6 +40,8 @@ import java.util.regex.Pattern;
  *     by default
  * @param maxReschedules how often a plan may go back to the queue before it fails; 10 by default
  * @param rescheduleFor how long after its first reschedule a plan may still be rescheduled; 24 h by default
+ * @param vaultSettle how long a file in a vault's {@code Approved/} must stay unchanged before it is
+ *     taken; 1 s by default
  * @param maxCallTime the longest one call may run however often it reports progress; {@code null} for
  *     the default, ten times the call's time-out
  * @param inheritEnv the host environment variables a started server inherits (names, or prefixes
@@ -66,6 +68,8 @@ public record Settings(
         InternalSteps internalSteps,
         int maxReschedules,
         Duration rescheduleFor,
+        Duration vaultSettle,
+
         Duration maxCallTime,
         List<String> inheritEnv,
         Map<String, List<String>> serverInheritEnv) {
@@ -117,6 +121,7 @@ public record Settings(
                 InternalSteps.WARN,
                 10,
                 Duration.ofHours(24),
+                Duration.ofSeconds(1),
                 null,
                 TransportContext.DEFAULT_INHERITED_ENVIRONMENT,
                 Map.of());

@@ -221,7 +221,8 @@ public final class ServerConnection implements AutoCloseable {
         } catch (RequestNotSentException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new RequestNotSentException("server '" + name() + "' could not start: " + e.getMessage(), e);
+            throw new RequestNotSentException(
+                    "server '" + name() + "' could not start: " + redactor.apply(String.valueOf(e.getMessage())), e);
         }
         String token = name() + "-" + CALLS.incrementAndGet();
         Map<String, Object> withToken = new LinkedHashMap<>(meta);
@@ -308,7 +309,7 @@ public final class ServerConnection implements AutoCloseable {
         try {
             c.closeGracefully();
         } catch (RuntimeException e) {
-            LOG.warn("server '{}' did not close cleanly: {}", name(), e.toString());
+            LOG.warn("server '{}' did not close cleanly: {}", name(), redactor.apply(e.toString()));
         } finally {
             c.close();
         }

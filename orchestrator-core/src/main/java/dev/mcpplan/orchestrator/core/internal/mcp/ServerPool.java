@@ -126,10 +126,13 @@ public final class ServerPool implements AutoCloseable {
                     LOG.warn(
                             "server '{}' failed its health check: {}; it is started again on next use",
                             connection.name(),
-                            e.getMessage());
+                            redactor.apply(String.valueOf(e.getMessage())));
                     connection.reset();
                 } else {
-                    LOG.warn("server '{}' did not answer its health check: {}", connection.name(), e.toString());
+                    LOG.warn(
+                            "server '{}' did not answer its health check: {}",
+                            connection.name(),
+                            redactor.apply(e.toString()));
                 }
             }
         }
