@@ -61,6 +61,9 @@ final class RunCommand implements Callable<Integer> {
         try (McpPlanOrchestrator orchestrator =
                         config.builder().auditLog(vault.resolve("Logs")).build();
                 VaultPlanStore store = orchestrator.openVault(vault)) {
+            if (!once) {
+                store.awaitChange(Duration.ZERO); // watching from before the first look, so no arrival is missed
+            }
             do {
                 List<PlanResult> results = orchestrator.processReady(store);
                 for (PlanResult result : results) {
