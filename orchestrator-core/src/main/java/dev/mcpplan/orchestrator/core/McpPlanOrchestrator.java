@@ -13,6 +13,7 @@ import dev.mcpplan.orchestrator.core.internal.config.Configuration;
 import dev.mcpplan.orchestrator.core.internal.detect.ExplicitActionDetector;
 import dev.mcpplan.orchestrator.core.internal.detect.PhraseRuleDetector;
 import dev.mcpplan.orchestrator.core.internal.engine.Engine;
+import dev.mcpplan.orchestrator.core.internal.ledger.FileLedger;
 import dev.mcpplan.orchestrator.core.internal.mcp.ServerConnection;
 import dev.mcpplan.orchestrator.core.internal.mcp.ServerPool;
 import dev.mcpplan.orchestrator.core.internal.plan.PlanParser;
@@ -105,9 +106,17 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
         return engine.check(Objects.requireNonNull(plan, "plan"), approvedByFolder(plan), startServersForCheck);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The plan's approval is consumed in the ledger in the {@linkplain Builder#stateDirectory state
+     * directory}: a second run of the same plan (or of its approval under another plan id) is refused
+     * with an {@link dev.mcpplan.orchestrator.ErrorKind#APPROVAL} error naming the first, unless the
+     * first was rescheduled.
+     */
     @Override
     public PlanResult execute(Plan plan) {
-        return engine.execute(Objects.requireNonNull(plan, "plan"), approvedByFolder(plan), null);
+        return engine.execute(Objects.requireNonNull(plan, "plan"), approvedByFolder(plan));
     }
 
     @Override
@@ -167,6 +176,7 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
         private final List<AuditSink> auditSinks = new ArrayList<>();
         private final List<ErrorClassifier> classifiers = new ArrayList<>();
         private Path auditLogDir;
+        private Path stateDirectory;
         private ClassLoader pluginLoader;
         private Map<String, String> environment = System.getenv();
         private Clock clock = Clock.systemUTC();
@@ -227,6 +237,35 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
         public Builder auditLog(Path logsDirectory) {
             this.auditLogDir = Objects.requireNonNull(logsDirectory, "logsDirectory");
             return this;
+        }
+
+        /**
+         * Where the orchestrator keeps its own state: the ledger of consumed approvals of plans handed over
+         * in code ({@code ledger.jsonl}). By default the system property {@value #STATE_PROPERTY}, else
+         * {@code $XDG_STATE_HOME/mcp-orchestrator}, else {@code ~/.local/state/mcp-orchestrator}. Created
+         * when first needed. A vault keeps its own ledger, in {@code .orchestrator/} in the vault.
+         */
+        public Builder stateDirectory(Path directory) {
+            this.stateDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /** The system property that names the default {@linkplain #stateDirectory state directory}. */
+        public static final String STATE_PROPERTY = "mcp.orchestrator.stateDirectory";
+
+        private Path stateDirectory() {
+            if (stateDirectory != null) {
+                return stateDirectory;
+            }
+            String property = System.getProperty(STATE_PROPERTY);
+            if (property != null && !property.isBlank()) {
+                return Path.of(property);
+            }
+            String xdg = environment.get("XDG_STATE_HOME");
+            Path base = xdg != null && !xdg.isBlank()
+                    ? Path.of(xdg)
+                    : Path.of(System.getProperty("user.home"), ".local", "state");
+            return base.resolve("mcp-orchestrator");
         }
 
         /**
@@ -323,6 +362,7 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                             .load(listeners, discovery),
                     sinks,
                     redactor,
+                    new FileLedger(stateDirectory().resolve("ledger.jsonl"), clock),
                     clock);
             return new McpPlanOrchestrator(
                     engine, pool, startServersForCheck, config.settings().healthInterval());

@@ -7,8 +7,10 @@ import dev.mcpplan.orchestrator.Step;
 import dev.mcpplan.orchestrator.StepResult;
 import dev.mcpplan.orchestrator.StepStatus;
 import dev.mcpplan.orchestrator.core.internal.io.AtomicFiles;
+import dev.mcpplan.orchestrator.core.internal.ledger.FileLedger;
 import dev.mcpplan.orchestrator.core.internal.plan.PlanDocument;
 import dev.mcpplan.orchestrator.core.internal.plan.PlanParser;
+import dev.mcpplan.orchestrator.spi.ApprovalLedger;
 import dev.mcpplan.orchestrator.spi.PlanStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -61,6 +63,7 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
 
     private final Path vault;
     private final Clock clock;
+    private final FileLedger ledger;
     private WatchService watcher;
     private boolean watchUnsupported;
     private final Map<Path, VaultJournal> running = new ConcurrentHashMap<>();
@@ -69,6 +72,7 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     private VaultPlanStore(Path vault, Clock clock) {
         this.vault = vault.toAbsolutePath().normalize();
         this.clock = clock;
+        this.ledger = new FileLedger(this.vault.resolve(".orchestrator").resolve("ledger.jsonl"), clock);
         for (Path dir : List.of(approvedDir(), inProgressDir(), doneDir(), failedDir(), needsReviewDir(), logsDir())) {
             try {
                 Files.createDirectories(dir);
@@ -109,6 +113,12 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
 
     public Path logsDir() {
         return vault.resolve("Logs");
+    }
+
+    /** The vault's record of consumed approvals, {@code .orchestrator/ledger.jsonl}. */
+    @Override
+    public Optional<ApprovalLedger> ledger() {
+        return Optional.of(ledger);
     }
 
     @Override
@@ -338,7 +348,8 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
                         .orElse("") + ": "
                 + result.status().name().toLowerCase(Locale.ROOT) + " ("
                 + result.duration().toMillis() + " ms)"
-                + result.message().map(m -> ": " + m).orElse("");
+                + result.message().map(m -> ": " + m).orElse("")
+                + result.summary().map(r -> " -> " + r).orElse("");
         edit(file, d -> {
             // the file has gained front matter lines since it was parsed: find the step where it is now
             PlanDocument out = result.status() == StepStatus.SUCCEEDED
