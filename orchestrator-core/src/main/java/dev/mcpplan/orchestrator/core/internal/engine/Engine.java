@@ -54,9 +54,9 @@ public final class Engine {
 
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
     /** At most this many characters of a tool's answer go into an audit line. */
-    static final int RESPONSE_LIMIT = 2000;
+    public static final int RESPONSE_LIMIT = 2000;
     /** At most this many characters of a tool's answer go into the plan's Execution Log. */
-    static final int SUMMARY_LIMIT = 160;
+    public static final int SUMMARY_LIMIT = 160;
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
