@@ -59,7 +59,8 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>By default: no plugins but the built-in explicit and phrase detectors and the actions table (call
  * {@link Builder#discoverPlugins(ClassLoader)} for ServiceLoader discovery); audit events go to the SLF4J
- * logger {@code mcp.orchestrator}; a dry run starts servers to read their tool schemas. Running servers
+ * logger {@code mcp.orchestrator}; a dry run starts servers to read their tool schemas; the approvals
+ * of plans handed over in code are consumed in the ledger in {@link Builder#stateDirectory}. Running servers
  * are pinged every {@code healthInterval} (60 s) on a daemon thread; one found dead is started again on
  * its next use.
  */
