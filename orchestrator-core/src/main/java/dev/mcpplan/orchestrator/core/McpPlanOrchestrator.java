@@ -168,6 +168,9 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
      * Builds a {@link McpPlanOrchestrator}. Not thread-safe.
      */
     public static final class Builder {
+        /** The system property that names the default {@linkplain #stateDirectory state directory}. */
+        public static final String STATE_PROPERTY = "mcp.orchestrator.stateDirectory";
+
         private final List<Path> configFiles = new ArrayList<>();
         private final List<ServerDefinition> servers = new ArrayList<>();
         private final List<ActionDetector> detectors = new ArrayList<>();
@@ -250,9 +253,6 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
             this.stateDirectory = Objects.requireNonNull(directory, "directory");
             return this;
         }
-
-        /** The system property that names the default {@linkplain #stateDirectory state directory}. */
-        public static final String STATE_PROPERTY = "mcp.orchestrator.stateDirectory";
 
         private Path stateDirectory() {
             if (stateDirectory != null) {
