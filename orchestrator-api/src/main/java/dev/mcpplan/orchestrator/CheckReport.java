@@ -5,7 +5,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The result of a dry run: plan-wide problems (approval) and what each step would do.
+ * The result of a dry run: plan-wide problems (approval) and what each step would do. Problems are
+ * errors (the plan would not run) or warnings (it would, but a person should know, such as a step no
+ * detector recognises); {@link #errors()} and {@link #warnings()} tell them apart.
  *
  * <p>Immutable and thread-safe.
  */
@@ -37,16 +39,26 @@ public final class CheckReport {
         return steps;
     }
 
-    /** Every problem: the plan's first, then each step's, in step order. */
+    /** Every problem, errors and warnings: the plan's first, then each step's, in step order. */
     public List<Problem> problems() {
         List<Problem> all = new ArrayList<>(planProblems);
         steps.forEach(s -> all.addAll(s.problems()));
         return List.copyOf(all);
     }
 
-    /** Whether the plan would run: no problem anywhere. */
+    /** The problems that would stop the plan. */
+    public List<Problem> errors() {
+        return problems().stream().filter(Problem::isError).toList();
+    }
+
+    /** The problems that would not stop the plan but that a person should know about. */
+    public List<Problem> warnings() {
+        return problems().stream().filter(p -> !p.isError()).toList();
+    }
+
+    /** Whether the plan would run: no error anywhere (warnings allowed). */
     public boolean ok() {
-        return planProblems.isEmpty() && steps.stream().allMatch(StepCheck::ok);
+        return errors().isEmpty();
     }
 
     @Override

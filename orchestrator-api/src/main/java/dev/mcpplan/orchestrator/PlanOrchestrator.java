@@ -19,7 +19,7 @@ public interface PlanOrchestrator extends AutoCloseable {
      * Reads a plan file (markdown with YAML front matter, or an approval request).
      *
      * @throws PlanFormatException naming the file, line and problem, if the file is not a readable plan
-     * @throws java.io.UncheckedIOException if the file cannot be read
+     *     or cannot be read at all (missing, unreadable: the cause is the {@link java.io.IOException})
      */
     Plan parse(Path file);
 
@@ -45,6 +45,14 @@ public interface PlanOrchestrator extends AutoCloseable {
      * @return the results, in the order the plans ran
      */
     List<PlanResult> processReady(PlanStore store);
+
+    /**
+     * Starts every configured server (if not yet started), lists its tools and pings it. A server that
+     * is down says why: its exit code and last stderr lines, "command not found", the time-out.
+     *
+     * @return one entry per configured server, by name; empty when none is configured
+     */
+    List<ServerHealth> health();
 
     /** Ends every server process this orchestrator started. Idempotent. */
     @Override

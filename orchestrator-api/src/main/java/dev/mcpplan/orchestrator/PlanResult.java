@@ -21,6 +21,9 @@ public final class PlanResult {
     private final ErrorKind errorKind;
     private final String error;
     private final Instant retryAfter;
+    private final List<Problem> warnings;
+    private final int reschedules;
+    private final Instant rescheduledSince;
 
     private PlanResult(Builder b) {
         this.planId = b.planId;
@@ -31,6 +34,9 @@ public final class PlanResult {
         this.errorKind = b.errorKind;
         this.error = b.error;
         this.retryAfter = b.retryAfter;
+        this.warnings = List.copyOf(b.warnings);
+        this.reschedules = b.reschedules;
+        this.rescheduledSince = b.rescheduledSince;
     }
 
     public static Builder builder(String planId, PlanStatus status) {
@@ -45,6 +51,9 @@ public final class PlanResult {
         b.errorKind = errorKind;
         b.error = error;
         b.retryAfter = retryAfter;
+        b.warnings.addAll(warnings);
+        b.reschedules = reschedules;
+        b.rescheduledSince = rescheduledSince;
         return b;
     }
 
@@ -84,6 +93,27 @@ public final class PlanResult {
         return Optional.ofNullable(retryAfter);
     }
 
+    /**
+     * What did not stop the plan but a person should know: steps no detector recognised (skipped as
+     * internal), for example, which is also what a missing plugin looks like.
+     */
+    public List<Problem> warnings() {
+        return warnings;
+    }
+
+    /**
+     * How often the plan has gone back to the queue, this time included: 0 for a plan that was never
+     * rescheduled. A store keeps it with the plan (front matter {@code reschedules}).
+     */
+    public int reschedules() {
+        return reschedules;
+    }
+
+    /** When the plan was first rescheduled, for a plan that has been. */
+    public Optional<Instant> rescheduledSince() {
+        return Optional.ofNullable(rescheduledSince);
+    }
+
     public boolean completed() {
         return status == PlanStatus.COMPLETED;
     }
@@ -98,12 +128,26 @@ public final class PlanResult {
                 && Objects.equals(finishedAt, r.finishedAt)
                 && errorKind == r.errorKind
                 && Objects.equals(error, r.error)
-                && Objects.equals(retryAfter, r.retryAfter);
+                && Objects.equals(retryAfter, r.retryAfter)
+                && warnings.equals(r.warnings)
+                && reschedules == r.reschedules
+                && Objects.equals(rescheduledSince, r.rescheduledSince);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(planId, status, steps, startedAt, finishedAt, errorKind, error, retryAfter);
+        return Objects.hash(
+                planId,
+                status,
+                steps,
+                startedAt,
+                finishedAt,
+                errorKind,
+                error,
+                retryAfter,
+                warnings,
+                reschedules,
+                rescheduledSince);
     }
 
     @Override
@@ -121,6 +165,9 @@ public final class PlanResult {
         private ErrorKind errorKind;
         private String error;
         private Instant retryAfter;
+        private final List<Problem> warnings = new ArrayList<>();
+        private int reschedules;
+        private Instant rescheduledSince;
 
         private Builder(String planId, PlanStatus status) {
             this.planId = Objects.requireNonNull(planId, "planId");
@@ -161,6 +208,24 @@ public final class PlanResult {
 
         public Builder retryAfter(Instant retryAfter) {
             this.retryAfter = retryAfter;
+            return this;
+        }
+
+        public Builder warnings(List<Problem> warnings) {
+            this.warnings.clear();
+            warnings.forEach(w -> this.warnings.add(Objects.requireNonNull(w, "warning")));
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException if {@code count} is negative
+         */
+        public Builder reschedules(int count, Instant since) {
+            if (count < 0) {
+                throw new IllegalArgumentException("reschedules must be 0 or more: " + count);
+            }
+            this.reschedules = count;
+            this.rescheduledSince = since;
             return this;
         }
 

@@ -16,7 +16,7 @@ import java.util.Optional;
  * @param server the server the action routes to, when routed
  * @param tool the tool the action routes to, when routed
  * @param arguments the tool's arguments as they would be sent, secrets redacted
- * @param problems what keeps the step from running; empty when it could run
+ * @param problems what keeps the step from running, and warnings about it
  */
 public record StepCheck(
         Step step,
@@ -41,7 +41,8 @@ public record StepCheck(
         return action.isEmpty();
     }
 
+    /** Whether the step could run: no error (warnings allowed). */
     public boolean ok() {
-        return problems.isEmpty();
+        return problems.stream().noneMatch(Problem::isError);
     }
 }

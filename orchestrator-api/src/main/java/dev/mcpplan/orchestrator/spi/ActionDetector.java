@@ -14,7 +14,11 @@ public interface ActionDetector {
     /** A stable, unique id, shown in dry-run reports as the detector that decided. */
     String id();
 
-    /** Higher runs first. The built-in explicit detector has 1000, the phrase rules 0. By default 100. */
+    /**
+     * Higher runs first. By default 100. The built-ins: the explicit {@code action:} detector
+     * ({@link Integer#MAX_VALUE}) and the user's configured phrases ({@code MAX_VALUE - 1}) before every
+     * plugin, the default phrases ({@link Integer#MIN_VALUE}) after every plugin.
+     */
     default int priority() {
         return 100;
     }

@@ -5,14 +5,15 @@ import java.util.Optional;
 /**
  * Routes an action type to the MCP server and tool that perform it. Mappings are asked in
  * {@link #priority()} order (higher first, then by {@link #id()}); the first that answers decides.
- * The built-in mapping reads the configuration's {@code actions} table (priority 0).
+ * The user's configured {@code actions} table is asked before every plugin ({@link Integer#MAX_VALUE}),
+ * the built-in default table after every plugin ({@link Integer#MIN_VALUE}).
  *
  * <p>Implementations must be thread-safe.
  */
 public interface ServerMapping {
     String id();
 
-    /** Higher runs first. By default 100, ahead of the configuration's table. */
+    /** Higher runs first. By default 100: after the user's configured table, ahead of the default table. */
     default int priority() {
         return 100;
     }

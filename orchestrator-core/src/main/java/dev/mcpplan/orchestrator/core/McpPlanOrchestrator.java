@@ -3,8 +3,10 @@ package dev.mcpplan.orchestrator.core;
 import dev.mcpplan.orchestrator.CheckReport;
 import dev.mcpplan.orchestrator.ConfigurationException;
 import dev.mcpplan.orchestrator.Plan;
+import dev.mcpplan.orchestrator.PlanFormatException;
 import dev.mcpplan.orchestrator.PlanOrchestrator;
 import dev.mcpplan.orchestrator.PlanResult;
+import dev.mcpplan.orchestrator.ServerHealth;
 import dev.mcpplan.orchestrator.core.internal.audit.JsonlAuditSink;
 import dev.mcpplan.orchestrator.core.internal.audit.Redactor;
 import dev.mcpplan.orchestrator.core.internal.audit.Slf4jAuditSink;
@@ -13,6 +15,7 @@ import dev.mcpplan.orchestrator.core.internal.config.Configuration;
 import dev.mcpplan.orchestrator.core.internal.detect.ExplicitActionDetector;
 import dev.mcpplan.orchestrator.core.internal.detect.PhraseRuleDetector;
 import dev.mcpplan.orchestrator.core.internal.engine.Engine;
+import dev.mcpplan.orchestrator.core.internal.engine.ErrorClassifiers;
 import dev.mcpplan.orchestrator.core.internal.ledger.FileLedger;
 import dev.mcpplan.orchestrator.core.internal.mcp.ServerConnection;
 import dev.mcpplan.orchestrator.core.internal.mcp.ServerPool;
@@ -29,6 +32,7 @@ import dev.mcpplan.orchestrator.spi.ServerMapping;
 import dev.mcpplan.orchestrator.spi.TransportProvider;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.json.schema.jackson3.DefaultJsonSchemaValidator;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -57,8 +61,9 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>Thread-safe. Servers start on first use and are reused until {@link #close()}.
  *
- * <p>By default: no plugins but the built-in explicit and phrase detectors and the actions table (call
- * {@link Builder#discoverPlugins(ClassLoader)} for ServiceLoader discovery); audit events go to the SLF4J
+ * <p>By default: no plugins but the built-in explicit and phrase detectors, the actions tables, and the
+ * transports on the library's own class path (call {@link Builder#discoverPlugins(ClassLoader)} for
+ * ServiceLoader discovery of every other kind of plugin); audit events go to the SLF4J
  * logger {@code mcp.orchestrator}; a dry run starts servers to read their tool schemas; the approvals
  * of plans handed over in code are consumed in the ledger in {@link Builder#stateDirectory}. Running servers
  * are pinged every {@code healthInterval} (60 s) on a daemon thread; one found dead is started again on
@@ -93,7 +98,13 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
 
     @Override
     public Plan parse(Path file) {
-        return PlanParser.parse(Objects.requireNonNull(file, "file"));
+        Objects.requireNonNull(file, "file");
+        try {
+            return PlanParser.parse(file);
+        } catch (UncheckedIOException e) {
+            throw new PlanFormatException(
+                    file.toString(), 0, "cannot read the file: " + ErrorClassifiers.messageOf(e.getCause()), e);
+        }
     }
 
     /**
@@ -134,10 +145,12 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                 .isPresent();
     }
 
-    /** Starts every configured server (if not yet started), lists its tools and pings it. */
+    @Override
     public List<ServerHealth> health() {
         List<ServerHealth> report = new ArrayList<>();
-        for (ServerDefinition definition : servers.definitions()) {
+        List<ServerDefinition> byName = new ArrayList<>(servers.definitions());
+        byName.sort(java.util.Comparator.comparing(ServerDefinition::name));
+        for (ServerDefinition definition : byName) {
             try {
                 ServerConnection connection = servers.connection(definition.name());
                 List<String> tools = List.copyOf(connection.tools().keySet());
@@ -151,7 +164,8 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                         false,
                         List.of(),
                         Optional.empty(),
-                        Optional.of(String.valueOf(e.getMessage()))));
+                        // the SDK's outer message ("Client failed to initialize ...") says nothing: add the cause's
+                        Optional.of(ErrorClassifiers.messageOf(e))));
             }
         }
         return report;
@@ -271,8 +285,10 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
 
         /**
          * Also uses the plugins {@link java.util.ServiceLoader} finds through this class loader: detectors,
-         * server mappings, transports, listeners and audit sinks. Without this call only explicitly
-         * registered plugins are used.
+         * server mappings, transports, error classifiers, listeners and audit sinks. Without this call only
+         * explicitly registered plugins are used, and the transport providers (such as
+         * {@code orchestrator-stdio-transport}) found through the library's own class loader and the
+         * thread's context class loader: adding a transport's jar is enough to use it.
          */
         public Builder discoverPlugins(ClassLoader loader) {
             this.pluginLoader = Objects.requireNonNull(loader, "loader");
@@ -307,16 +323,16 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
             Configuration config = loader.build();
             Optional<ClassLoader> discovery = Optional.ofNullable(pluginLoader);
 
+            // by priority: the step's own action:, the user's phrases and table, the plugins, the seed's defaults
             List<ActionDetector> allDetectors = new ArrayList<>(detectors);
             allDetectors.add(new ExplicitActionDetector());
-            allDetectors.add(new PhraseRuleDetector(config.settings().phrases()));
+            allDetectors.add(PhraseRuleDetector.configured(config.settings().phrases()));
+            allDetectors.add(PhraseRuleDetector.defaults(config.settings().defaultPhrases()));
             List<ServerMapping> allMappings = new ArrayList<>(mappings);
-            allMappings.add(new ActionsTableMapping(config.settings().actions()));
+            allMappings.add(ActionsTableMapping.configured(config.settings().actions()));
+            allMappings.add(ActionsTableMapping.defaults(config.settings().defaultActions()));
 
-            Map<String, TransportProvider> transportsByType = new LinkedHashMap<>();
-            new PluginLoader<>(TransportProvider.class, "transport type", TransportProvider::type, t -> 0)
-                    .load(transports, discovery)
-                    .forEach(t -> transportsByType.put(t.type(), t));
+            Map<String, TransportProvider> transportsByType = transports(discovery);
 
             Redactor redactor = Redactor.builder()
                     .secretKeys(config.settings().redactKeys())
@@ -367,6 +383,26 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                     clock);
             return new McpPlanOrchestrator(
                     engine, pool, startServersForCheck, config.settings().healthInterval());
+        }
+
+        /**
+         * The transports by type: those registered or found by {@link #discoverPlugins}, then those the
+         * library's own and the thread's context class loader find for the types still missing (a
+         * registered provider replaces a found one of its type).
+         */
+        private Map<String, TransportProvider> transports(Optional<ClassLoader> discovery) {
+            PluginLoader<TransportProvider> loader =
+                    new PluginLoader<>(TransportProvider.class, "transport type", TransportProvider::type, t -> 0);
+            Map<String, TransportProvider> byType = new LinkedHashMap<>();
+            loader.load(transports, discovery).forEach(t -> byType.put(t.type(), t));
+            List<ClassLoader> own = new ArrayList<>();
+            own.add(McpPlanOrchestrator.class.getClassLoader());
+            ClassLoader context = Thread.currentThread().getContextClassLoader();
+            if (context != null && !own.contains(context)) {
+                own.add(context);
+            }
+            loader.load(List.of(), own).forEach(t -> byType.putIfAbsent(t.type(), t));
+            return byType;
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.mcpplan.orchestrator.PlanResult;
 import dev.mcpplan.orchestrator.Step;
 import dev.mcpplan.orchestrator.StepResult;
 import dev.mcpplan.orchestrator.StepStatus;
+import dev.mcpplan.orchestrator.core.internal.engine.Engine;
 import dev.mcpplan.orchestrator.core.internal.io.AtomicFiles;
 import dev.mcpplan.orchestrator.core.internal.ledger.FileLedger;
 import dev.mcpplan.orchestrator.core.internal.plan.PlanDocument;
@@ -372,6 +373,14 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
             }
             if (result.retryAfter().isPresent()) {
                 out = out.withField("retry_after", result.retryAfter().get().toString());
+            }
+            if (result.reschedules() > 0) {
+                out = out.withField(Engine.RESCHEDULES, String.valueOf(result.reschedules()));
+            }
+            if (result.rescheduledSince().isPresent()) {
+                out = out.withField(
+                        Engine.RESCHEDULED_SINCE,
+                        result.rescheduledSince().get().toString());
             }
             return out.withLogLine(now() + " plan " + result.status().wireName()
                     + result.error().map(e -> ": " + e).orElse(""));

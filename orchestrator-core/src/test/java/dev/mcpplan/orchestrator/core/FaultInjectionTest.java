@@ -234,15 +234,18 @@ class FaultInjectionTest {
     }
 
     @Test
-    void aServerThatExitsOnStartReschedulesThePlanWithoutSendingAnything() throws IOException {
+    void aServerThatExitsOnStartFailsThePlanAsAConfigurationProblemInsteadOfReschedulingIt() throws IOException {
         orchestrator("", "--exit-on-start", "2");
         PlanResult result = run("exit on start", Duration.ofSeconds(5), plan(step(1, "echo", "text", "x")));
 
-        assertThat(result.status()).isEqualTo(PlanStatus.RETRY_SCHEDULED);
-        assertThat(result.errorKind()).contains(ErrorKind.UNAVAILABLE);
+        assertThat(result.status()).isEqualTo(PlanStatus.FAILED);
+        assertThat(result.retryAfter()).isEmpty();
         assertThat(result.error())
-                .hasValueSatisfying(
-                        e -> assertThat(e).contains("nothing was sent").contains("exited with code 2"));
+                .hasValueSatisfying(e -> assertThat(e)
+                        .contains("nothing was sent")
+                        .contains("cannot start as configured")
+                        .contains("exited with code 2")
+                        .contains("exiting on start as told"));
         assertThat(calls()).isEmpty();
     }
 

@@ -272,7 +272,7 @@ class McpPlanOrchestratorTest {
                 .extracting(Problem::code)
                 .containsExactly(Problem.Code.UNKNOWN_SERVER);
         StepCheck email = report.steps().get(3);
-        assertThat(email.detector()).contains("phrases");
+        assertThat(email.detector()).contains("default-phrases");
         assertThat(email.action()).contains("send_email");
         assertThat(email.problems())
                 .extracting(Problem::code)

@@ -70,6 +70,10 @@ class ReferenceFilesystemServerTest {
         assertThat(result.status()).isEqualTo(PlanStatus.FAILED);
         assertThat(result.steps().get(2).message())
                 .hasValueSatisfying(m -> assertThat(m).containsIgnoringCase("denied"));
+        // a refused path, not a credentials problem: the person is sent to the path, not to the keys
+        assertThat(result.steps().get(2).errorKind()).contains(dev.mcpplan.orchestrator.ErrorKind.TOOL_ERROR);
+        assertThat(result.steps().get(2).message())
+                .hasValueSatisfying(m -> assertThat(m).contains("not a credentials problem"));
         assertThat(Path.of("/etc/escape-attempt.md")).doesNotExist();
         assertThat(store.failedDir().resolve("fs-plan.md")).exists();
     }

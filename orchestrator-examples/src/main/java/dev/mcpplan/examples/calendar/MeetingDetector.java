@@ -41,6 +41,12 @@ public final class MeetingDetector implements ActionDetector {
         if (!MEETING.matcher(text).find()) {
             return Optional.empty();
         }
+        Map<String, Object> parameters = titleStartAndAttendees(text);
+        parameters.putAll(context.step().parameters()); // what the step says wins
+        return Optional.of(new DetectedAction("calendar_event", parameters));
+    }
+
+    private static Map<String, Object> titleStartAndAttendees(String text) {
         Map<String, Object> parameters = new LinkedHashMap<>();
         Matcher about = ABOUT.matcher(text);
         parameters.put("title", about.find() ? about.group(1).strip() : text.strip());
@@ -64,7 +70,6 @@ public final class MeetingDetector implements ActionDetector {
             }
             parameters.put("attendees", attendees);
         }
-        parameters.putAll(context.step().parameters());
-        return Optional.of(new DetectedAction("calendar_event", parameters));
+        return parameters;
     }
 }

@@ -67,19 +67,28 @@ final class CheckTable {
                 out.append("-".repeat(total - 2)).append('\n');
             }
         }
-        List<Problem> problems = report.problems();
+        List<Problem> problems = report.errors();
+        List<Problem> warnings = report.warnings();
         out.append('\n');
         if (problems.isEmpty()) {
             out.append("No problems: the plan would run.\n");
         } else {
             out.append(problems.size()).append(problems.size() == 1 ? " problem:\n" : " problems:\n");
-            problems.forEach(p -> out.append("  - ")
-                    .append(p.code())
-                    .append(": ")
-                    .append(p.message())
-                    .append('\n'));
+            list(out, problems);
+        }
+        if (!warnings.isEmpty()) {
+            out.append(warnings.size()).append(warnings.size() == 1 ? " warning:\n" : " warnings:\n");
+            list(out, warnings);
         }
         return out.toString();
+    }
+
+    private static void list(StringBuilder out, List<Problem> problems) {
+        problems.forEach(p -> out.append("  - ")
+                .append(p.code())
+                .append(": ")
+                .append(p.message())
+                .append('\n'));
     }
 
     private static String parameters(Map<String, Object> arguments) {

@@ -3,6 +3,7 @@ package dev.mcpplan.examples.cli;
 import dev.mcpplan.orchestrator.PlanResult;
 import dev.mcpplan.orchestrator.core.McpPlanOrchestrator;
 import dev.mcpplan.orchestrator.core.VaultPlanStore;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -124,7 +126,10 @@ final class DemoCommand implements Callable<Integer> {
 
     private static Path writeConfig(Path vault) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String classPath = System.getProperty("java.class.path");
+        // absolute entries, so that the written mcp.json works from any working directory
+        String classPath = Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
+                .map(entry -> Path.of(entry).toAbsolutePath().normalize().toString())
+                .collect(Collectors.joining(File.pathSeparator));
         Map<String, Object> servers = new LinkedHashMap<>();
         SERVERS.forEach((name, spec) -> servers.put(
                 name,

@@ -1,7 +1,7 @@
 package dev.mcpplan.examples.cli;
 
+import dev.mcpplan.orchestrator.ServerHealth;
 import dev.mcpplan.orchestrator.core.McpPlanOrchestrator;
-import dev.mcpplan.orchestrator.core.ServerHealth;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -27,6 +27,13 @@ final class HealthCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (McpPlanOrchestrator orchestrator = config.builder().build()) {
             List<ServerHealth> report = orchestrator.health();
+            if (report.isEmpty()) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("error: no servers are configured: " + config.configFiles
+                        + " define no (enabled) server under \"mcpServers\"");
+                err.flush();
+                return 2;
+            }
             for (ServerHealth h : report) {
                 out.println(
                         h.started()

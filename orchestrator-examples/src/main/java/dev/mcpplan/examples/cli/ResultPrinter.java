@@ -35,6 +35,7 @@ final class ResultPrinter {
                     .ifPresent(t -> line.append("  ").append(t));
             out.println(line);
         }
+        result.warnings().forEach(w -> out.println("  warning: " + w.code() + ": " + w.message()));
         out.flush();
     }
 

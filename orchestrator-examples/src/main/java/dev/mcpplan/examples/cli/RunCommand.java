@@ -4,6 +4,7 @@ import dev.mcpplan.orchestrator.PlanResult;
 import dev.mcpplan.orchestrator.core.McpPlanOrchestrator;
 import dev.mcpplan.orchestrator.core.VaultPlanStore;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -24,6 +25,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--vault", paramLabel = "DIR", required = true, description = "the vault folder")
     Path vault;
 
+    @Option(
+            names = "--create",
+            description = "create the vault folder (and its Approved/, Done/, ... folders) if it does not exist")
+    boolean create;
+
     @Mixin
     ConfigOptions config;
 
@@ -33,8 +39,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(
             names = "--poll",
             paramLabel = "DURATION",
-            defaultValue = "PT5S",
-            description = "the longest wait between looks at Approved/ (ISO-8601, default PT5S)")
+            defaultValue = "5s",
+            converter = DurationConverter.class,
+            description = "the longest wait between looks at Approved/ (30s, 2m, ISO-8601 PT30S ...; default 5s)")
     Duration poll;
 
     @Spec
@@ -43,6 +50,13 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
+        if (!create && !Files.isDirectory(vault)) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("error: the vault folder " + vault.toAbsolutePath().normalize()
+                    + " does not exist; check --vault, or add --create to start a new vault there");
+            err.flush();
+            return 2;
+        }
         boolean allCompleted = true;
         try (VaultPlanStore store = VaultPlanStore.open(vault);
                 McpPlanOrchestrator orchestrator =

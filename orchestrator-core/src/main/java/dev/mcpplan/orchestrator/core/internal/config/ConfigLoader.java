@@ -46,7 +46,10 @@ public final class ConfigLoader {
             "redactKeys",
             "redactPatterns",
             "approval",
-            "circuitBreaker");
+            "circuitBreaker",
+            "internalSteps",
+            "maxReschedules",
+            "rescheduleFor");
     private static final Set<String> SERVER_SETTINGS_KEYS = Set.of("timeout", "rateLimit", "maxConcurrent");
     private static final Set<String> ACTION_KEYS = Set.of("server", "tool", "parameters", "idempotent");
     private static final Set<String> APPROVAL_KEYS = Set.of(
@@ -55,8 +58,15 @@ public final class ConfigLoader {
     private final JsonMapper json = JsonMapper.builder().build();
     private final EnvironmentExpander expander;
     private final Map<String, ServerDefinition> servers = new LinkedHashMap<>();
-    private final Map<String, Route> actions = new LinkedHashMap<>(Settings.defaultActions());
-    private final Map<String, String> phrases = new LinkedHashMap<>(Settings.defaultPhrases());
+    /** The longest duration any setting accepts: longer ones are typing errors, and overflow in arithmetic. */
+    private static final Duration LONGEST = Duration.ofDays(365);
+    /** The most retries a setting accepts: beyond this a step would wait for days. */
+    private static final int MOST_RETRIES = 100;
+
+    private final Map<String, Route> actions = new LinkedHashMap<>();
+    private final Map<String, String> phrases = new LinkedHashMap<>();
+    private final Map<String, Route> defaultActions = new LinkedHashMap<>(Settings.seedActions());
+    private final Map<String, String> defaultPhrases = new LinkedHashMap<>(Settings.seedPhrases());
     private final Map<String, Duration> serverTimeouts = new LinkedHashMap<>();
     private final List<String> redactKeys = new ArrayList<>();
     private final List<Pattern> redactPatterns = new ArrayList<>();
@@ -69,6 +79,9 @@ public final class ConfigLoader {
     private int circuitFailures;
     private Duration circuitDelay;
     private final Map<String, ServerLimits> serverLimits = new LinkedHashMap<>();
+    private Settings.InternalSteps internalSteps;
+    private int maxReschedules;
+    private Duration rescheduleFor;
 
     public ConfigLoader(Map<String, String> environment) {
         this.expander = new EnvironmentExpander(environment);
@@ -80,6 +93,9 @@ public final class ConfigLoader {
         this.startTimeout = defaults.startTimeout();
         this.circuitFailures = defaults.circuitFailures();
         this.circuitDelay = defaults.circuitDelay();
+        this.internalSteps = defaults.internalSteps();
+        this.maxReschedules = defaults.maxReschedules();
+        this.rescheduleFor = defaults.rescheduleFor();
     }
 
     /**
@@ -109,7 +125,7 @@ public final class ConfigLoader {
         try {
             if (root.has("mcpServers") || root.has("orchestrator")) {
                 if (root.has("mcpServers")) {
-                    readServers(name, object(root.get("mcpServers"), "mcpServers"));
+                    readServers(file, object(root.get("mcpServers"), "mcpServers"));
                 }
                 if (root.has("orchestrator")) {
                     readSettings(object(root.get("orchestrator"), "orchestrator"));
@@ -154,10 +170,16 @@ public final class ConfigLoader {
                         approval,
                         circuitFailures,
                         circuitDelay,
-                        serverLimits));
+                        serverLimits,
+                        defaultActions,
+                        defaultPhrases,
+                        internalSteps,
+                        maxReschedules,
+                        rescheduleFor));
     }
 
-    private void readServers(String file, JsonNode node) {
+    private void readServers(Path configFile, JsonNode node) {
+        String file = configFile.toString();
         for (Map.Entry<String, JsonNode> entry : node.properties()) {
             String name = entry.getKey();
             String where = "server '" + name + "'";
@@ -191,10 +213,13 @@ public final class ConfigLoader {
                 b.url(expander.expand(text(s.get("url"), where + " url"), where + " url"));
             }
             if (s.has("cwd")) {
-                b.workingDirectory(Path.of(expander.expand(text(s.get("cwd"), where + " cwd"), where + " cwd")));
+                // relative to the configuration file, so that the file works from any working directory
+                Path folder = configFile.toAbsolutePath().getParent();
+                b.workingDirectory(folder.resolve(expander.expand(text(s.get("cwd"), where + " cwd"), where + " cwd"))
+                        .normalize());
             }
             if (s.has("timeout")) {
-                b.requestTimeout(Durations.parse(scalar(s.get("timeout"), where + " timeout")));
+                b.requestTimeout(duration(s.get("timeout"), where + " timeout"));
             }
             servers.put(name, b.build());
         }
@@ -228,10 +253,10 @@ public final class ConfigLoader {
             }
         }
         if (node.path("replaceDefaultActions").asBoolean(false)) {
-            actions.clear();
+            defaultActions.clear();
         }
         if (node.path("replaceDefaultPhrases").asBoolean(false)) {
-            phrases.clear();
+            defaultPhrases.clear();
         }
         if (node.has("actions")) {
             for (Map.Entry<String, JsonNode> e :
@@ -246,29 +271,40 @@ public final class ConfigLoader {
                 added.put(
                         e.getKey().trim().toLowerCase(Locale.ROOT), text(e.getValue(), "phrase '" + e.getKey() + "'"));
             }
-            // configured phrases are tried before the defaults
+            // a later file's phrases are tried before an earlier file's
             added.putAll(phrases);
             phrases.clear();
             phrases.putAll(added);
         }
         if (node.has("timeout")) {
-            requestTimeout = positive(Durations.parse(scalar(node.get("timeout"), "timeout")), "timeout");
+            requestTimeout = duration(node.get("timeout"), "timeout");
         }
         if (node.has("retries")) {
-            retries = node.get("retries").asInt(-1);
-            if (!node.get("retries").isIntegralNumber() || retries < 0) {
-                throw new IllegalArgumentException("retries must be a whole number, 0 or more");
-            }
+            retries = wholeNumber(node.get("retries"), "retries", 0, MOST_RETRIES);
         }
         if (node.has("backoff")) {
-            backoff = positive(Durations.parse(scalar(node.get("backoff"), "backoff")), "backoff");
+            backoff = duration(node.get("backoff"), "backoff");
         }
         if (node.has("healthInterval")) {
-            healthInterval =
-                    positive(Durations.parse(scalar(node.get("healthInterval"), "healthInterval")), "healthInterval");
+            healthInterval = duration(node.get("healthInterval"), "healthInterval");
         }
         if (node.has("startTimeout")) {
-            startTimeout = positive(Durations.parse(scalar(node.get("startTimeout"), "startTimeout")), "startTimeout");
+            startTimeout = duration(node.get("startTimeout"), "startTimeout");
+        }
+        if (node.has("internalSteps")) {
+            String value = text(node.get("internalSteps"), "internalSteps");
+            try {
+                internalSteps = Settings.InternalSteps.valueOf(value.strip().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(
+                        "internalSteps must be \"skip\", \"warn\" or \"fail\", not '" + value + "'", e);
+            }
+        }
+        if (node.has("maxReschedules")) {
+            maxReschedules = wholeNumber(node.get("maxReschedules"), "maxReschedules", 0, Integer.MAX_VALUE);
+        }
+        if (node.has("rescheduleFor")) {
+            rescheduleFor = duration(node.get("rescheduleFor"), "rescheduleFor");
         }
         if (node.has("servers")) {
             for (Map.Entry<String, JsonNode> e :
@@ -283,21 +319,23 @@ public final class ConfigLoader {
                 }
                 JsonNode timeout = server.get("timeout");
                 if (timeout != null) {
-                    serverTimeouts.put(
-                            e.getKey(),
-                            positive(Durations.parse(scalar(timeout, where + ".timeout")), where + ".timeout"));
+                    serverTimeouts.put(e.getKey(), duration(timeout, where + ".timeout"));
                 }
                 int maxConcurrent = 0;
                 if (server.has("maxConcurrent")) {
-                    maxConcurrent = server.get("maxConcurrent").asInt(-1);
-                    if (!server.get("maxConcurrent").isIntegralNumber() || maxConcurrent < 1) {
-                        throw new IllegalArgumentException(where + ".maxConcurrent must be a whole number, 1 or more");
-                    }
+                    maxConcurrent =
+                            wholeNumber(server.get("maxConcurrent"), where + ".maxConcurrent", 1, Integer.MAX_VALUE);
                 }
                 if (server.has("rateLimit")) {
-                    serverLimits.put(
-                            e.getKey(),
-                            ServerLimits.withRate(text(server.get("rateLimit"), where + ".rateLimit"), maxConcurrent));
+                    String rate = text(server.get("rateLimit"), where + ".rateLimit");
+                    ServerLimits limits;
+                    try {
+                        limits = ServerLimits.withRate(rate, maxConcurrent);
+                    } catch (IllegalArgumentException problem) {
+                        throw new IllegalArgumentException(where + ".rateLimit: " + problem.getMessage(), problem);
+                    }
+                    within(limits.ratePeriod(), where + ".rateLimit period");
+                    serverLimits.put(e.getKey(), limits);
                 } else if (maxConcurrent > 0) {
                     serverLimits.put(e.getKey(), new ServerLimits(null, null, maxConcurrent));
                 }
@@ -306,14 +344,10 @@ public final class ConfigLoader {
         if (node.has("circuitBreaker")) {
             JsonNode breaker = object(node.get("circuitBreaker"), "circuitBreaker");
             if (breaker.has("failures")) {
-                circuitFailures = breaker.get("failures").asInt(-1);
-                if (!breaker.get("failures").isIntegralNumber() || circuitFailures < 1) {
-                    throw new IllegalArgumentException("circuitBreaker.failures must be a whole number, 1 or more");
-                }
+                circuitFailures = wholeNumber(breaker.get("failures"), "circuitBreaker.failures", 1, Integer.MAX_VALUE);
             }
             if (breaker.has("delay")) {
-                circuitDelay = positive(
-                        Durations.parse(scalar(breaker.get("delay"), "circuitBreaker.delay")), "circuitBreaker.delay");
+                circuitDelay = duration(breaker.get("delay"), "circuitBreaker.delay");
             }
         }
         if (node.has("approval")) {
@@ -350,9 +384,7 @@ public final class ConfigLoader {
         if (node.has("requireHash") && !node.get("requireHash").isBoolean()) {
             throw new IllegalArgumentException("approval requireHash must be true or false");
         }
-        Duration maxAge = node.has("maxAge")
-                ? positive(Durations.parse(scalar(node.get("maxAge"), "approval maxAge")), "approval maxAge")
-                : null;
+        Duration maxAge = node.has("maxAge") ? duration(node.get("maxAge"), "approval maxAge") : null;
         return new ApprovalPolicy(
                 key,
                 node.path("requireHash").asBoolean(false),
@@ -413,11 +445,40 @@ public final class ConfigLoader {
         return route;
     }
 
-    private static Duration positive(Duration d, String where) {
+    /** A duration setting: positive and at most {@link #LONGEST}. */
+    private static Duration duration(JsonNode node, String where) {
+        String text = scalar(node, where);
+        Duration d;
+        try {
+            d = Durations.parse(text);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+        }
+        return within(d, where);
+    }
+
+    private static Duration within(Duration d, String where) {
         if (d.isZero() || d.isNegative()) {
-            throw new IllegalArgumentException(where + " must be positive");
+            throw new IllegalArgumentException(where + " must be positive, not " + d);
+        }
+        if (d.compareTo(LONGEST) > 0) {
+            throw new IllegalArgumentException(where + " must be at most 365d, not " + d);
         }
         return d;
+    }
+
+    /** A whole-number setting between {@code min} and {@code max}. */
+    private static int wholeNumber(JsonNode node, String where, int min, int max) {
+        if (node == null || !node.isIntegralNumber() || !node.canConvertToInt()) {
+            throw new IllegalArgumentException(
+                    where + " must be a whole number from " + min + " to " + max + ", not " + node);
+        }
+        int value = node.intValue();
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(
+                    where + " must be a whole number from " + min + " to " + max + ", not " + value);
+        }
+        return value;
     }
 
     private static JsonNode object(JsonNode node, String where) {

@@ -10,13 +10,13 @@ import java.util.regex.Pattern;
  * Reads durations as people write them in settings: {@code 30s}, {@code 500ms}, {@code 2m}, {@code 1h}, {@code 7d},
  * ISO-8601 {@code PT30S}, or a bare number of milliseconds.
  */
-final class Durations {
+public final class Durations {
     private static final Pattern SIMPLE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|d)");
 
     private Durations() {}
 
     /** @throws IllegalArgumentException naming the text, if it is not a duration */
-    static Duration parse(String text) {
+    public static Duration parse(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         if (t.matches("\\d+")) {
             return Duration.ofMillis(Long.parseLong(t));

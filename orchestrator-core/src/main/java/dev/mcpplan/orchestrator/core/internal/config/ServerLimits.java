@@ -28,9 +28,9 @@ public record ServerLimits(Integer rateLimit, Duration ratePeriod, int maxConcur
     /** Reads {@code "10/1h"}, {@code "5/30s"}, {@code "100/1d"}. */
     public static ServerLimits withRate(String text, int maxConcurrent) {
         String[] parts = text.split("/", 2);
-        if (parts.length != 2 || !parts[0].strip().matches("\\d+")) {
+        if (parts.length != 2 || !parts[0].strip().matches("\\d{1,9}")) {
             throw new IllegalArgumentException(
-                    "'" + text + "' is not a rate limit (write calls/period, such as 10/1h)");
+                    "'" + text + "' is not a rate limit (write calls/period, such as 10/1h, at most 999999999 calls)");
         }
         return new ServerLimits(Integer.parseInt(parts[0].strip()), Durations.parse(parts[1]), maxConcurrent);
     }

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
@@ -14,8 +15,10 @@ import java.util.regex.Pattern;
  *
  * <p>Immutable and thread-safe.
  *
- * @param actions action type to route; by default the seed's table
- * @param phrases detector phrase to action type, in the order tried; by default the seed's phrases
+ * @param actions the configured action table (action type to route), asked before any plugin mapping;
+ *     empty by default
+ * @param phrases the configured detector phrases (phrase to action type, in the order tried), asked
+ *     before any plugin detector; empty by default
  * @param requestTimeout the per-call time-out when a server sets none; 30 s by default
  * @param serverTimeouts per-server time-outs
  * @param retries retries after a transient failure; 3 by default
@@ -28,6 +31,14 @@ import java.util.regex.Pattern;
  * @param circuitFailures consecutive failures of a server that open its circuit breaker; 5 by default
  * @param circuitDelay how long an open circuit stays open before a probe call; 30 s by default
  * @param serverLimits per-server rate limits and concurrency limits
+ * @param defaultActions the seed's action table, asked after every plugin mapping; empty when
+ *     {@code replaceDefaultActions} is set
+ * @param defaultPhrases the seed's phrases, asked after every plugin detector; empty when
+ *     {@code replaceDefaultPhrases} is set
+ * @param internalSteps what a step no detector recognises does to the plan; {@link InternalSteps#WARN}
+ *     by default
+ * @param maxReschedules how often a plan may go back to the queue before it fails; 10 by default
+ * @param rescheduleFor how long after its first reschedule a plan may still be rescheduled; 24 h by default
  */
 public record Settings(
         Map<String, Route> actions,
@@ -43,7 +54,22 @@ public record Settings(
         ApprovalPolicy approval,
         int circuitFailures,
         Duration circuitDelay,
-        Map<String, ServerLimits> serverLimits) {
+        Map<String, ServerLimits> serverLimits,
+        Map<String, Route> defaultActions,
+        Map<String, String> defaultPhrases,
+        InternalSteps internalSteps,
+        int maxReschedules,
+        Duration rescheduleFor) {
+
+    /** What a step that no detector recognises (an internal step) does to the plan. */
+    public enum InternalSteps {
+        /** Skipped, silently. */
+        SKIP,
+        /** Skipped, with a warning in the check report and the plan's result. */
+        WARN,
+        /** A problem: the plan fails in preflight, nothing runs. */
+        FAIL
+    }
 
     public Settings {
         actions = Collections.unmodifiableMap(new LinkedHashMap<>(actions));
@@ -52,13 +78,17 @@ public record Settings(
         redactKeys = List.copyOf(redactKeys);
         redactPatterns = List.copyOf(redactPatterns);
         serverLimits = Map.copyOf(serverLimits);
+        defaultActions = Collections.unmodifiableMap(new LinkedHashMap<>(defaultActions));
+        defaultPhrases = Collections.unmodifiableMap(new LinkedHashMap<>(defaultPhrases));
+        Objects.requireNonNull(internalSteps, "internalSteps");
+        Objects.requireNonNull(rescheduleFor, "rescheduleFor");
     }
 
     /** The seed's defaults. */
     public static Settings defaults() {
         return new Settings(
-                defaultActions(),
-                defaultPhrases(),
+                Map.of(),
+                Map.of(),
                 Duration.ofSeconds(30),
                 Map.of(),
                 3,
@@ -70,7 +100,12 @@ public record Settings(
                 ApprovalPolicy.none(),
                 5,
                 Duration.ofSeconds(30),
-                Map.of());
+                Map.of(),
+                seedActions(),
+                seedPhrases(),
+                InternalSteps.WARN,
+                10,
+                Duration.ofHours(24));
     }
 
     /** The limits of the named server. */
@@ -79,7 +114,7 @@ public record Settings(
     }
 
     /** The seed's actions table: the tool name is the action name. */
-    public static Map<String, Route> defaultActions() {
+    public static Map<String, Route> seedActions() {
         Map<String, Route> table = new LinkedHashMap<>();
         route(table, "email-server", "send_email");
         route(table, "gmail-server", "read_gmail", "search_email");
@@ -98,7 +133,7 @@ public record Settings(
     }
 
     /** The seed's detector phrases, most specific first. */
-    public static Map<String, String> defaultPhrases() {
+    public static Map<String, String> seedPhrases() {
         Map<String, String> phrases = new LinkedHashMap<>();
         phrases.put("send email", "send_email");
         phrases.put("email to", "send_email");

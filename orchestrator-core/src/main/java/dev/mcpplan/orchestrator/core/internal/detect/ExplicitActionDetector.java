@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /**
  * Takes the action a step names with {@code action:} (or an approval request names in its front
- * matter), with the step's parameters as written. Priority 1000: an explicit action always wins.
+ * matter), with the step's parameters as written. The highest priority: an explicit action always wins.
  *
  * <p>Thread-safe: stateless.
  */
@@ -21,7 +21,7 @@ public final class ExplicitActionDetector implements ActionDetector {
 
     @Override
     public int priority() {
-        return 1000;
+        return Integer.MAX_VALUE;
     }
 
     @Override

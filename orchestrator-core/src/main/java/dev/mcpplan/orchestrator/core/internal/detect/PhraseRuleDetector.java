@@ -19,10 +19,14 @@ import java.util.regex.Pattern;
  * parameters the step does not give itself: an e-mail address becomes {@code to} for e-mail actions,
  * a phone number {@code to} for WhatsApp, and a vault path {@code path} for vault actions.
  *
- * <p>Priority 0: plugins (default 100) are asked first. Immutable and thread-safe.
+ * <p>Two of them run: the user's configured {@code phrases} ({@link #configured}), asked before every
+ * plugin detector, and the seed's default phrases ({@link #defaults}), asked after every plugin detector,
+ * so that the user's configuration beats a plugin and a plugin beats the defaults. Immutable and
+ * thread-safe.
  */
 public final class PhraseRuleDetector implements ActionDetector {
     public static final String ID = "phrases";
+    public static final String DEFAULTS_ID = "default-phrases";
 
     private static final Pattern EMAIL = Pattern.compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}");
     private static final Pattern PHONE = Pattern.compile("\\+?\\d[\\d ()-]{7,}\\d");
@@ -31,9 +35,23 @@ public final class PhraseRuleDetector implements ActionDetector {
     private record Rule(Pattern pattern, String phrase, String action) {}
 
     private final List<Rule> rules = new ArrayList<>();
+    private final String id;
+    private final int priority;
+
+    /** The user's phrases: asked after an explicit {@code action:} and before every plugin. */
+    public static PhraseRuleDetector configured(Map<String, String> phrases) {
+        return new PhraseRuleDetector(ID, Integer.MAX_VALUE - 1, phrases);
+    }
+
+    /** The seed's phrases: asked after every plugin. */
+    public static PhraseRuleDetector defaults(Map<String, String> phrases) {
+        return new PhraseRuleDetector(DEFAULTS_ID, Integer.MIN_VALUE, phrases);
+    }
 
     /** @param phrases phrase to action type, in the order tried for equal positions */
-    public PhraseRuleDetector(Map<String, String> phrases) {
+    private PhraseRuleDetector(String id, int priority, Map<String, String> phrases) {
+        this.id = id;
+        this.priority = priority;
         new LinkedHashMap<>(phrases).forEach((phrase, action) -> {
             String[] words = phrase.trim().toLowerCase(Locale.ROOT).split("\\s+");
             StringBuilder regex = new StringBuilder("\\b");
@@ -50,12 +68,12 @@ public final class PhraseRuleDetector implements ActionDetector {
 
     @Override
     public String id() {
-        return ID;
+        return id;
     }
 
     @Override
     public int priority() {
-        return 0;
+        return priority;
     }
 
     @Override

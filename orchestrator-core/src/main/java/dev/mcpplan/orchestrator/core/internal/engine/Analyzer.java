@@ -7,6 +7,7 @@ import dev.mcpplan.orchestrator.PlanStatus;
 import dev.mcpplan.orchestrator.Problem;
 import dev.mcpplan.orchestrator.Step;
 import dev.mcpplan.orchestrator.core.internal.config.ApprovalPolicy;
+import dev.mcpplan.orchestrator.core.internal.config.Settings;
 import dev.mcpplan.orchestrator.core.internal.mcp.ServerConnection;
 import dev.mcpplan.orchestrator.core.internal.mcp.ServerPool;
 import dev.mcpplan.orchestrator.core.internal.mcp.ToolInfo;
@@ -43,6 +44,7 @@ final class Analyzer {
     private final ServerPool servers;
     private final JsonSchemaValidator validator;
     private final ApprovalPolicy policy;
+    private final Settings.InternalSteps internalSteps;
     private final Clock clock;
 
     Analyzer(
@@ -51,8 +53,10 @@ final class Analyzer {
             ServerPool servers,
             JsonSchemaValidator validator,
             ApprovalPolicy policy,
+            Settings.InternalSteps internalSteps,
             Clock clock) {
         this.policy = policy;
+        this.internalSteps = internalSteps;
         this.detectors = List.copyOf(detectors);
         this.mappings = List.copyOf(mappings);
         this.servers = servers;
@@ -170,7 +174,50 @@ final class Analyzer {
                 return routed(plan, step, detector.id(), found.get(), connect);
             }
         }
-        return new StepPlan(step, Optional.empty(), Optional.empty(), Optional.empty(), Map.of(), List.of());
+        return new StepPlan(step, Optional.empty(), Optional.empty(), Optional.empty(), Map.of(), internal(step));
+    }
+
+    /** The problem an unchecked internal step is, as the {@code internalSteps} setting says. */
+    private List<Problem> internal(Step step) {
+        if (step.checked() || internalSteps == Settings.InternalSteps.SKIP) {
+            return List.of();
+        }
+        String message = step.label() + " (\"" + shortened(step.text())
+                + "\"): no detector recognises it, so it is an internal step and is not run; if it should run, name"
+                + " its action with 'action:', or check that the plugin for it is on the class path (its"
+                + " META-INF/services file spelt right) and that the orchestrator is built with discoverPlugins";
+        return List.of(
+                internalSteps == Settings.InternalSteps.FAIL
+                        ? new Problem(Problem.Code.INTERNAL_STEP, message + " (internalSteps is \"fail\")")
+                        : Problem.warning(Problem.Code.INTERNAL_STEP, message));
+    }
+
+    private static String shortened(String text) {
+        String line = text.replaceAll("\\s+", " ").strip();
+        return line.length() <= 60 ? line : line.substring(0, 59) + "…";
+    }
+
+    /**
+     * Actions the plan's {@code approved_actions} lists that no step resolves to: the approver expected
+     * something that will not happen, which is what a missing plugin or a mistyped action looks like.
+     */
+    List<Problem> coverageProblems(Plan plan, List<StepPlan> steps) {
+        Optional<Set<String>> listed = plan.approval().approvedActions();
+        if (listed.isEmpty()) {
+            return List.of();
+        }
+        Set<String> resolved = new java.util.TreeSet<>();
+        steps.forEach(s -> s.action().ifPresent(a -> resolved.add(a.type())));
+        List<Problem> problems = new ArrayList<>();
+        for (String action : listed.get()) {
+            if (!resolved.contains(action)) {
+                problems.add(new Problem(
+                        Problem.Code.UNUSED_APPROVED_ACTION,
+                        "approved_actions lists '" + action + "', but no step resolves to it (the steps resolve to "
+                                + resolved + "); the plugin that detects it may be missing, or the list is wrong"));
+            }
+        }
+        return problems;
     }
 
     private StepPlan routed(Plan plan, Step step, String detector, DetectedAction action, boolean connect) {
@@ -253,6 +300,13 @@ final class Analyzer {
             try {
                 tools = connection.tools();
             } catch (RuntimeException e) {
+                if (ErrorClassifiers.cannotStart(e)) {
+                    return List.of(new Problem(
+                            Problem.Code.SERVER_CANNOT_START,
+                            where + ": the server '" + route.server() + "' cannot start as configured (in "
+                                    + server.get().origin() + "): "
+                                    + ErrorClassifiers.messageOf(e)));
+                }
                 return List.of(new Problem(
                         Problem.Code.SERVER_UNAVAILABLE,
                         where + ": the server '" + route.server() + "' could not be started: "

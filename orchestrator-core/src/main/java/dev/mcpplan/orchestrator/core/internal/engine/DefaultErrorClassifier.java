@@ -25,16 +25,24 @@ import java.util.regex.Pattern;
  * (authentication, rate limit, time-out, a dead server) and then by its code (invalid params, unknown
  * method: VALIDATION; anything else SERVER_ERROR). Error results ({@code isError}) are AUTHENTICATION
  * or RATE_LIMIT by their text (401, 403, "unauthorized", 429, "rate limit", "retry after N"), else
- * TOOL_ERROR. A "retry after N" (seconds unless a unit follows), in the text or as {@code retry_after}
+ * TOOL_ERROR. A refused path ("Access denied - path outside allowed directories", "permission denied")
+ * is TOOL_ERROR, checked first, so that it does not send a person to look at credentials. A "retry after N" (seconds unless a unit follows), in the text or as {@code retry_after}
  * or {@code retryAfter} in structured content, becomes the classification's retry-after.
  *
  * <p>Stateless and thread-safe.
  */
 final class DefaultErrorClassifier implements ErrorClassifier {
     private static final Pattern AUTH = Pattern.compile(
-            "\\b(401|403|unauthori[sz]ed|forbidden|invalid credentials"
-                    + "|authentication failed|invalid api key|access denied)\\b",
+            "\\b(401|403|unauthori[sz]ed|forbidden|invalid credentials" + "|authentication failed|invalid api key)\\b",
             Pattern.CASE_INSENSITIVE);
+    /**
+     * A server refusing a path or a resource, not the caller's credentials: "Access denied - path
+     * outside allowed directories" (the reference filesystem server), "permission denied", "EACCES".
+     */
+    private static final Pattern REFUSED = Pattern.compile(
+            "\\b(access denied|permission denied|eacces|eperm|outside (the )?allowed director(y|ies))\\b",
+            Pattern.CASE_INSENSITIVE);
+
     private static final Pattern RATE = Pattern.compile(
             "\\b(429|rate.?limit(ed)?|too many requests|quota exceeded" + "|retry.after)\\b", Pattern.CASE_INSENSITIVE);
     private static final Pattern RETRY_AFTER = Pattern.compile("(?i)\\b(?:retry.after|try again in)\\s*:?\\s*"
@@ -84,6 +92,9 @@ final class DefaultErrorClassifier implements ErrorClassifier {
     }
 
     private static Classification ofJsonRpc(int code, String message) {
+        if (REFUSED.matcher(message).find()) {
+            return refused(message);
+        }
         if (AUTH.matcher(message).find()) {
             return Classification.of(ErrorKind.AUTHENTICATION, message);
         }
@@ -106,6 +117,9 @@ final class DefaultErrorClassifier implements ErrorClassifier {
 
     private static Classification ofErrorResult(CallFailure failure) {
         String text = failure.message();
+        if (REFUSED.matcher(text).find()) {
+            return refused(text);
+        }
         if (AUTH.matcher(text).find()) {
             return Classification.of(ErrorKind.AUTHENTICATION, text);
         }
@@ -114,6 +128,14 @@ final class DefaultErrorClassifier implements ErrorClassifier {
             return new Classification(ErrorKind.RATE_LIMIT, text, retryAfter(text, failure.structuredContent()));
         }
         return Classification.of(ErrorKind.TOOL_ERROR, text);
+    }
+
+    /** A refused path or resource: the step asks for something the server does not allow, credentials are fine. */
+    private static Classification refused(String text) {
+        return Classification.of(
+                ErrorKind.TOOL_ERROR,
+                "the server refused the path or resource the step names (not a credentials problem; check"
+                        + " the step's path and the folders the server may use): " + text);
     }
 
     /** The wait a text or structured content asks for: "retry after 30", "Retry-After: 2 minutes". */

@@ -52,6 +52,11 @@ public final class Engine {
     /** The {@code _meta} key of the attempt number. */
     public static final String ATTEMPT_KEY = "dev.mcpplan/attempt";
 
+    /** The front matter field a store keeps a plan's reschedule count in. */
+    public static final String RESCHEDULES = Reschedules.COUNT_FIELD;
+    /** The front matter field a store keeps the time of a plan's first reschedule in. */
+    public static final String RESCHEDULED_SINCE = Reschedules.SINCE_FIELD;
+
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
     /** At most this many characters of a tool's answer go into an audit line. */
     public static final int RESPONSE_LIMIT = 2000;
@@ -66,6 +71,7 @@ public final class Engine {
     private final List<AuditSink> auditSinks;
     private final Redactor redactor;
     private final ApprovalLedger ledger;
+    private final Reschedules reschedules;
     private final Clock clock;
 
     /**
@@ -85,7 +91,9 @@ public final class Engine {
             Redactor redactor,
             ApprovalLedger ledger,
             Clock clock) {
-        this.analyzer = new Analyzer(detectors, mappings, servers, validator, settings.approval(), clock);
+        this.analyzer = new Analyzer(
+                detectors, mappings, servers, validator, settings.approval(), settings.internalSteps(), clock);
+        this.reschedules = new Reschedules(settings, clock);
         this.caller = new StepCaller(servers, new ErrorClassifiers(classifiers), settings, clock);
         this.listeners = List.copyOf(listeners);
         this.auditSinks = List.copyOf(auditSinks);
@@ -96,9 +104,11 @@ public final class Engine {
 
     /** A dry run; servers are started to read tool schemas only when {@code connect} is true. */
     public CheckReport check(Plan plan, boolean approvedByStore, boolean connect) {
-        List<StepCheck> steps =
-                analyzer.steps(plan, connect).stream().map(this::toCheck).toList();
-        return new CheckReport(plan, analyzer.approvalProblems(plan, approvedByStore), steps);
+        List<StepPlan> planned = analyzer.steps(plan, connect);
+        List<Problem> planProblems = new ArrayList<>(analyzer.approvalProblems(plan, approvedByStore));
+        planProblems.addAll(analyzer.coverageProblems(plan, planned));
+        return new CheckReport(
+                plan, planProblems, planned.stream().map(this::toCheck).toList());
     }
 
     private StepCheck toCheck(StepPlan s) {
@@ -177,8 +187,12 @@ public final class Engine {
 
         List<Problem> approval = analyzer.approvalProblems(plan, approvedByStore);
         List<StepPlan> steps = analyzer.steps(plan, approval.isEmpty());
-        List<Problem> problems = new ArrayList<>(approval);
-        steps.forEach(s -> problems.addAll(s.problems()));
+        List<Problem> all = new ArrayList<>(approval);
+        all.addAll(analyzer.coverageProblems(plan, steps));
+        steps.forEach(s -> all.addAll(s.problems()));
+        List<Problem> problems = all.stream().filter(Problem::isError).toList();
+        List<Problem> warnings = all.stream().filter(p -> !p.isError()).toList();
+        warnings.forEach(w -> LOG.warn("plan {}: {}", plan.id(), w.message()));
         if (!problems.isEmpty()) {
             return close(plan, refuse(plan, started, steps, problems), store, null);
         }
@@ -230,6 +244,7 @@ public final class Engine {
                                     default -> PlanStatus.FAILED;
                                 })
                 .steps(results)
+                .warnings(warnings)
                 .startedAt(started)
                 .finishedAt(clock.instant());
         if (stop != null) {
@@ -240,7 +255,7 @@ public final class Engine {
                             + stopper.message().orElse("failed"));
             stop.retryAt().ifPresent(out::retryAfter);
         }
-        return close(plan, finish(plan, out.build()), store, consumed);
+        return close(plan, finish(plan, reschedules.bounded(plan, out)), store, consumed);
     }
 
     /** Consumes the plan's approval: empty when it may run, else why not. */
@@ -369,6 +384,7 @@ public final class Engine {
             case NOT_APPROVED, APPROVAL_EXPIRED, ACTION_NOT_APPROVED, APPROVAL_MISMATCH, APPROVAL_CONSUMED -> true;
             default -> false;
         });
+        // a server that cannot start now may start later; one that cannot start as configured will not
         boolean unavailable = problems.stream().allMatch(p -> p.code() == Problem.Code.SERVER_UNAVAILABLE);
         ErrorKind kind =
                 approvalProblem ? ErrorKind.APPROVAL : unavailable ? ErrorKind.UNAVAILABLE : ErrorKind.VALIDATION;
@@ -394,10 +410,9 @@ public final class Engine {
                 .finishedAt(clock.instant())
                 .error(kind, message);
         if (kind == ErrorKind.UNAVAILABLE) {
-            // a server that cannot start now may start later: the plan waits in the queue
             result.status(PlanStatus.RETRY_SCHEDULED).retryAfter(clock.instant().plus(caller.rescheduleDelay()));
         }
-        return finish(plan, result.build());
+        return finish(plan, reschedules.bounded(plan, result));
     }
 
     private PlanResult finish(Plan plan, PlanResult result) {

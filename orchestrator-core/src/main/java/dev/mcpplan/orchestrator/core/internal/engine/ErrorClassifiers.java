@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +22,9 @@ import org.slf4j.LoggerFactory;
 public final class ErrorClassifiers {
     private static final Logger LOG = LoggerFactory.getLogger(ErrorClassifiers.class);
     private static final ErrorClassifier BUILT_IN = new DefaultErrorClassifier();
+    /** How the transports say a start failed for good: the process could not be spawned, or it exited at start. */
+    private static final Pattern CANNOT_START =
+            Pattern.compile("Cannot run program|No such file or directory|error=13\\b|exited with code [1-9]");
 
     private final List<ErrorClassifier> chain;
 
@@ -49,6 +53,23 @@ public final class ErrorClassifiers {
         throw new IllegalStateException("the built-in classifier answers every failure");
     }
 
+    /**
+     * Whether a server's start failed in a way that starting it again will not mend: its command or a
+     * file it needs does not exist, or it exited with a non-zero code before it initialized. Such a
+     * server is a configuration problem, not an outage to wait out.
+     *
+     * @param error a failure known to come from starting the server (not from a call to it)
+     */
+    public static boolean cannotStart(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (CANNOT_START.matcher(m).find()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The failure of a call that raised {@code error}. */
     static CallFailure failure(String server, String tool, Throwable error) {
         Optional<Integer> code = Optional.empty();
@@ -75,7 +96,7 @@ public final class ErrorClassifiers {
      * The message of an exception chain: the outermost message that says something, followed by the
      * root cause's when that adds to it ("failed to initialize: server 'x' exited with code 2").
      */
-    static String messageOf(Throwable error) {
+    public static String messageOf(Throwable error) {
         Throwable t = error;
         while (t.getCause() != null
                 && (t.getMessage() == null || t.getMessage().equals(t.getCause().toString()))) {

@@ -119,7 +119,8 @@ final class StepCaller {
                 })
                 .withBackoff(
                         settings.backoff(),
-                        settings.backoff().multipliedBy(1L << Math.min(settings.retries(), 20)),
+                        // Failsafe needs the longest delay above the first, also when there are no retries
+                        settings.backoff().multipliedBy(1L << Math.max(1, Math.min(settings.retries(), 20))),
                         2.0)
                 .withJitter(0.25)
                 .withMaxRetries(settings.retries())
@@ -310,6 +311,17 @@ final class StepCaller {
         }
     }
 
+    /** Whether the call failed because the server could not start, in a way a restart will not mend. */
+    private static boolean startFailedForGood(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof RequestNotSentException
+                    && String.valueOf(t.getMessage()).contains("could not start")) {
+                return ErrorClassifiers.cannotStart(t);
+            }
+        }
+        return false;
+    }
+
     /** Whether the request may have reached the server: true unless something says it never left. */
     private static boolean maybeSent(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
@@ -341,6 +353,17 @@ final class StepCaller {
         ErrorKind kind = c.kind();
         String where = "step " + step.number() + " (" + route.server() + "/" + route.tool() + ")";
         boolean safe = !last.maybeSent || safeToRepeat(connection, route);
+        if (startFailedForGood(last.error)) {
+            return stop(
+                    result,
+                    StepStatus.FAILED,
+                    kind,
+                    c.message() + " (not rescheduled: the server cannot start as configured in "
+                            + connection.definition().origin() + ")",
+                    Next.FAIL,
+                    Optional.empty(),
+                    false);
+        }
         return switch (kind) {
             case RATE_LIMIT -> {
                 Duration wait = c.retryAfter()

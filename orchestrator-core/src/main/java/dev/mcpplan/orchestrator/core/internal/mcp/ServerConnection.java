@@ -113,7 +113,10 @@ public final class ServerConnection implements AutoCloseable {
             };
             McpSyncClient c = McpClient.sync(provider.create(definition, context))
                     .clientInfo(CLIENT_INFO)
-                    .requestTimeout(requestTimeout.plus(CLIENT_TIMEOUT_MARGIN))
+                    // the SDK bounds the initialize request by this, not by initializationTimeout: it must
+                    // cover startTimeout; calls are bounded by the transport's time-out and the time-out guard
+                    .requestTimeout((requestTimeout.compareTo(startTimeout) >= 0 ? requestTimeout : startTimeout)
+                            .plus(CLIENT_TIMEOUT_MARGIN))
                     .initializationTimeout(startTimeout)
                     .toolsChangeConsumer(this::replaceTools)
                     .build();

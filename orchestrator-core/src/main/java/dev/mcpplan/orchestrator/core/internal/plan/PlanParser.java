@@ -102,7 +102,9 @@ public final class PlanParser {
             "started_at",
             "completed_at",
             "error",
-            "retry_after");
+            "retry_after",
+            "reschedules",
+            "rescheduled_since");
 
     private PlanParser() {}
 
@@ -485,9 +487,23 @@ public final class PlanParser {
             String content = item.matches() ? item.group(3).strip() : stripped;
             Matcher p = PARAMETER.matcher(content);
             if (p.matches()) {
-                put(step, p.group(1), p.group(2).strip(), i + 1);
+                put(step, p.group(1), unquoted(p.group(2).strip()), i + 1);
             }
             return i;
+        }
+
+        /** A value written in quotes, as YAML reads it ({@code "#sales"} is {@code #sales}); any other text as written. */
+        private static String unquoted(String text) {
+            if (text.length() < 2
+                    || !(text.startsWith("\"") && text.endsWith("\"") || text.startsWith("'") && text.endsWith("'"))) {
+                return text;
+            }
+            try {
+                JsonNode node = YAML.readTree(text);
+                return node.isString() ? node.asString() : text;
+            } catch (JacksonException e) {
+                return text;
+            }
         }
 
         private void put(Step.Builder step, String key, Object value, int line) {

@@ -7,28 +7,44 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Routes actions by the configuration's {@code actions} table (the seed's table by default).
- * Priority 0: plugin mappings (default 100) are asked first.
+ * Routes actions by an actions table. Two of them run: the user's configured {@code actions}
+ * ({@link #configured}), asked before every plugin mapping, and the seed's default table
+ * ({@link #defaults}), asked after every plugin mapping.
  *
  * <p>Immutable and thread-safe.
  */
 public final class ActionsTableMapping implements ServerMapping {
     public static final String ID = "actions-table";
+    public static final String DEFAULTS_ID = "default-actions-table";
 
+    private final String id;
+    private final int priority;
     private final Map<String, Route> table;
 
-    public ActionsTableMapping(Map<String, Route> table) {
+    private ActionsTableMapping(String id, int priority, Map<String, Route> table) {
+        this.id = id;
+        this.priority = priority;
         this.table = Map.copyOf(new LinkedHashMap<>(table));
+    }
+
+    /** The user's table: asked before every plugin. */
+    public static ActionsTableMapping configured(Map<String, Route> table) {
+        return new ActionsTableMapping(ID, Integer.MAX_VALUE, table);
+    }
+
+    /** The seed's table: asked after every plugin. */
+    public static ActionsTableMapping defaults(Map<String, Route> table) {
+        return new ActionsTableMapping(DEFAULTS_ID, Integer.MIN_VALUE, table);
     }
 
     @Override
     public String id() {
-        return ID;
+        return id;
     }
 
     @Override
     public int priority() {
-        return 0;
+        return priority;
     }
 
     @Override

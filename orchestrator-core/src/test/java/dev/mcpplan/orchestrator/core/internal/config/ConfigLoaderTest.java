@@ -114,8 +114,10 @@ class ConfigLoaderTest {
                         .withParameterNames(Map.of("text", "content"))
                         .withIdempotent(true));
         assertThat(s.actions().get("send_invoice")).isEqualTo(Route.to("billing", "send_invoice"));
-        assertThat(s.actions().get("send_email")).isEqualTo(Route.to("email-server", "send_email"));
-        assertThat(s.phrases().keySet().iterator().next()).isEqualTo("send invoice");
+        assertThat(s.actions()).doesNotContainKey("send_email");
+        assertThat(s.defaultActions().get("send_email")).isEqualTo(Route.to("email-server", "send_email"));
+        assertThat(s.phrases()).containsOnlyKeys("send invoice");
+        assertThat(s.defaultPhrases()).isEqualTo(Settings.seedPhrases());
         assertThat(s.requestTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(s.retries()).isEqualTo(1);
         assertThat(s.backoff()).isEqualTo(Duration.ofMillis(250));
@@ -137,6 +139,76 @@ class ConfigLoaderTest {
         assertThat(s.approval().toString()).doesNotContain("a-signing-key");
     }
 
+    /** Every documented setting at 0, 1 and a very large value: accepted, or refused naming file, key and problem. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', textBlock = """
+            "timeout": "0s"                                  | timeout must be positive, not PT0S
+            "timeout": "1ms"                                 |
+            "timeout": "365d"                                |
+            "timeout": "366d"                                | timeout must be at most 365d, not PT8784H
+            "timeout": "99999999999999999999d"               | timeout must be at most 365d
+            "startTimeout": "0"                              | startTimeout must be positive
+            "startTimeout": "1ms"                            |
+            "healthInterval": "0ms"                          | healthInterval must be positive
+            "healthInterval": "1ms"                          |
+            "healthInterval": "1000000d"                     | healthInterval must be at most 365d
+            "retries": 0                                     |
+            "retries": 1                                     |
+            "retries": 100                                   |
+            "retries": 101                                   | retries must be a whole number from 0 to 100, not 101
+            "retries": 99999999999                           | retries must be a whole number from 0 to 100, not 99999999999
+            "retries": -1                                    | retries must be a whole number from 0 to 100, not -1
+            "retries": 1.5                                   | retries must be a whole number from 0 to 100, not 1.5
+            "backoff": "0s"                                  | backoff must be positive
+            "backoff": "1ms"                                 |
+            "backoff": "365d"                                |
+            "circuitBreaker": { "failures": 0 }              | circuitBreaker.failures must be a whole number from 1 to 2147483647, not 0
+            "circuitBreaker": { "failures": 1 }              |
+            "circuitBreaker": { "failures": 2147483647 }     |
+            "circuitBreaker": { "failures": 2147483648 }     | circuitBreaker.failures must be a whole number from 1 to 2147483647
+            "circuitBreaker": { "delay": "0s" }              | circuitBreaker.delay must be positive
+            "circuitBreaker": { "delay": "1ms" }             |
+            "servers": { "s": { "rateLimit": "0/1h" } }      | servers.s.rateLimit: a rate limit must allow at least 1 call
+            "servers": { "s": { "rateLimit": "1/1ms" } }     |
+            "servers": { "s": { "rateLimit": "999999999/1d" } } |
+            "servers": { "s": { "rateLimit": "9999999999/1d" } } | servers.s.rateLimit: '9999999999/1d' is not a rate limit
+            "servers": { "s": { "rateLimit": "1/0s" } }      | servers.s.rateLimit period must be positive
+            "servers": { "s": { "maxConcurrent": 0 } }       | servers.s.maxConcurrent must be a whole number from 1 to 2147483647, not 0
+            "servers": { "s": { "maxConcurrent": 1 } }       |
+            "servers": { "s": { "maxConcurrent": 2147483647 } } |
+            "servers": { "s": { "timeout": "0s" } }          | servers.s.timeout must be positive
+            "approval": { "maxAge": "0s" }                   | approval maxAge must be positive
+            "approval": { "maxAge": "1ms" }                  |
+            "maxReschedules": 0                              |
+            "maxReschedules": -1                             | maxReschedules must be a whole number from 0 to 2147483647, not -1
+            "rescheduleFor": "1ms"                           |
+            "rescheduleFor": "0s"                            | rescheduleFor must be positive
+            """)
+    void everySettingAtItsEdgeValuesIsAcceptedOrRefusedNamingFileKeyAndProblem(String setting, String problem)
+            throws IOException {
+        Path f = file("edge.json", "{ \"orchestrator\": { " + setting + " } }");
+        if (problem == null) {
+            assertThat(new ConfigLoader(Map.of()).load(f).build().settings()).isNotNull();
+        } else {
+            assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(f))
+                    .isInstanceOf(ConfigurationException.class)
+                    .hasMessageStartingWith(f + ": ")
+                    .hasMessageContaining(problem);
+        }
+    }
+
+    @Test
+    void aRelativeCwdIsResolvedAgainstTheConfigFilesFolderNotTheWorkingDirectory() throws IOException {
+        Files.createDirectories(dir.resolve("servers"));
+        Path f = file("mcp.json", """
+                { "mcpServers": { "a": { "command": "./run.sh", "cwd": "servers" }, "b": { "command": "x" } } }
+                """);
+        Configuration config = new ConfigLoader(Map.of()).load(f).build();
+        assertThat(config.servers().get("a").workingDirectory())
+                .contains(dir.resolve("servers").toAbsolutePath());
+        assertThat(config.servers().get("b").workingDirectory()).isEmpty();
+    }
+
     @Test
     void settingsMayLiveInAFileOfTheirOwn() throws IOException {
         Path servers = file("mcp.json", "{ \"mcpServers\": { \"a\": { \"command\": \"x\" } } }");
@@ -145,6 +217,7 @@ class ConfigLoaderTest {
                 new ConfigLoader(Map.of()).load(servers).load(settings).build();
         assertThat(config.settings().requestTimeout()).isEqualTo(Duration.ofMinutes(2));
         assertThat(config.settings().actions()).isEmpty();
+        assertThat(config.settings().defaultActions()).isEmpty();
     }
 
     @Test

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class PhraseRuleDetectorTest {
-    private final PhraseRuleDetector detector = new PhraseRuleDetector(Settings.defaultPhrases());
+    private final PhraseRuleDetector detector = PhraseRuleDetector.defaults(Settings.seedPhrases());
 
     private static DetectionContext context(Step step) {
         Plan plan = Plan.builder("p").step(step).build();

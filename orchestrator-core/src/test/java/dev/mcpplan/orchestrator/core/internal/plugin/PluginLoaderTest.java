@@ -95,6 +95,59 @@ class PluginLoaderTest {
         assertThat(loader.load(List.of(), Optional.empty())).isEmpty();
     }
 
+    @Test
+    void aBrokenProviderIsReportedOnStandardErrorWhenNoSlf4jProviderIsOnTheClassPath()
+            throws IOException, InterruptedException {
+        withProviders(Broken.class.getName(), HighPriority.class.getName());
+        String classPath = java.util.Arrays.stream(
+                        System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .filter(entry -> !entry.contains("slf4j-simple"))
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+        Process host = new ProcessBuilder(
+                        dev.mcpplan.orchestrator.core.testing.Servers.java(),
+                        "-cp",
+                        classPath,
+                        dev.mcpplan.orchestrator.core.testing.NoLoggerHost.class.getName(),
+                        dir.toString())
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(host.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(host.waitFor()).as(output).isZero();
+        assertThat(output)
+                .contains("SLF4J")
+                .contains("mcp-orchestrator WARN skipped a dev.mcpplan.orchestrator.spi.ActionDetector provider"
+                        + " that failed to load: ")
+                .contains(Broken.class.getName())
+                .contains("add one, such as org.slf4j:slf4j-simple")
+                .contains("built: McpPlanOrchestrator");
+    }
+
+    @Test
+    void withAnSlf4jProviderWarningsGoToTheLogNotToStandardError() {
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        PluginLoader.warningSink(
+                        org.slf4j.LoggerFactory.getILoggerFactory(),
+                        new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8))
+                .accept("a warning");
+        PluginLoader.warningSink(
+                        new org.slf4j.helpers.NOPLoggerFactory(),
+                        new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8))
+                .accept("another warning");
+        assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .doesNotContain("a warning")
+                .startsWith("mcp-orchestrator WARN another warning [printed here because no SLF4J provider");
+    }
+
+    @Test
+    void aProviderClassThatSeveralClassLoadersFindCountsOnce() throws IOException {
+        ClassLoader first = withProviders(HighPriority.class.getName());
+        ClassLoader second =
+                new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader());
+        assertThat(loader.load(List.of(), List.of(first, second)))
+                .extracting(ActionDetector::id)
+                .containsExactly("high");
+    }
+
     record Named(String id, int priority) implements ActionDetector {
         @Override
         public Optional<DetectedAction> detect(DetectionContext context) {

@@ -1,4 +1,4 @@
-package dev.mcpplan.orchestrator.core;
+package dev.mcpplan.orchestrator;
 
 import java.time.Duration;
 import java.util.List;
@@ -7,6 +7,8 @@ import java.util.Optional;
 
 /**
  * The health of one configured server: whether it started, the tools it lists, and a ping's round trip.
+ *
+ * <p>Immutable and thread-safe.
  *
  * @param server the server's name
  * @param type its transport type
