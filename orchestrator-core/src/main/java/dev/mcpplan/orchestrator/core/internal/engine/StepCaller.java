@@ -250,7 +250,12 @@ final class StepCaller {
         boolean duplicate = !Boolean.TRUE.equals(answer.isError())
                 && (structured != null && Boolean.TRUE.equals(structured.get("duplicate"))
                         || DUPLICATE.matcher(text).lookingAt());
-        result.content(text).structuredContent(structured).duplicate(duplicate);
+        result.content(text).duplicate(duplicate);
+        try {
+            result.structuredContent(structured);
+        } catch (IllegalArgumentException notJson) {
+            // a value no JSON reader makes: the text stands for the answer
+        }
         if (duplicate) {
             result.message("duplicate request: the server says it had done this request before and did not do it"
                     + " again; the step counts as done by that earlier request");
