@@ -146,8 +146,20 @@ public final class Approval {
             return this;
         }
 
-        /** The listed actions; {@code null} means the plan lists none (any detected action is checked by policy only). */
+        /**
+         * The listed actions; {@code null} means the plan lists none (any detected action is checked by
+         * policy only), an empty set that no action is approved.
+         *
+         * @throws IllegalArgumentException if an action name is blank
+         */
         public Builder approvedActions(Set<String> approvedActions) {
+            if (approvedActions != null) {
+                for (String action : approvedActions) {
+                    if (Objects.requireNonNull(action, "approved action").isBlank()) {
+                        throw new IllegalArgumentException("an approved action must not be blank");
+                    }
+                }
+            }
             this.approvedActions = approvedActions == null ? null : new LinkedHashSet<>(approvedActions);
             return this;
         }

@@ -6,127 +6,152 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Binds an approval to what was approved: the hash of a plan's steps and the signature of an approval.
- * An approval tool seals a plan with {@link #seal}; the orchestrator checks with {@link #hash} and
- * {@link #verify} that the plan it runs is the one that was approved, by the one who approved it.
+ * Binds an approval to what was approved: a hash of everything that decides what the approval allows,
+ * and a signature of it. An approval tool seals a plan with {@link #seal}; the orchestrator checks with
+ * {@link #hash} and {@link #verify} that the plan it runs is the one that was approved, by the one who
+ * approved it, on the terms approved.
  *
- * <p>The hash ({@code sha256:} and 64 hex digits) covers, for every step in order, its number, its text
- * with runs of white space made one space, its explicit action, and its parameters as canonical JSON
- * (keys sorted, numbers in their shortest plain form). A checkbox, white space, the front matter and
- * the Execution Log do not count, so the orchestrator's own progress never breaks the seal; an edit of
- * any step's text, action or parameter does.
+ * <p>The canonical form ({@value #VERSION}) is that line, then one JSON object with sorted keys:
+ * {@code type} (plan or approval_request), {@code plan_id}, {@code task_id}, {@code approved_by},
+ * {@code approved_at}, {@code expires_at}, {@code risk_level}, {@code approved_actions} (sorted) and
+ * {@code steps}: for every step in order its number, {@code id}, text with runs of white space made one
+ * space, explicit action, {@code depends_on} and parameters as canonical JSON (keys sorted, numbers in
+ * their shortest plain form). An absent field is {@code null}, so removing a field is an edit like any
+ * other. A checkbox, white space, {@code status} and what the orchestrator writes back while it runs
+ * ({@code started_at}, {@code error}, the Execution Log) do not count, so its own progress never breaks
+ * the seal.
  *
- * <p>The signature ({@code hmac-sha256:} and base64url) is an HMAC-SHA256, under a key the approval tool
- * and the orchestrator share, of the lines {@code mcp-plan-approval/v1}, approver, approved-at,
- * expires-at (empty when none) and the hash.
+ * <p>The hash is {@code v2:sha256:} and 64 hex digits; the signature is {@code v2:hmac-sha256:} and
+ * base64url, an HMAC-SHA256 of the canonical form under a key the approval tool and the orchestrator
+ * share. Seals of the first form ({@code sha256:}, {@code hmac-sha256:}, which covered the steps and
+ * only the approver and times) are not accepted: see {@link #isCurrent}.
  *
  * <p>Stateless and thread-safe.
  */
 public final class ApprovalSeal {
-    private static final String VERSION = "mcp-plan-approval/v1";
-    private static final String HASH_PREFIX = "sha256:";
-    private static final String SIGNATURE_PREFIX = "hmac-sha256:";
+    /** The name of the canonical form, its first line. */
+    public static final String VERSION = "mcp-plan-approval/v2";
+
+    private static final String HASH_PREFIX = "v2:sha256:";
+    private static final String SIGNATURE_PREFIX = "v2:hmac-sha256:";
+    private static final Pattern WHITE_SPACE = Pattern.compile("\\s+");
 
     private ApprovalSeal() {}
 
-    /** The hash of the plan's steps, as {@code approval_hash} carries it. */
+    /** The hash of what the approval allows, as {@code approval_hash} carries it. */
     public static String hash(Plan plan) {
-        StringBuilder canonical = new StringBuilder(VERSION).append('\n');
-        for (Step step : plan.steps()) {
-            canonical
-                    .append(step.number())
-                    .append('\t')
-                    .append(step.text().strip().replaceAll("\\s+", " "))
-                    .append('\t')
-                    .append(step.action().orElse(""))
-                    .append('\t');
-            json(canonical, step.parameters());
-            canonical.append('\n');
-        }
-        return HASH_PREFIX + HexFormat.of().formatHex(sha256(canonical.toString()));
+        return HASH_PREFIX + HexFormat.of().formatHex(sha256(canonical(plan)));
     }
 
     /**
-     * The signature of an approval.
+     * The signature of the plan's approval, as {@code approval_signature} carries it.
      *
      * @param key the shared signing key; at least 32 bytes
-     * @param expiresAt when the approval ends, or null when it does not
      * @throws IllegalArgumentException if the key is shorter than 32 bytes
      */
-    public static String sign(byte[] key, String approvedBy, Instant approvedAt, Instant expiresAt, String hash) {
+    public static String sign(byte[] key, Plan plan) {
         if (key.length < 32) {
             throw new IllegalArgumentException("a signing key needs at least 32 bytes; this one has " + key.length);
         }
-        String message = String.join(
-                "\n",
-                VERSION,
-                Objects.requireNonNull(approvedBy, "approvedBy"),
-                Objects.requireNonNull(approvedAt, "approvedAt").toString(),
-                expiresAt == null ? "" : expiresAt.toString(),
-                Objects.requireNonNull(hash, "hash"));
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
             return SIGNATURE_PREFIX
                     + Base64.getUrlEncoder()
                             .withoutPadding()
-                            .encodeToString(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
+                            .encodeToString(mac.doFinal(canonical(plan).getBytes(StandardCharsets.UTF_8)));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
         }
     }
 
     /**
-     * Whether the approval's signature is the one {@code key} gives for its approver, times and hash.
-     * False when any of them is missing. The comparison takes the same time wherever the signatures differ.
+     * Whether the plan's {@code approval_signature} is the one {@code key} gives for the plan as it is
+     * now. False when it has none. The comparison takes the same time wherever the signatures differ.
      */
-    public static boolean verify(byte[] key, Approval approval) {
-        if (approval.signature().isEmpty()
-                || approval.approvedBy().isEmpty()
-                || approval.approvedAt().isEmpty()
-                || approval.approvalHash().isEmpty()) {
-            return false;
-        }
-        String expected = sign(
-                key,
-                approval.approvedBy().get(),
-                approval.approvedAt().get(),
-                approval.expiresAt().orElse(null),
-                approval.approvalHash().get());
-        return MessageDigest.isEqual(
-                expected.getBytes(StandardCharsets.UTF_8),
-                approval.signature().get().getBytes(StandardCharsets.UTF_8));
+    public static boolean verify(byte[] key, Plan plan) {
+        Optional<String> signature = plan.approval().signature();
+        return signature.isPresent()
+                && MessageDigest.isEqual(
+                        sign(key, plan).getBytes(StandardCharsets.UTF_8),
+                        signature.get().getBytes(StandardCharsets.UTF_8));
     }
 
     /**
-     * The plan's approval sealed: approver, times, the hash of its steps and, when a key is given, the
-     * signature. Listed actions and risk level are kept from the plan's approval.
+     * Whether a hash or signature is of the current form ({@value #VERSION}); one of an older form
+     * covers less than the approval allows and has to be made again.
+     */
+    public static boolean isCurrent(String sealValue) {
+        return sealValue.startsWith(HASH_PREFIX) || sealValue.startsWith(SIGNATURE_PREFIX);
+    }
+
+    /**
+     * The plan's approval sealed: approver and times set, the hash and, when a key is given, the
+     * signature. Listed actions and risk level are kept from the plan's approval and sealed with it.
      *
      * @param expiresAt when the approval ends, or null
      * @param key the signing key, or null to seal with the hash alone
      */
     public static Approval seal(Plan plan, String approvedBy, Instant approvedAt, Instant expiresAt, byte[] key) {
-        String hash = hash(plan);
-        Approval.Builder sealed = plan.approval().toBuilder()
-                .approvedBy(approvedBy)
-                .approvedAt(approvedAt)
-                .expiresAt(expiresAt)
-                .approvalHash(hash)
-                .signature(null);
-        if (key != null) {
-            sealed.signature(sign(key, approvedBy, approvedAt, expiresAt, hash));
+        Plan approved = plan.toBuilder()
+                .approval(plan.approval().toBuilder()
+                        .approvedBy(Objects.requireNonNull(approvedBy, "approvedBy"))
+                        .approvedAt(Objects.requireNonNull(approvedAt, "approvedAt"))
+                        .expiresAt(expiresAt)
+                        .approvalHash(null)
+                        .signature(null)
+                        .build())
+                .build();
+        return approved.approval().toBuilder()
+                .approvalHash(hash(approved))
+                .signature(key == null ? null : sign(key, approved))
+                .build();
+    }
+
+    /** The canonical form: the version line and the sealed fields as one JSON object with sorted keys. */
+    static String canonical(Plan plan) {
+        Approval approval = plan.approval();
+        Map<String, Object> fields = new TreeMap<>();
+        fields.put("type", plan.kind() == Plan.Kind.APPROVAL_REQUEST ? "approval_request" : "plan");
+        fields.put("plan_id", plan.id());
+        fields.put("task_id", plan.taskId().orElse(null));
+        fields.put("approved_by", approval.approvedBy().orElse(null));
+        fields.put("approved_at", approval.approvedAt().map(Instant::toString).orElse(null));
+        fields.put("expires_at", approval.expiresAt().map(Instant::toString).orElse(null));
+        fields.put("risk_level", approval.riskLevel().orElse(null));
+        fields.put(
+                "approved_actions",
+                approval.approvedActions().map(a -> new TreeSet<>(a)).orElse(null));
+        List<Object> steps = new ArrayList<>();
+        for (Step step : plan.steps()) {
+            Map<String, Object> s = new TreeMap<>();
+            s.put("number", step.number());
+            s.put("id", step.id().orElse(null));
+            s.put("text", WHITE_SPACE.matcher(step.text().strip()).replaceAll(" "));
+            s.put("action", step.action().orElse(null));
+            s.put("depends_on", step.dependsOn());
+            s.put("parameters", step.parameters());
+            steps.add(s);
         }
-        return sealed.build();
+        fields.put("steps", steps);
+        StringBuilder canonical = new StringBuilder(VERSION).append('\n');
+        json(canonical, fields);
+        return canonical.toString();
     }
 
     private static byte[] sha256(String text) {

@@ -3,6 +3,7 @@ package dev.mcpplan.orchestrator;
 import dev.mcpplan.orchestrator.spi.JsonValues;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,8 @@ public final class Plan {
     private final PlanStatus status;
     private final Approval approval;
     private final List<Step> steps;
+    /** The steps by {@code id}, so that a reference is found without a scan. */
+    private final Map<String, Step> byId;
 
     private Plan(Builder b) {
         this.id = b.id;
@@ -51,6 +54,11 @@ public final class Plan {
                         + steps.get(i).number() + " at position " + (i + 1));
             }
         }
+        Map<String, Step> ids = new HashMap<>();
+        for (Step step : steps) {
+            step.id().ifPresent(id -> ids.putIfAbsent(id, step));
+        }
+        this.byId = ids;
     }
 
     /**
@@ -125,20 +133,48 @@ public final class Plan {
     }
 
     /**
-     * Finds a step by a {@code depends_on} reference: its number or its id.
+     * Finds a step by a {@code depends_on} reference: its id or, when no step has that id, its number.
      */
     public Optional<Step> step(String reference) {
-        Objects.requireNonNull(reference, "reference");
-        String ref = reference.trim();
-        for (Step step : steps) {
-            if (step.id().map(ref::equals).orElse(false)) {
-                return Optional.of(step);
-            }
+        String ref = Objects.requireNonNull(reference, "reference").trim();
+        Step byName = byId.get(ref);
+        if (byName != null) {
+            return Optional.of(byName);
         }
-        if (ref.matches("\\d{1,9}")) {
-            int n = Integer.parseInt(ref);
-            if (n >= 1 && n <= steps.size()) {
-                return Optional.of(steps.get(n - 1));
+        int n = 0;
+        for (int i = 0; i < ref.length() && i < 10; i++) {
+            char c = ref.charAt(i);
+            if (c < '0' || c > '9') {
+                return Optional.empty();
+            }
+            n = n * 10 + (c - '0');
+        }
+        return !ref.isEmpty() && ref.length() < 10 && n >= 1 && n <= steps.size()
+                ? Optional.of(steps.get(n - 1))
+                : Optional.empty();
+    }
+
+    /**
+     * What is wrong with a step's {@code depends_on}, if anything: a reference to no step of this plan,
+     * to the step itself, or to a later step. Steps run in order, so a step can wait only for earlier
+     * ones; this also rules out cycles.
+     *
+     * @return one sentence naming the step and the reference, or empty when every reference names an
+     *     earlier step
+     */
+    public Optional<String> dependencyProblem(Step step) {
+        for (String ref : step.dependsOn()) {
+            Optional<Step> target = step(ref);
+            if (target.isEmpty()) {
+                return Optional.of(step.label() + " depends on '" + ref + "', which is not a step of this plan");
+            }
+            int n = target.get().number();
+            if (n == step.number()) {
+                return Optional.of(step.label() + " depends on '" + ref + "', which is the step itself");
+            }
+            if (n > step.number()) {
+                return Optional.of(step.label() + " depends on '" + ref + "', which is the later "
+                        + target.get().label() + "; steps run in order, so a step can only depend on an earlier one");
             }
         }
         return Optional.empty();

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -34,7 +35,7 @@ class ApprovalSealTest {
     @Test
     void theHashIgnoresWhiteSpaceCheckboxesAndParameterOrderButNotContent() {
         String hash = ApprovalSeal.hash(plan("Send the  invoice", false, Map.of("to", "a@b.com", "n", 1)));
-        assertThat(hash).matches("sha256:[0-9a-f]{64}");
+        assertThat(hash).matches("v2:sha256:[0-9a-f]{64}");
         assertThat(ApprovalSeal.hash(plan("  Send the invoice\t", true, Map.of("n", 1.0, "to", "a@b.com"))))
                 .isEqualTo(hash);
         assertThat(ApprovalSeal.hash(plan("Send the invoice", false, Map.of("to", "evil@b.com", "n", 1))))
@@ -47,38 +48,82 @@ class ApprovalSealTest {
                 .isNotEqualTo(hash);
     }
 
+    private static Plan with(Plan plan, Approval approval) {
+        return plan.toBuilder().approval(approval).build();
+    }
+
     @Test
-    void aSignatureVerifiesOnlyWithItsKeyAndItsApproverTimesAndHash() {
+    void aSignatureVerifiesOnlyWithItsKeyAndThePlanAsSigned() {
         Plan plan = plan("Send it", false, Map.of("to", "a@b.com"));
         Approval sealed = ApprovalSeal.seal(plan, "boss@company.com", AT, UNTIL, KEY);
-        assertThat(sealed.signature()).hasValueSatisfying(s -> assertThat(s).startsWith("hmac-sha256:"));
-        assertThat(ApprovalSeal.verify(KEY, sealed)).isTrue();
+        assertThat(sealed.signature())
+                .hasValueSatisfying(s -> assertThat(s).matches("v2:hmac-sha256:[A-Za-z0-9_-]{43}"));
+        assertThat(ApprovalSeal.verify(KEY, with(plan, sealed))).isTrue();
+        assertThat(ApprovalSeal.hash(with(plan, sealed)))
+                .isEqualTo(sealed.approvalHash().orElseThrow());
 
         byte[] otherKey = "another-key-that-is-long-enough-to-be-used!".getBytes(StandardCharsets.UTF_8);
-        assertThat(ApprovalSeal.verify(otherKey, sealed)).isFalse();
+        assertThat(ApprovalSeal.verify(otherKey, with(plan, sealed))).isFalse();
         assertThat(ApprovalSeal.verify(
-                        KEY, sealed.toBuilder().approvedBy("intern@company.com").build()))
+                        KEY,
+                        with(
+                                plan,
+                                sealed.toBuilder()
+                                        .approvedBy("intern@company.com")
+                                        .build())))
                 .isFalse();
         assertThat(ApprovalSeal.verify(
                         KEY,
-                        sealed.toBuilder().expiresAt(UNTIL.plusSeconds(86_400)).build()))
-                .isFalse();
-        assertThat(ApprovalSeal.verify(
-                        KEY, sealed.toBuilder().approvedAt(AT.plusSeconds(1)).build()))
+                        with(
+                                plan,
+                                sealed.toBuilder()
+                                        .expiresAt(UNTIL.plusSeconds(86_400))
+                                        .build())))
                 .isFalse();
         assertThat(ApprovalSeal.verify(
                         KEY,
-                        sealed.toBuilder()
-                                .approvalHash("sha256:" + "0".repeat(64))
+                        with(
+                                plan,
+                                sealed.toBuilder().approvedAt(AT.plusSeconds(1)).build())))
+                .isFalse();
+        assertThat(ApprovalSeal.verify(
+                        KEY, with(plan, sealed.toBuilder().riskLevel("low").build())))
+                .isFalse();
+        assertThat(ApprovalSeal.verify(
+                        KEY,
+                        with(
+                                plan,
+                                sealed.toBuilder()
+                                        .approvedActions(Set.of("send_email"))
+                                        .build())))
+                .isFalse();
+        assertThat(ApprovalSeal.verify(
+                        KEY,
+                        with(plan, sealed).toBuilder()
+                                .kind(Plan.Kind.APPROVAL_REQUEST)
                                 .build()))
                 .isFalse();
-        assertThat(ApprovalSeal.verify(KEY, sealed.toBuilder().signature(null).build()))
+        assertThat(ApprovalSeal.verify(
+                        KEY, with(plan, sealed).toBuilder().taskId("t-2").build()))
+                .isFalse();
+        assertThat(ApprovalSeal.verify(
+                        KEY, with(plan, sealed.toBuilder().signature(null).build())))
                 .isFalse();
         assertThat(ApprovalSeal.seal(plan, "boss@company.com", AT, null, null).signature())
                 .isEmpty();
-        assertThatThrownBy(() -> ApprovalSeal.sign(new byte[8], "a", AT, null, "h"))
+        assertThatThrownBy(() -> ApprovalSeal.sign(new byte[8], plan))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("at least 32 bytes");
+    }
+
+    @Test
+    void onlySealsOfTheCurrentFormAreCurrent() {
+        Approval sealed = ApprovalSeal.seal(plan("Send it", false, Map.of()), "boss@company.com", AT, UNTIL, KEY);
+        assertThat(ApprovalSeal.isCurrent(sealed.approvalHash().orElseThrow())).isTrue();
+        assertThat(ApprovalSeal.isCurrent(sealed.signature().orElseThrow())).isTrue();
+        assertThat(ApprovalSeal.isCurrent("sha256:" + "0".repeat(64))).isFalse();
+        assertThat(ApprovalSeal.isCurrent("hmac-sha256:aULh75oXwuonXWDQ3UofHDkm6NPlPlaS224ekQQfUfo"))
+                .isFalse();
     }
 
     @Property(tries = 300)

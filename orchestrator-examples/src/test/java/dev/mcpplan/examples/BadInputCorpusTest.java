@@ -3,7 +3,7 @@ package dev.mcpplan.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mcpplan.examples.cli.OrchestratorCli;
-import dev.mcpplan.orchestrator.ApprovalSeal;
+import dev.mcpplan.orchestrator.Plan;
 import dev.mcpplan.orchestrator.core.McpPlanOrchestrator;
 import java.io.IOException;
 import java.io.InputStream;
@@ -64,6 +64,13 @@ class BadInputCorpusTest {
         try (Stream<Path> files = Files.walk(root)) {
             return files.filter(Files::isRegularFile).sorted().toList();
         }
+    }
+
+    /** What each step asks for; the orchestrator's write-back (status, times, checkboxes) aside. */
+    private static List<List<Object>> content(Plan plan) {
+        return plan.steps().stream()
+                .map(s -> List.<Object>of(s.text(), s.action(), s.parameters(), s.dependsOn()))
+                .toList();
     }
 
     @Test
@@ -136,9 +143,9 @@ class BadInputCorpusTest {
                 Path pristine = dir.resolve("pristine").resolve(x.file());
                 Files.createDirectories(pristine.getParent());
                 Files.write(pristine, original);
-                assertThat(ApprovalSeal.hash(parser.parse(ended)))
+                assertThat(content(parser.parse(ended)))
                         .as(x.file() + " steps intact")
-                        .isEqualTo(ApprovalSeal.hash(parser.parse(pristine)));
+                        .isEqualTo(content(parser.parse(pristine)));
                 String id = parser.parse(pristine).id();
                 JsonNode end = finished.get(id);
                 assertThat(end).as("plan_finished of " + id).isNotNull();

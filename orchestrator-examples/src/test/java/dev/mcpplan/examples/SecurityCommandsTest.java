@@ -76,7 +76,7 @@ class SecurityCommandsTest {
                         "--actions",
                         "read_vault"))
                 .startsWith("0\n")
-                .contains("approval_hash: sha256:");
+                .contains("approval_hash: v2:sha256:");
         assertThat(Files.readString(plan)).contains("status: approved").contains("approved_actions: read_vault");
         assertThat(OrchestratorCli.run(
                         "check",

@@ -7,12 +7,17 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
@@ -24,12 +29,22 @@ import tools.jackson.databind.json.JsonMapper;
  * Checks the audit logs that {@link McpPlanOrchestrator.Builder#auditLog(Path)} writes. Every line of a
  * {@code YYYY-MM-DD.jsonl} file ends with {@code prev_hash}, the {@code hash} of the line before it (64 zeros
  * on the first line), and {@code hash}, the lowercase hex SHA-256 of {@code prev_hash} followed by the line as
- * written without its trailing {@code ,"hash":"…"} member. So editing a line, deleting, inserting or
- * reordering lines, or cutting a line short is found, and named by its 1-based line number.
+ * written without its trailing {@code ,"hash":"…"} member; with {@code approval.signingKey} configured, the
+ * HMAC-SHA256 under that key instead, marked {@code "chain":"hmac-sha256"}. So editing a line, deleting,
+ * inserting or reordering lines, or cutting a line short is found, and named by its 1-based line number.
+ * Given the key, a line appended or a log rewritten by someone who does not have it is found too, since its
+ * hash is not the key's HMAC; without the key, a keyed log is reported as needing it.
  *
- * <p>What a chain cannot show: removing whole lines from the end of a file (the shorter file is a valid chain),
- * deleting a whole file (each file is a chain of its own), or a writer who rewrites every line from the
- * edited one on with fresh hashes. Keep the last hash of a file elsewhere to catch those.
+ * <p>Each plan's lines must also come in an order a run can write them: a {@code tool_call} or
+ * {@code plan_finished} line only after the plan's {@code plan_started} and before its {@code plan_finished};
+ * a {@code plan_started} may come again (a rescheduled plan runs again, an interrupted one is resumed). A
+ * folder is checked in day order, a plan's state carried from one day's file to the next; a single file is
+ * checked with the state the day before's file in the same folder leaves, when there is one.
+ *
+ * <p>What a plain chain cannot show: removing whole lines from the end of a file (the shorter file is a valid
+ * chain), deleting a whole file (each file is a chain of its own), or, without a key, a writer who rewrites
+ * every line from the edited one on with fresh hashes. Keep the last hash of a file elsewhere to catch the
+ * first two.
  *
  * <p>Thread-safe. It reads without the writers' lock, so a line being appended at that very moment may be
  * reported as cut short; check again, or check files of past days.
@@ -39,6 +54,7 @@ public final class AuditLog {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
+    private static final Pattern DAY_FILE = Pattern.compile("(\\d{4}-\\d{2}-\\d{2})\\.jsonl");
 
     private AuditLog() {}
 
@@ -65,12 +81,40 @@ public final class AuditLog {
     }
 
     /**
-     * Checks one audit log file.
+     * Checks one audit log file written without a key.
      *
      * @throws UncheckedIOException if the file cannot be read
      */
     public static Verification verify(Path file) {
+        return verify(file, null);
+    }
+
+    /**
+     * Checks one audit log file written with {@code key} as its signing key, or without one when it is null.
+     *
+     * @throws UncheckedIOException if the file cannot be read
+     */
+    public static Verification verify(Path file, byte[] key) {
         Objects.requireNonNull(file, "file");
+        Lifecycle lifecycle = new Lifecycle();
+        dayBefore(file).filter(Files::isRegularFile).ifPresent(d -> read(d, key, lifecycle));
+        return read(file, key, lifecycle);
+    }
+
+    /** The file of the day before, for a file named {@code YYYY-MM-DD.jsonl}. */
+    private static Optional<Path> dayBefore(Path file) {
+        Matcher day = DAY_FILE.matcher(file.getFileName().toString());
+        if (!day.matches()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(file.resolveSibling(LocalDate.parse(day.group(1)).minusDays(1) + ".jsonl"));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Verification read(Path file, byte[] key, Lifecycle lifecycle) {
         try (InputStream in = Files.newInputStream(file)) {
             String expectedPrev = JsonlAuditSink.GENESIS;
             String problem = null;
@@ -87,7 +131,7 @@ public final class AuditLog {
                         line.reset();
                         lines++;
                         if (problem == null) {
-                            problem = check(lines, bytes, expectedPrev);
+                            problem = check(lines, bytes, expectedPrev, key, lifecycle);
                         }
                         expectedPrev = JsonlAuditSink.chainValue(bytes);
                     }
@@ -107,12 +151,23 @@ public final class AuditLog {
     }
 
     /**
-     * Checks every {@code *.jsonl} file directly in a folder.
+     * Checks every {@code *.jsonl} file directly in a folder, written without a key.
      *
      * @return each file's result, in file name order (so by day); an immutable map
      * @throws UncheckedIOException if the folder or a file cannot be read
      */
     public static Map<Path, Verification> verifyFolder(Path logsDir) {
+        return verifyFolder(logsDir, null);
+    }
+
+    /**
+     * Checks every {@code *.jsonl} file directly in a folder, written with {@code key} as the signing key, or
+     * without one when it is null.
+     *
+     * @return each file's result, in file name order (so by day); an immutable map
+     * @throws UncheckedIOException if the folder or a file cannot be read
+     */
+    public static Map<Path, Verification> verifyFolder(Path logsDir, byte[] key) {
         Objects.requireNonNull(logsDir, "logsDir");
         List<Path> files;
         try (Stream<Path> listing = Files.list(logsDir)) {
@@ -122,12 +177,13 @@ public final class AuditLog {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the audit logs in " + logsDir, e);
         }
+        Lifecycle lifecycle = new Lifecycle();
         Map<Path, Verification> results = new LinkedHashMap<>();
-        files.forEach(f -> results.put(f, verify(f)));
+        files.forEach(f -> results.put(f, read(f, key, lifecycle)));
         return Collections.unmodifiableMap(results);
     }
 
-    private static String check(long number, byte[] line, String expectedPrev) {
+    private static String check(long number, byte[] line, String expectedPrev, byte[] key, Lifecycle lifecycle) {
         String at = "line " + number + ": ";
         JsonNode node;
         try {
@@ -147,14 +203,71 @@ public final class AuditLog {
         if (unsigned == null) {
             return at + "hash is not the last field";
         }
-        if (!JsonlAuditSink.hash(prev.stringValue(), unsigned).equals(hash.stringValue())) {
-            return at + "hash does not match its content";
+        boolean keyed = JsonlAuditSink.KEYED.equals(text(node, "chain"));
+        if (keyed && key == null) {
+            return at + "the chain is keyed (HMAC-SHA256): checking it needs the signing key";
+        }
+        if (!keyed && key != null) {
+            return at + "a plain hash where the signing key's HMAC-SHA256 belongs: the line was not written with"
+                    + " the key";
+        }
+        if (!JsonlAuditSink.hash(key, prev.stringValue(), unsigned).equals(hash.stringValue())) {
+            return at + "hash does not match its content"
+                    + (keyed
+                            ? " under this key (the line was edited, or the"
+                                    + " key is not the one it was written with)"
+                            : "");
         }
         if (!prev.stringValue().equals(expectedPrev)) {
             return number == 1
                     ? at + "prev_hash is not 64 zeros, so earlier lines are missing"
                     : at + "prev_hash does not match line " + (number - 1);
         }
-        return null;
+        return lifecycle.next(node).map(p -> at + p).orElse(null);
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.path(field);
+        return value.isString() ? value.stringValue() : null;
+    }
+
+    /** Where each plan is in its run, as the lines read so far tell. */
+    private static final class Lifecycle {
+        private final Map<String, Boolean> running = new HashMap<>();
+
+        /** Takes in one line; what is impossible about it, if anything. */
+        Optional<String> next(JsonNode line) {
+            String plan = text(line, "plan_id");
+            String event = text(line, "event");
+            if (plan == null || event == null) {
+                return Optional.empty();
+            }
+            boolean started = running.getOrDefault(plan, false);
+            switch (event) {
+                case "plan_started" -> running.put(plan, true);
+                case "tool_call" -> {
+                    if (!started) {
+                        return Optional.of(impossible("a tool_call", plan));
+                    }
+                }
+                case "plan_finished" -> {
+                    if (!started) {
+                        return Optional.of(impossible("plan_finished", plan));
+                    }
+                    running.put(plan, false);
+                }
+                default -> {
+                    // other events (alert, plan_rejected, ...) may come at any time
+                }
+            }
+            return Optional.empty();
+        }
+
+        private String impossible(String what, String plan) {
+            return what + " of plan " + plan + " that is not running: "
+                    + (running.containsKey(plan)
+                            ? "it came after the plan's plan_finished, with no plan_started since"
+                            : "no plan_started of it came before");
+        }
     }
 }

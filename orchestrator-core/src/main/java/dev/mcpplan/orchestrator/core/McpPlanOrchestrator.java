@@ -33,6 +33,7 @@ import dev.mcpplan.orchestrator.spi.TransportProvider;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.json.schema.jackson3.DefaultJsonSchemaValidator;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -77,10 +78,22 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
     private final ServerPool servers;
     private final boolean startServersForCheck;
     private final ScheduledExecutorService healthChecks;
+    private final Clock clock;
+    private final Duration vaultSettle;
+    private final Redactor redactor;
 
     private McpPlanOrchestrator(
-            Engine engine, ServerPool servers, boolean startServersForCheck, Duration healthInterval) {
+            Engine engine,
+            ServerPool servers,
+            boolean startServersForCheck,
+            Duration healthInterval,
+            Clock clock,
+            Duration vaultSettle,
+            Redactor redactor) {
+        this.redactor = redactor;
         this.engine = engine;
+        this.clock = clock;
+        this.vaultSettle = vaultSettle;
         this.servers = servers;
         this.startServersForCheck = startServersForCheck;
         this.healthChecks = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -136,6 +149,14 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
         return engine.processReady(Objects.requireNonNull(store, "store"));
     }
 
+    /**
+     * Opens a vault folder as a plan store, with this orchestrator's clock and its {@code vault.settle}
+     * setting (1 s by default).
+     */
+    public VaultPlanStore openVault(Path vault) {
+        return VaultPlanStore.open(Objects.requireNonNull(vault, "vault"), clock, vaultSettle);
+    }
+
     private static boolean approvedByFolder(Plan plan) {
         return plan.source()
                 .map(Path::getParent)
@@ -143,6 +164,17 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                 .map(Path::toString)
                 .filter(APPROVAL_FOLDERS::contains)
                 .isPresent();
+    }
+
+    /**
+     * The text with every secret this orchestrator knows of masked, as in its logs, plan files and audit
+     * log: configured {@code env} and {@code headers} values and the signing key, secret-looking
+     * {@code key=value} pairs, well-known token shapes, e-mail addresses, phone and card numbers. For a host
+     * that shows what a plan returned ({@link dev.mcpplan.orchestrator.StepResult#content()} is the tool's
+     * answer as it came).
+     */
+    public String redact(String text) {
+        return redactor.redact(Objects.requireNonNull(text, "text"));
     }
 
     @Override
@@ -165,7 +197,7 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                         List.of(),
                         Optional.empty(),
                         // the SDK's outer message ("Client failed to initialize ...") says nothing: add the cause's
-                        Optional.of(ErrorClassifiers.messageOf(e))));
+                        Optional.of(redactor.redact(ErrorClassifiers.messageOf(e)))));
             }
         }
         return report;
@@ -334,14 +366,27 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
 
             Map<String, TransportProvider> transportsByType = transports(discovery);
 
-            Redactor redactor = Redactor.builder()
+            Redactor.Builder redaction = Redactor.builder()
                     .secretKeys(config.settings().redactKeys())
-                    .valuePatterns(config.settings().redactPatterns())
-                    .build();
+                    .valuePatterns(config.settings().redactPatterns());
+            for (ServerDefinition server : config.servers().values()) {
+                redaction.configuredValues(server.env()).configuredValues(server.headers());
+            }
+            // named so that any value counts, however plain it looks
+            config.settings()
+                    .approval()
+                    .key()
+                    .ifPresent(k -> redaction.configuredValues(
+                            Map.of("signing_secret", new String(k, StandardCharsets.UTF_8))));
+            Redactor redactor = redaction.build();
             List<AuditSink> sinks = new ArrayList<>();
             sinks.add(new Slf4jAuditSink(redactor));
             if (auditLogDir != null) {
-                sinks.add(new JsonlAuditSink(auditLogDir, redactor));
+                // keyed with the approval key, so that verify-log takes the key the way approve does
+                sinks.add(new JsonlAuditSink(
+                        auditLogDir,
+                        redactor,
+                        config.settings().approval().key().orElse(null)));
             }
             sinks.addAll(new PluginLoader<>(
                             AuditSink.class, "class", s -> s.getClass().getName(), s -> 0)
@@ -356,7 +401,8 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                     config.settings().startTimeout(),
                     // half the retry backoff: with its jitter of 25 %, a retry never comes before the restart may
                     config.settings().backoff().dividedBy(2),
-                    clock);
+                    clock,
+                    redactor::redact);
             Engine engine = new Engine(
                     new PluginLoader<>(ActionDetector.class, "id", ActionDetector::id, ActionDetector::priority)
                             .load(allDetectors, discovery),
@@ -382,7 +428,13 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                     new FileLedger(stateDirectory().resolve("ledger.jsonl"), clock),
                     clock);
             return new McpPlanOrchestrator(
-                    engine, pool, startServersForCheck, config.settings().healthInterval());
+                    engine,
+                    pool,
+                    startServersForCheck,
+                    config.settings().healthInterval(),
+                    clock,
+                    config.settings().vaultSettle(),
+                    redactor);
         }
 
         /**

@@ -20,8 +20,10 @@ import java.util.Set;
 /**
  * Approves a plan file as an approval tool would: sets {@code status: approved}, {@code approved_by},
  * {@code approved_at}, {@code expires_at}, optionally {@code approved_actions}, and seals the approval
- * with {@code approval_hash} and, given a key, {@code approval_signature} (see {@link ApprovalSeal}).
- * The file is rewritten atomically; everything else in it stays as it was.
+ * with {@code approval_hash} and, given a key, {@code approval_signature} (see {@link ApprovalSeal}:
+ * the seal covers the steps, the listed actions, the risk level, the ids, approver, times and type).
+ * The file is rewritten atomically; everything else in it stays as it was. The file is read back and
+ * must hash as sealed, so an approval that would not hold is never written as if it did.
  *
  * <p>Stateless and thread-safe.
  */
@@ -70,11 +72,12 @@ public final class PlanApprover {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot approve " + file, e);
         }
-        Approval written = PlanParser.parse(file).approval();
-        if (!sealed.approvalHash().equals(written.approvalHash())
-                || !sealed.signature().equals(written.signature())) {
+        Plan written = PlanParser.parse(file);
+        if (!sealed.approvalHash().equals(written.approval().approvalHash())
+                || !sealed.approvalHash().get().equals(ApprovalSeal.hash(written))
+                || !sealed.signature().equals(written.approval().signature())) {
             throw new IllegalStateException("the approval written to " + file + " does not read back as sealed");
         }
-        return written;
+        return written.approval();
     }
 }

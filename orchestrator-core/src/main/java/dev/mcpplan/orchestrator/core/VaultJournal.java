@@ -1,19 +1,30 @@
 package dev.mcpplan.orchestrator.core;
 
 import dev.mcpplan.orchestrator.StepStatus;
+import dev.mcpplan.orchestrator.core.internal.io.AtomicFiles;
+import dev.mcpplan.orchestrator.core.internal.plan.PlanDocument;
 import java.io.IOException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,6 +36,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * system drops the lock when the process dies, which is how another process knows the run was
  * interrupted and may take it over.
  *
+ * <p>Besides the steps it records what the plan file and the dashboard must show, so that a process
+ * killed between the journal write and the file write leaves nothing missing after a resume: the
+ * Execution Log line of each finished step, that the run is finishing (its verdict is in the plan
+ * file, or about to be), and the dashboard line of the move to the plan's last folder.
+ *
  * <p>A journal is opened once per process and never through a second channel: closing any channel on
  * a file would release this process's lock on it.
  */
@@ -35,18 +51,64 @@ final class VaultJournal {
     private final Path path;
     private final FileChannel channel;
     private final FileLock lock;
+    /** The file this journal locked, to tell it from a newer journal that has since taken its name. */
+    private final Object fileKey;
 
-    private VaultJournal(Path path, FileChannel channel, FileLock lock) {
+    private VaultJournal(Path path, FileChannel channel, FileLock lock) throws IOException {
         this.path = path;
         this.channel = channel;
         this.lock = lock;
+        this.fileKey = fileKey(path);
     }
 
-    /** What an earlier run got done. */
-    record State(Set<Integer> succeeded, Set<Integer> interrupted) {}
+    private static Object fileKey(Path path) throws IOException {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                    .fileKey();
+        } catch (NoSuchFileException gone) {
+            return null;
+        }
+    }
+
+    /**
+     * What an earlier run got done.
+     *
+     * @param logLines the Execution Log line of each finished step, in the order they finished
+     * @param finishing whether the run had begun to finish (the plan's verdict may be in its file)
+     * @param move the plan's last move, once it was about to happen
+     */
+    record State(
+            Set<Integer> succeeded,
+            Set<Integer> interrupted,
+            List<String> logLines,
+            boolean finishing,
+            Optional<Move> move) {}
+
+    /**
+     * A move of the plan to its last folder.
+     *
+     * @param target where to, relative to the vault, with {@code /} between names
+     * @param dashboardLine what the dashboard gets for it
+     */
+    record Move(String target, String dashboardLine) {}
 
     static Path of(Path planFile) {
         return planFile.resolveSibling("." + planFile.getFileName() + ".journal");
+    }
+
+    /** The plan files in {@code dir} that have a journal but are gone: their run ended or was cut short. */
+    static List<Path> orphans(Path dir) throws IOException {
+        List<Path> plans = new ArrayList<>();
+        try (DirectoryStream<Path> journals = Files.newDirectoryStream(dir, ".*.journal")) {
+            for (Path journal : journals) {
+                String name = journal.getFileName().toString();
+                Path plan = dir.resolve(name.substring(1, name.length() - ".journal".length()));
+                if (!Files.exists(plan, LinkOption.NOFOLLOW_LINKS)) {
+                    plans.add(plan);
+                }
+            }
+        }
+        return plans;
     }
 
     /** A new, locked journal for a plan this process just claimed; an orphan of the same name is replaced. */
@@ -85,7 +147,7 @@ final class VaultJournal {
 
     private static Optional<VaultJournal> create(Path planFile, boolean replace) throws IOException {
         Path path = of(planFile).toAbsolutePath();
-        Path temp = Files.createTempFile(path.getParent(), ".journal-", ".tmp");
+        Path temp = AtomicFiles.temporaryFile(path.getParent(), ".journal-");
         FileChannel channel = FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock lock = channel.lock();
         try {
@@ -110,8 +172,21 @@ final class VaultJournal {
         append("started " + step + " " + at);
     }
 
-    void finished(int step, StepStatus status, Instant at) throws IOException {
-        append("finished " + step + " " + status.name().toLowerCase(java.util.Locale.ROOT) + " " + at);
+    /** A step's result, with the line the plan's Execution Log gets for it. */
+    void finished(int step, StepStatus status, Instant at, String logLine) throws IOException {
+        append("finished " + step + " " + status.name().toLowerCase(Locale.ROOT) + " " + at + " "
+                + PlanDocument.oneLine(logLine));
+    }
+
+    /** The run is over: its verdict is about to be written into the plan file. */
+    void finishing() throws IOException {
+        append("finishing");
+    }
+
+    /** The plan is about to move to its last folder. */
+    void moving(Move move) throws IOException {
+        append("moving " + URLEncoder.encode(move.target(), StandardCharsets.UTF_8) + " "
+                + PlanDocument.oneLine(move.dashboardLine()));
     }
 
     private void append(String line) throws IOException {
@@ -136,26 +211,42 @@ final class VaultJournal {
         String text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
         Set<Integer> started = new LinkedHashSet<>();
         Set<Integer> succeeded = new LinkedHashSet<>();
+        List<String> logLines = new ArrayList<>();
+        boolean finishing = false;
+        Move move = null;
         int end = text.lastIndexOf('\n');
         for (String line : end < 0 ? new String[0] : text.substring(0, end).split("\n")) {
-            String[] f = line.split(" ");
-            if (f.length >= 2 && f[1].matches("\\d{1,6}")) {
+            String[] f = line.split(" ", 5);
+            if (f[0].equals("finishing")) {
+                finishing = true;
+            } else if (f[0].equals("moving") && line.indexOf(' ', "moving ".length()) > 0) {
+                int space = line.indexOf(' ', "moving ".length());
+                move = new Move(
+                        URLDecoder.decode(line.substring("moving ".length(), space), StandardCharsets.UTF_8),
+                        line.substring(space + 1));
+            } else if (f.length >= 2 && f[1].matches("\\d{1,6}")) {
                 int step = Integer.parseInt(f[1]);
                 if (f[0].equals("started")) {
                     started.add(step);
-                } else if (f[0].equals("finished") && f.length >= 3 && f[2].equals("succeeded")) {
-                    succeeded.add(step);
+                } else if (f[0].equals("finished") && f.length >= 3) {
+                    if (f[2].equals("succeeded")) {
+                        succeeded.add(step);
+                    }
+                    if (f.length == 5) {
+                        logLines.add(f[4]);
+                    }
                 }
             }
         }
         started.removeAll(succeeded);
-        return new State(succeeded, started);
+        return new State(succeeded, started, logLines, finishing, Optional.ofNullable(move));
     }
 
     /** Releases the lock; the journal file is deleted when the run is over. */
     void close(boolean delete) throws IOException {
         try {
-            if (delete) {
+            // a journal started since for a new plan of the same name is not this one's to delete
+            if (delete && (fileKey == null || fileKey.equals(fileKey(path)))) {
                 Files.deleteIfExists(path);
             }
             lock.release();

@@ -1,8 +1,10 @@
 package dev.mcpplan.orchestrator.core;
 
+import dev.mcpplan.orchestrator.ConfigurationException;
 import dev.mcpplan.orchestrator.Plan;
 import dev.mcpplan.orchestrator.PlanFormatException;
 import dev.mcpplan.orchestrator.PlanResult;
+import dev.mcpplan.orchestrator.PlanStatus;
 import dev.mcpplan.orchestrator.Step;
 import dev.mcpplan.orchestrator.StepResult;
 import dev.mcpplan.orchestrator.StepStatus;
@@ -15,17 +17,15 @@ import dev.mcpplan.orchestrator.spi.ApprovalLedger;
 import dev.mcpplan.orchestrator.spi.PlanStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
-import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,14 +36,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,41 +54,98 @@ import org.slf4j.LoggerFactory;
  * {@code Approved/} with a {@code retry_after}. A name clash never overwrites a file; every write is
  * atomic. Each finished plan adds a line under {@code ## Recent Activity} in {@code Dashboard.md}.
  *
- * <p>Thread-safe.
+ * <p>Confinement: the store works only in the vault's own folders (one of them a symbolic link is a
+ * {@link ConfigurationException}) and runs only regular files with a single link, read once after the
+ * claim without following links. A symbolic link, hard link, directory, FIFO, device or socket named
+ * {@code *.md}, an unreadable file and a file over 1 MiB are moved to {@code Failed/}, never opened or
+ * read whole, with the reason in {@code NAME.error.txt} beside them; the other plans run. A file in
+ * {@code Approved/} is taken only once it has been left unchanged for the settle time, so that a plan
+ * still being written is never run as its first half. Values from a plan never change the structure of
+ * what the store writes: front matter values are YAML-quoted, log and dashboard lines are one line each.
+ *
+ * <p>After a crash (SIGKILL at any moment) the next process that looks at the vault completes what the
+ * dead one left: its temporary files are deleted, the Execution Log lines its journal has are written,
+ * a plan whose verdict was written is moved on (not run again), and its dashboard line is written once.
+ *
+ * <p>Thread-safe. By default the settle time is 1 s.
  */
 public final class VaultPlanStore implements PlanStore, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VaultPlanStore.class);
     private static final Pattern RETRY_AFTER = Pattern.compile("(?m)^retry_after:\\s*\"?([^\"\\s]+)");
-    private static final int DASHBOARD_LINES = 50;
+    /** How long a file in {@code Approved/} must stay unchanged before it is taken, by default. */
+    public static final Duration DEFAULT_SETTLE = Duration.ofSeconds(1);
 
     private final Path vault;
     private final Clock clock;
     private final FileLedger ledger;
+    private final Duration settle;
     private WatchService watcher;
     private boolean watchUnsupported;
     private final Map<Path, VaultJournal> running = new ConcurrentHashMap<>();
     private final Map<Path, Set<Integer>> interruptedSteps = new ConcurrentHashMap<>();
 
-    private VaultPlanStore(Path vault, Clock clock) {
+    private VaultPlanStore(Path vault, Clock clock, Duration settle) {
         this.vault = vault.toAbsolutePath().normalize();
         this.clock = clock;
         this.ledger = new FileLedger(this.vault.resolve(".orchestrator").resolve("ledger.jsonl"), clock);
-        for (Path dir : List.of(approvedDir(), inProgressDir(), doneDir(), failedDir(), needsReviewDir(), logsDir())) {
+        this.settle = settle;
+        for (Path dir : folders()) {
             try {
-                Files.createDirectories(dir);
+                if (!Files.isSymbolicLink(dir)) {
+                    Files.createDirectories(dir);
+                }
+                requireOwnFolder(dir);
+                AtomicFiles.deleteStaleTemporaryFiles(dir);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create vault folder " + dir, e);
             }
         }
     }
 
-    /** Opens (and creates the folders of) a vault. */
+    /** Opens (and creates the folders of) a vault, with the default settle time of 1 s. */
     public static VaultPlanStore open(Path vault) {
         return open(vault, Clock.systemUTC());
     }
 
     public static VaultPlanStore open(Path vault, Clock clock) {
-        return new VaultPlanStore(vault, clock);
+        return open(vault, clock, DEFAULT_SETTLE);
+    }
+
+    /**
+     * Opens (and creates the folders of) a vault.
+     *
+     * @param settle how long a file in {@code Approved/} must stay unchanged (size, modification and
+     *     status change time) before it is taken; zero takes files at once
+     * @throws ConfigurationException if a folder of the vault is a symbolic link or not a folder
+     * @throws IllegalArgumentException if {@code settle} is negative
+     */
+    public static VaultPlanStore open(Path vault, Clock clock, Duration settle) {
+        Objects.requireNonNull(settle, "settle");
+        if (settle.isNegative()) {
+            throw new IllegalArgumentException("settle must not be negative: " + settle);
+        }
+        return new VaultPlanStore(
+                Objects.requireNonNull(vault, "vault"), Objects.requireNonNull(clock, "clock"), settle);
+    }
+
+    private List<Path> folders() {
+        return List.of(approvedDir(), inProgressDir(), doneDir(), failedDir(), needsReviewDir(), logsDir());
+    }
+
+    /** The store moves files into and out of its folders: one that leads elsewhere would move files there. */
+    private void requireOwnFolders() {
+        folders().forEach(VaultPlanStore::requireOwnFolder);
+    }
+
+    private static void requireOwnFolder(Path dir) {
+        if (Files.isSymbolicLink(dir)) {
+            throw new ConfigurationException(
+                    "vault folder " + dir + " is a symbolic link (to " + VaultEntry.linkTarget(dir)
+                            + "); refused: plans are taken from and moved to the vault's own folders only");
+        }
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new ConfigurationException("vault folder " + dir + " is not a folder");
+        }
     }
 
     public Path approvedDir() {
@@ -127,60 +183,139 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
         return "vault:" + vault;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A plan file is ready once it has been left unchanged for the settle time; this call waits up to
+     * the settle time for the files that are younger, and leaves out those still changing after it.
+     */
     @Override
     public List<String> ready() {
-        return plans(approvedDir(), this::due);
-    }
-
-    /** The names of the plan files in {@code dir} that {@code wanted} accepts, oldest first. */
-    private static List<String> plans(Path dir, Predicate<Path> wanted) {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(p -> p.getFileName().toString().endsWith(".md"))
-                    .filter(p -> !p.getFileName().toString().startsWith("."))
-                    .filter(wanted)
-                    .sorted(Comparator.comparing(VaultPlanStore::modified).thenComparing(Path::getFileName))
-                    .map(p -> p.getFileName().toString())
-                    .toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + dir, e);
+        requireOwnFolders();
+        long deadline = System.nanoTime() + settle.toNanos();
+        while (true) {
+            Instant now = Instant.now(); // file times are the wall clock's, whatever clock the store has
+            List<String> ready = new ArrayList<>();
+            Duration wait = null;
+            for (VaultEntry entry : entries(approvedDir())) {
+                Duration left = entry.settledAfter(now, settle);
+                if (left.isZero()) {
+                    if (due(entry)) {
+                        ready.add(entry.name());
+                    }
+                } else if (wait == null || left.compareTo(wait) < 0) {
+                    wait = left;
+                }
+            }
+            long remaining = deadline - System.nanoTime();
+            if (wait == null || remaining <= 0) {
+                return ready;
+            }
+            try {
+                Thread.sleep(Math.max(1, Math.min(wait.toMillis() + 1, TimeUnit.NANOSECONDS.toMillis(remaining))));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return ready;
+            }
         }
     }
 
-    private boolean due(Path plan) {
+    /** The plan entries in {@code dir} (any kind of file named {@code *.md}), oldest first. */
+    private static List<VaultEntry> entries(Path dir) {
+        List<VaultEntry> entries = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.md")) {
+            for (Path file : files) {
+                if (!file.getFileName().toString().startsWith(".")) {
+                    try {
+                        entries.add(VaultEntry.of(file));
+                    } catch (NoSuchFileException gone) {
+                        // claimed or moved meanwhile
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+        entries.sort(Comparator.comparing((VaultEntry e) -> e.attributes().lastModifiedTime())
+                .thenComparing(VaultEntry::name));
+        return entries;
+    }
+
+    /**
+     * Whether a plan's {@code retry_after} has passed. Only a plan file that can run is read for it;
+     * anything else is due at once, to be put aside by {@link #claim}.
+     */
+    private boolean due(VaultEntry entry) {
+        if (entry.refusal().isPresent()) {
+            return true;
+        }
         try {
-            Matcher m = RETRY_AFTER.matcher(Files.readString(plan, StandardCharsets.UTF_8));
+            String text = new String(
+                    AtomicFiles.readRegularFile(entry.path(), PlanParser.MAX_PLAN_BYTES), StandardCharsets.UTF_8);
+            Matcher m = RETRY_AFTER.matcher(text);
             return !m.find() || !Instant.parse(m.group(1)).isAfter(clock.instant());
         } catch (IOException | DateTimeParseException e) {
             return true;
         }
     }
 
-    private static Instant modified(Path p) {
-        try {
-            return Files.getLastModifiedTime(p).toInstant();
-        } catch (IOException e) {
-            return Instant.EPOCH;
+    /** The name as a file name in one of the vault's folders: a key that is a path is refused. */
+    private static String fileName(String key) {
+        Objects.requireNonNull(key, "key");
+        if (key.isEmpty()
+                || key.equals(".")
+                || key.equals("..")
+                || key.contains("/")
+                || key.contains("\\")
+                || key.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("not a plan file name: " + PlanDocument.oneLine(key));
         }
+        return key;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Empty also when the file has not yet been left unchanged for the settle time, or changed while
+     * it was claimed (its writer is still at it): then it is back in {@code Approved/}.
+     */
     @Override
     public Optional<Plan> claim(String key) {
+        Path source = approvedDir().resolve(fileName(key));
+        VaultEntry before;
         Path claimed;
-        Instant approvedAt;
         try {
-            approvedAt = enteredApproved(approvedDir().resolve(key)).truncatedTo(ChronoUnit.SECONDS);
-            claimed = AtomicFiles.moveWithoutOverwrite(approvedDir().resolve(key), inProgressDir());
+            before = VaultEntry.of(source);
+            if (!before.settledAfter(Instant.now(), settle).isZero()) {
+                return Optional.empty();
+            }
+            if (before.attributes().isRegularFile()
+                    && before.links() > 1
+                    && sameFile(source, inProgressDir().resolve(source.getFileName()))) {
+                return Optional.empty(); // a move between the two is half done: In_Progress/ completes it
+            }
+            claimed = AtomicFiles.moveWithoutOverwrite(source, inProgressDir());
         } catch (NoSuchFileException lost) {
             return Optional.empty();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot claim " + key, e);
         }
-        Plan plan = parseOrMoveAside(claimed);
+        byte[] content = readClaimed(claimed);
+        if (changedSince(claimed, before, content)) {
+            try {
+                AtomicFiles.moveWithoutOverwrite(claimed, approvedDir());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot give back " + claimed + ", still being written", e);
+            }
+            return Optional.empty();
+        }
+        Plan plan = parseOrMoveAside(claimed, content);
         try {
             running.put(claimed, VaultJournal.start(claimed));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the journal of " + claimed, e);
         }
+        Instant approvedAt = before.changed().truncatedTo(ChronoUnit.SECONDS);
         edit(claimed, d -> {
             PlanDocument out = d.withField("status", "in_progress")
                     .withField("started_at", now())
@@ -191,20 +326,79 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
         return Optional.of(withApprovalTime(plan, approvedAt));
     }
 
-    /** Parses a plan in {@code In_Progress/}; one that cannot be read is moved to {@code Failed/}, intact. */
-    private Plan parseOrMoveAside(Path file) {
+    /** Whether a writer changed the file after it was seen settled: what was read may be its first half. */
+    private static boolean changedSince(Path claimed, VaultEntry before, byte[] content) {
         try {
-            return PlanParser.parse(file);
-        } catch (PlanFormatException e) {
-            try {
-                Path failed = AtomicFiles.moveWithoutOverwrite(file, failedDir());
-                AtomicFiles.write(
-                        failed.resolveSibling(failed.getFileName() + ".error.txt"),
-                        (e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
-            } catch (IOException io) {
-                throw new UncheckedIOException("cannot move unreadable plan " + file + " to " + failedDir(), io);
+            VaultEntry after = VaultEntry.of(claimed);
+            return content.length != before.attributes().size()
+                    || after.attributes().size() != before.attributes().size()
+                    || !after.attributes()
+                            .lastModifiedTime()
+                            .equals(before.attributes().lastModifiedTime());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot look at " + claimed, e);
+        }
+    }
+
+    /**
+     * The bytes of a plan in {@code In_Progress/}, read once, without following links; an entry that is
+     * not a plan file, or cannot be read, is moved to {@code Failed/} with the reason.
+     *
+     * @throws PlanFormatException saying why it was put aside
+     */
+    private byte[] readClaimed(Path file) {
+        String refusal;
+        try {
+            Optional<String> refused = VaultEntry.of(file).refusal();
+            for (int i = 0; i < 20 && refused.isPresent() && VaultEntry.of(file).links() > 1; i++) {
+                // another process that raced for the same claim has its link there for a moment
+                Thread.sleep(50);
+                refused = VaultEntry.of(file).refusal();
             }
-            throw e;
+            if (refused.isEmpty()) {
+                return AtomicFiles.readRegularFile(file, PlanParser.MAX_PLAN_BYTES);
+            }
+            refusal = refused.get();
+        } catch (AtomicFiles.FileTooLargeException e) {
+            refusal = "the file has grown past " + PlanParser.MAX_PLAN_BYTES / 1024 + " KiB; refused";
+        } catch (IOException e) {
+            refusal = "cannot be read: " + e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            refusal = "has more than one hard link; refused";
+        }
+        throw putAside(file, new PlanFormatException(file.toString(), 0, refusal));
+    }
+
+    /** Parses a plan in {@code In_Progress/}; one that cannot be read is moved to {@code Failed/}, intact. */
+    private Plan parseOrMoveAside(Path file, byte[] content) {
+        try {
+            return PlanParser.parse(file.toString(), content, file);
+        } catch (PlanFormatException e) {
+            throw putAside(file, e);
+        }
+    }
+
+    /** Moves {@code file} to {@code Failed/} with {@code NAME.error.txt} beside it saying why; returns the why. */
+    private PlanFormatException putAside(Path file, PlanFormatException why) {
+        try {
+            Path failed = AtomicFiles.moveWithoutOverwrite(file, failedDir());
+            AtomicFiles.write(
+                    failed.resolveSibling(failed.getFileName() + ".error.txt"),
+                    (why.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException io) {
+            throw new UncheckedIOException("cannot move unreadable plan " + file + " to " + failedDir(), io);
+        }
+        return why;
+    }
+
+    /** A plan file of {@code In_Progress/}, parsed from what is there now. */
+    private static Plan parse(Path file) {
+        try {
+            return PlanParser.parse(
+                    file.toString(), AtomicFiles.readRegularFile(file, PlanParser.MAX_PLAN_BYTES), file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read plan " + file, e);
         }
     }
 
@@ -215,58 +409,114 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
      */
     @Override
     public List<String> interrupted() {
+        requireOwnFolders();
+        cleanUpAfterDeadProcesses();
         Instant stale = clock.instant().minus(Duration.ofMinutes(1));
-        return plans(
-                inProgressDir(),
-                p -> !running.containsKey(p)
-                        && (Files.exists(VaultJournal.of(p)) || modified(p).isBefore(stale)));
+        List<String> keys = new ArrayList<>();
+        for (VaultEntry entry : entries(inProgressDir())) {
+            Path p = entry.path();
+            if (!running.containsKey(p)
+                    && (Files.exists(VaultJournal.of(p))
+                            || entry.attributes().lastModifiedTime().toInstant().isBefore(stale))) {
+                keys.add(entry.name());
+            }
+        }
+        return keys;
     }
 
     /**
-     * Takes over an interrupted run: the steps its journal says succeeded are checked in the file (if
-     * the process died before it could do so), and the steps that started but did not succeed are
-     * reported by {@link #interruptedSteps}.
+     * What a process killed at any moment leaves: temporary files, and journals whose plan has left
+     * {@code In_Progress/} (its last move happened; its dashboard line may not have been written).
+     */
+    private void cleanUpAfterDeadProcesses() {
+        try {
+            for (Path dir : List.of(inProgressDir(), failedDir(), vault)) {
+                AtomicFiles.deleteStaleTemporaryFiles(dir);
+            }
+            for (Path plan : VaultJournal.orphans(inProgressDir())) {
+                Optional<VaultJournal> orphan = VaultJournal.takeOver(plan);
+                if (orphan.isPresent()) {
+                    if (Files.exists(plan, LinkOption.NOFOLLOW_LINKS)) {
+                        orphan.get().close(false); // a new plan of that name was claimed meanwhile
+                    } else {
+                        finishOrphan(orphan.get());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clean up " + inProgressDir(), e);
+        }
+    }
+
+    /** The journal of a plan that made its last move: the dashboard line is written (once), the journal deleted. */
+    private void finishOrphan(VaultJournal journal) throws IOException {
+        Optional<VaultJournal.Move> move = journal.read().move();
+        if (move.isPresent()) {
+            VaultDashboard.add(vault, move.get().dashboardLine());
+        }
+        journal.close(true);
+    }
+
+    /**
+     * Takes over an interrupted run: the steps its journal says succeeded are checked in the file, and
+     * their Execution Log lines written (if the process died before it could do so), and the steps that
+     * started but did not succeed are reported by {@link #interruptedSteps}. A run that died while it
+     * finished is finished here, not run again: empty.
      */
     @Override
     public Optional<Plan> resume(String key) {
-        Path file = inProgressDir().resolve(key);
+        Path file = inProgressDir().resolve(fileName(key));
         VaultJournal journal;
         VaultJournal.State state;
         try {
             Optional<VaultJournal> taken = VaultJournal.takeOver(file);
-            if (taken.isEmpty() || !Files.exists(file)) {
-                if (taken.isPresent()) {
-                    taken.get().close(true); // the plan has left In_Progress/: its journal is an orphan
-                }
+            if (taken.isEmpty()) {
                 return Optional.empty();
             }
             journal = taken.get();
+            if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                finishOrphan(journal); // the plan has left In_Progress/ since it was listed
+                return Optional.empty();
+            }
             state = journal.read();
+            if (completedInterruptedMove(file, journal, state)) {
+                return Optional.empty();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot take over the journal of " + file, e);
         }
         Plan plan;
         try {
-            plan = parseOrMoveAside(file);
+            plan = parseOrMoveAside(file, readClaimed(file));
         } catch (PlanFormatException e) {
             closeQuietly(journal, true);
             throw e;
         }
         running.put(file, journal);
+        Optional<PlanStatus> verdict = plan.status().filter(s -> s != PlanStatus.IN_PROGRESS);
+        if (state.finishing() && verdict.isPresent()) {
+            // the verdict is in the file already: only its last move was left to do
+            moveToLastFolder(file, plan.id(), verdict.get());
+            return Optional.empty();
+        }
         interruptedSteps.put(file, Set.copyOf(state.interrupted()));
         edit(file, d -> {
             PlanDocument out = d;
-            for (Step step : PlanParser.parse(file).steps()) {
+            for (Step step : plan.steps()) {
                 if (state.succeeded().contains(step.number()) && !step.checked()) {
                     out = out.withStepChecked(step.line());
+                }
+            }
+            for (String line : state.logLines()) {
+                if (!out.hasLogLine(line)) {
+                    out = out.withLogLine(line); // journaled, but the process died before the file had it
                 }
             }
             return out.withLogLine(now() + " resumed after an interruption; steps that started but did not"
                     + " finish: " + (state.interrupted().isEmpty() ? "none" : state.interrupted()));
         });
-        Plan resumed = PlanParser.parse(file);
         return Optional.of(
-                withApprovalTime(resumed, plan.approval().approvedAt().orElse(null)));
+                withApprovalTime(parse(file), plan.approval().approvedAt().orElse(null)));
     }
 
     @Override
@@ -305,19 +555,6 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
         }
     }
 
-    /**
-     * When the file entered {@code Approved/}: its status change time where the file system has one
-     * (a move sets it; content edits before the move set it too, which only makes the approval younger
-     * than the move), else its last modification.
-     */
-    private static Instant enteredApproved(Path file) throws IOException {
-        try {
-            return ((FileTime) Files.getAttribute(file, "unix:ctime")).toInstant();
-        } catch (UnsupportedOperationException | IllegalArgumentException e) {
-            return Files.getLastModifiedTime(file).toInstant();
-        }
-    }
-
     /** The plan with {@code approved_at}, when its front matter has none, set to when it was approved here. */
     private static Plan withApprovalTime(Plan plan, Instant approvedAt) {
         return plan.approval().approvedAt().isPresent()
@@ -333,16 +570,13 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     @Override
     public Optional<Plan> current(Plan plan) {
         Path file = plan.source().orElseThrow();
-        return Optional.of(withApprovalTime(
-                PlanParser.parse(file), plan.approval().approvedAt().orElse(null)));
+        return Optional.of(
+                withApprovalTime(parse(file), plan.approval().approvedAt().orElse(null)));
     }
 
     @Override
     public void stepFinished(Plan plan, Step step, StepResult result) {
         Path file = plan.source().orElseThrow();
-        if (result.attempts() > 0) {
-            journal(plan, j -> j.finished(step.number(), result.status(), clock.instant()));
-        }
         String line = now() + " step " + step.number() + " " + result.action().orElse("(internal)")
                 + result.server()
                         .map(s -> " -> " + s + "/" + result.tool().orElse("?"))
@@ -351,13 +585,14 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
                 + result.duration().toMillis() + " ms)"
                 + result.message().map(m -> ": " + m).orElse("")
                 + result.summary().map(r -> " -> " + r).orElse("");
+        if (result.attempts() > 0) {
+            journal(plan, j -> j.finished(step.number(), result.status(), clock.instant(), line));
+        }
         edit(file, d -> {
             // the file has gained front matter lines since it was parsed: find the step where it is now
             PlanDocument out = result.status() == StepStatus.SUCCEEDED
-                    ? d.withStepChecked(PlanParser.parse(file)
-                            .steps()
-                            .get(step.number() - 1)
-                            .line())
+                    ? d.withStepChecked(
+                            parse(file).steps().get(step.number() - 1).line())
                     : d;
             return out.withLogLine(line);
         });
@@ -366,6 +601,8 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     @Override
     public void finish(Plan plan, PlanResult result) {
         Path file = plan.source().orElseThrow();
+        // before the verdict goes into the file: a process killed after that moves the plan on, never runs it again
+        journal(plan, VaultJournal::finishing);
         edit(file, d -> {
             PlanDocument out = d.withField("status", result.status().wireName()).withField("completed_at", now());
             if (result.error().isPresent()) {
@@ -385,24 +622,91 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
             return out.withLogLine(now() + " plan " + result.status().wireName()
                     + result.error().map(e -> ": " + e).orElse(""));
         });
-        Path target = switch (result.status()) {
+        moveToLastFolder(file, plan.id(), result.status());
+    }
+
+    /**
+     * Moves a finished plan to the folder of its status, then writes its dashboard line; the journal
+     * records the move first, so that a process killed at any moment leaves a journal that says what is
+     * left to do.
+     */
+    private void moveToLastFolder(Path file, String planId, PlanStatus status) {
+        Path target = switch (status) {
             case COMPLETED -> doneDir();
             case NEEDS_REVIEW -> needsReviewDir();
             case RETRY_SCHEDULED -> approvedDir();
             default -> failedDir();
         };
+        VaultJournal journal = running.remove(file);
+        interruptedSteps.remove(file);
+        String at = now();
+        boolean moved = false;
         try {
-            Path moved = AtomicFiles.moveWithoutOverwrite(file, target);
-            interruptedSteps.remove(file);
-            VaultJournal journal = running.remove(file);
-            if (journal != null) {
-                closeQuietly(journal, true);
-            }
-            dashboard("- " + now() + " " + plan.id() + ": " + result.status().wireName() + " -> "
-                    + vault.relativize(moved));
+            Path to = AtomicFiles.moveWithoutOverwrite(file, target, next -> {
+                if (journal != null) {
+                    journal.moving(new VaultJournal.Move(relative(next), dashboardLine(at, planId, status, next)));
+                }
+            });
+            moved = true;
+            VaultDashboard.add(vault, dashboardLine(at, planId, status, to));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot move " + file + " to " + target, e);
+        } finally {
+            if (journal != null) {
+                closeQuietly(journal, moved);
+            }
         }
+    }
+
+    /**
+     * A process killed between the two halves of a move (link, then unlink) leaves the plan under two
+     * names: in {@code In_Progress/} and where it was going. A move out of {@code In_Progress/} (the one
+     * the journal recorded, or one into {@code Done/}, {@code Failed/} or {@code Needs_Review/}) is
+     * completed, and true returned; a claim into it is completed by removing the name in
+     * {@code Approved/}, and the plan resumed.
+     */
+    private boolean completedInterruptedMove(Path file, VaultJournal journal, VaultJournal.State state)
+            throws IOException {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+                || VaultEntry.of(file).links() < 2) {
+            return false;
+        }
+        Optional<Path> recorded = state.move().map(m -> vault.resolve(m.target()));
+        List<Path> names = new ArrayList<>();
+        recorded.ifPresent(names::add);
+        for (Path dir : List.of(doneDir(), failedDir(), needsReviewDir(), approvedDir())) {
+            names.add(dir.resolve(file.getFileName()));
+        }
+        for (Path twin : names) {
+            if (Files.isRegularFile(twin, LinkOption.NOFOLLOW_LINKS) && sameFile(file, twin)) {
+                if (recorded.filter(twin::equals).isPresent()
+                        || !twin.getParent().equals(approvedDir())) {
+                    Files.delete(file);
+                    finishOrphan(journal);
+                    return true;
+                }
+                Files.delete(twin);
+            }
+        }
+        return false;
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private String relative(Path file) {
+        return vault.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
+    }
+
+    /** The dashboard's line for a finished plan: one line, whatever the plan id or file name holds. */
+    private String dashboardLine(String at, String planId, PlanStatus status, Path moved) {
+        return "- " + at + " " + PlanDocument.oneLine(planId) + ": " + status.wireName() + " -> "
+                + PlanDocument.oneLine(relative(moved));
     }
 
     /**
@@ -454,37 +758,6 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
         }
     }
 
-    private void dashboard(String line) throws IOException {
-        Path dashboard = vault.resolve("Dashboard.md");
-        try (FileChannel lockFile = FileChannel.open(
-                vault.resolve(".dashboard.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            FileLock lock = lockFile.lock();
-            try {
-                List<String> lines = new ArrayList<>(
-                        Files.exists(dashboard)
-                                ? Files.readAllLines(dashboard, StandardCharsets.UTF_8)
-                                : List.of("# Dashboard", ""));
-                int heading = lines.indexOf("## Recent Activity");
-                if (heading < 0) {
-                    lines.add("");
-                    lines.add("## Recent Activity");
-                    heading = lines.size() - 1;
-                }
-                lines.add(heading + 1, line);
-                int end = heading + 1;
-                while (end < lines.size() && lines.get(end).startsWith("- ")) {
-                    end++;
-                }
-                if (end - heading - 1 > DASHBOARD_LINES) {
-                    lines.subList(heading + 1 + DASHBOARD_LINES, end).clear();
-                }
-                AtomicFiles.write(dashboard, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
-            } finally {
-                lock.release();
-            }
-        }
-    }
-
     private interface Edit {
         PlanDocument apply(PlanDocument document);
     }
@@ -492,7 +765,9 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     private static void edit(Path file, Edit edit) {
         try {
             AtomicFiles.write(
-                    file, edit.apply(PlanDocument.of(Files.readAllBytes(file))).bytes());
+                    file,
+                    edit.apply(PlanDocument.of(AtomicFiles.readRegularFile(file, PlanParser.MAX_PLAN_BYTES)))
+                            .bytes());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot update plan " + file, e);
         }

@@ -168,11 +168,11 @@ class ApprovalVerificationTest {
 
         assertThat(results).hasSize(8);
         assertThat(results.get("signed").status()).isEqualTo(PlanStatus.COMPLETED);
-        assertRefused(results.get("edited"), "the steps changed after approval");
+        assertRefused(results.get("edited"), "the plan changed after approval");
         assertRefused(results.get("forged"), "the approval_signature does not verify");
         assertRefused(results.get("unsigned"), "no approval_signature");
-        assertRefused(results.get("swapped"), "the approval_signature does not verify");
-        assertRefused(results.get("stretched"), "the approval_signature does not verify");
+        assertRefused(results.get("swapped"), "the plan changed after approval");
+        assertRefused(results.get("stretched"), "the plan changed after approval");
         assertRefused(results.get("expired"), "the approval expired at");
         assertRefused(results.get("bare"), "no approval_hash");
         assertThat(recorded())
@@ -267,8 +267,8 @@ class ApprovalVerificationTest {
                 .contains("expires_at: 2026-11-24T14:00:00Z")
                 .contains("approved_actions: record")
                 .doesNotContain("  - echo")
-                .containsPattern("approval_hash: sha256:[0-9a-f]{64}")
-                .containsPattern("approval_signature: hmac-sha256:[A-Za-z0-9_-]{43}")
+                .containsPattern("approval_hash: v2:sha256:[0-9a-f]{64}")
+                .containsPattern("approval_signature: v2:hmac-sha256:[A-Za-z0-9_-]{43}")
                 .contains("- [ ] Record the first");
         assertThat(Files.getPosixFilePermissions(file))
                 .as("the rewritten file keeps its permissions")

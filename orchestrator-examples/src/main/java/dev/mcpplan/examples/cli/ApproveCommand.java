@@ -3,7 +3,6 @@ package dev.mcpplan.examples.cli;
 import dev.mcpplan.orchestrator.Approval;
 import dev.mcpplan.orchestrator.core.PlanApprover;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -22,8 +22,10 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Approves a plan: sets status, approved_by, approved_at and expires_at, and seals the"
-                    + " approval with approval_hash (the steps as they are now) and, when the key variable is set,"
-                    + " approval_signature (HMAC-SHA256).",
+                    + " approval (mcp-plan-approval/v2) with approval_hash, which covers the steps, approved_actions,"
+                    + " risk_level, plan_id, task_id, approver, times and type as they are now, and, when the key"
+                    + " variable is set, approval_signature (HMAC-SHA256 of the same). A plan sealed in an older form"
+                    + " is sealed again.",
             "The key is read from an environment variable, never from the command line."
         })
 final class ApproveCommand implements Callable<Integer> {
@@ -47,25 +49,20 @@ final class ApproveCommand implements Callable<Integer> {
             description = "the actions to list in approved_actions (default: keep the plan's own)")
     List<String> actions;
 
-    @Option(
-            names = "--key-env",
-            paramLabel = "VAR",
-            defaultValue = "MCP_APPROVAL_KEY",
-            description = "the environment variable holding the signing key (default MCP_APPROVAL_KEY)")
-    String keyVariable;
+    @Mixin
+    SigningKeyOption signingKey;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-        String key = System.getenv(keyVariable);
         Approval approval = PlanApprover.approve(
                 plan,
                 approver,
                 expiresIn,
                 actions == null ? null : new LinkedHashSet<>(actions),
-                key == null || key.isEmpty() ? null : key.getBytes(StandardCharsets.UTF_8),
+                signingKey.key(),
                 Clock.systemUTC());
         PrintWriter out = spec.commandLine().getOut();
         out.printf(
@@ -76,8 +73,8 @@ final class ApproveCommand implements Callable<Integer> {
         out.printf("approval_hash: %s%n", approval.approvalHash().orElseThrow());
         out.println(
                 approval.signature().isPresent()
-                        ? "approval_signature: set (HMAC-SHA256, key from $" + keyVariable + ")"
-                        : "not signed: $" + keyVariable + " is not set");
+                        ? "approval_signature: set (HMAC-SHA256, key from $" + signingKey.variable + ")"
+                        : "not signed: $" + signingKey.variable + " is not set");
         out.flush();
         return 0;
     }

@@ -36,7 +36,8 @@ final class CheckCommand implements Callable<Integer> {
                 config.builder().startServersForCheck(!offline).build()) {
             CheckReport report = orchestrator.check(orchestrator.parse(plan));
             PrintWriter out = spec.commandLine().getOut();
-            out.print(new CheckTable().render(report));
+            // the plan's title and step texts are as written, and may hold a secret
+            out.print(orchestrator.redact(new CheckTable(orchestrator::redact).render(report)));
             out.flush();
             return report.ok() ? 0 : 1;
         }

@@ -6,12 +6,22 @@ import dev.mcpplan.orchestrator.StepCheck;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
-/** Renders a {@link CheckReport} as a plain-text table a person can read in a terminal. */
+/**
+ * Renders a {@link CheckReport} as a plain-text table a person can read in a terminal; every cell goes
+ * through the redactor before it is cut to width, since step texts come from the plan as written.
+ */
 final class CheckTable {
     private static final String[] HEADER = {"#", "step", "action", "detector", "server/tool", "parameters"};
     private static final int MAX_CELL = 48;
+
+    private final UnaryOperator<String> redactor;
+
+    CheckTable(UnaryOperator<String> redactor) {
+        this.redactor = redactor;
+    }
 
     String render(CheckReport report) {
         StringBuilder out = new StringBuilder();
@@ -97,8 +107,8 @@ final class CheckTable {
                 .collect(Collectors.joining(", "));
     }
 
-    private static String cell(String text) {
-        String oneLine = text.replaceAll("\\s+", " ").strip();
+    private String cell(String text) {
+        String oneLine = redactor.apply(text).replaceAll("\\s+", " ").strip();
         return oneLine.length() <= MAX_CELL ? oneLine : oneLine.substring(0, MAX_CELL - 1) + "…";
     }
 }

@@ -76,11 +76,11 @@ final class DemoCommand implements Callable<Integer> {
                 .auditLog(store.logsDir())
                 .build()) {
             results = orchestrator.processReady(store);
-        }
-        for (PlanResult result : results) {
-            ResultPrinter.print(out, result);
-            out.println();
-            completed += result.completed() ? 1 : 0;
+            for (PlanResult result : results) {
+                ResultPrinter.print(out, result, orchestrator::redact);
+                out.println();
+                completed += result.completed() ? 1 : 0;
+            }
         }
         out.println(results.size() + " plans: " + completed + " completed, " + (results.size() - completed)
                 + " not (one fails on purpose).");

@@ -37,7 +37,7 @@ final class ExecuteCommand implements Callable<Integer> {
         }
         try (McpPlanOrchestrator orchestrator = builder.build()) {
             PlanResult result = orchestrator.execute(orchestrator.parse(plan));
-            ResultPrinter.print(spec.commandLine().getOut(), result);
+            ResultPrinter.print(spec.commandLine().getOut(), result, orchestrator::redact);
             return result.completed() ? 0 : 1;
         }
     }

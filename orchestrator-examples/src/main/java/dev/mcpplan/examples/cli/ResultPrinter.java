@@ -3,16 +3,21 @@ package dev.mcpplan.examples.cli;
 import dev.mcpplan.orchestrator.PlanResult;
 import dev.mcpplan.orchestrator.StepResult;
 import java.io.PrintWriter;
+import java.util.function.UnaryOperator;
 
-/** Prints what became of a plan, one line per step. */
+/**
+ * Prints what became of a plan, one line per step, each line through the orchestrator's redactor: a step's
+ * content is the tool's answer as it came, and may hold a secret.
+ */
 final class ResultPrinter {
     private static final int MAX_TEXT = 100;
 
     private ResultPrinter() {}
 
-    static void print(PrintWriter out, PlanResult result) {
-        out.println("Plan " + result.planId() + ": " + result.status().wireName()
-                + result.error().map(e -> "\n  error: " + e).orElse(""));
+    static void print(PrintWriter out, PlanResult result, UnaryOperator<String> redactor) {
+        out.println(redactor.apply(
+                "Plan " + result.planId() + ": " + result.status().wireName()
+                        + result.error().map(e -> "\n  error: " + e).orElse("")));
         for (StepResult step : result.steps()) {
             StringBuilder line = new StringBuilder("  step ")
                     .append(step.step())
@@ -30,12 +35,13 @@ final class ResultPrinter {
                             .append(" ms)"));
             step.message()
                     .or(step::content)
+                    .map(redactor) // before the cut, which could leave a token too short to be recognised
                     .map(ResultPrinter::oneLine)
                     .filter(t -> !t.isEmpty())
                     .ifPresent(t -> line.append("  ").append(t));
-            out.println(line);
+            out.println(redactor.apply(line.toString()));
         }
-        result.warnings().forEach(w -> out.println("  warning: " + w.code() + ": " + w.message()));
+        result.warnings().forEach(w -> out.println(redactor.apply("  warning: " + w.code() + ": " + w.message())));
         out.flush();
     }
 

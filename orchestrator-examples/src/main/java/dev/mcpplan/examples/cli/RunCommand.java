@@ -58,13 +58,13 @@ final class RunCommand implements Callable<Integer> {
             return 2;
         }
         boolean allCompleted = true;
-        try (VaultPlanStore store = VaultPlanStore.open(vault);
-                McpPlanOrchestrator orchestrator =
-                        config.builder().auditLog(store.logsDir()).build()) {
+        try (McpPlanOrchestrator orchestrator =
+                        config.builder().auditLog(vault.resolve("Logs")).build();
+                VaultPlanStore store = orchestrator.openVault(vault)) {
             do {
                 List<PlanResult> results = orchestrator.processReady(store);
                 for (PlanResult result : results) {
-                    ResultPrinter.print(out, result);
+                    ResultPrinter.print(out, result, orchestrator::redact);
                     allCompleted &= result.completed();
                 }
                 if (!once) {

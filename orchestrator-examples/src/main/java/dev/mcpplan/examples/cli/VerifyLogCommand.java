@@ -7,28 +7,45 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code verify-log DIR_OR_FILE}: checks the hash chain of audit logs. */
+/** {@code verify-log DIR_OR_FILE}: checks the hash chain of audit logs, keyed when the key variable is set. */
 @Command(
         name = "verify-log",
         mixinStandardHelpOptions = true,
-        description = "Checks the hash chain of an audit log file, or of every *.jsonl file in a folder (such as"
-                + " the vault's Logs/): names the first line that was edited, removed, reordered or cut short.")
+        description = {
+            "Checks the hash chain of an audit log file, or of every *.jsonl file in a folder (such as the vault's"
+                    + " Logs/), and the order of each plan's lines: names the first line that was edited, removed,"
+                    + " reordered, cut short or cannot have been written in that order.",
+            "With the signing key in the key variable, the chain must be the key's HMAC-SHA256 on every line, so"
+                    + " that a line appended or a log rewritten without the key is found. The key is read from an"
+                    + " environment variable, never from the command line."
+        })
 final class VerifyLogCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DIR_OR_FILE", description = "a .jsonl audit log, or a folder of them")
     Path target;
+
+    @Mixin
+    SigningKeyOption signingKey;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-        Map<Path, AuditLog.Verification> results =
-                Files.isDirectory(target) ? AuditLog.verifyFolder(target) : Map.of(target, AuditLog.verify(target));
+        byte[] key = signingKey.key();
+        Map<Path, AuditLog.Verification> results = Files.isDirectory(target)
+                ? AuditLog.verifyFolder(target, key)
+                : Map.of(target, AuditLog.verify(target, key));
         PrintWriter out = spec.commandLine().getOut();
+        out.println(
+                key == null
+                        ? "no key in $" + signingKey.variable
+                                + ": a plain chain is checked, which a rewrite with fresh hashes" + " passes"
+                        : "checked with the key in $" + signingKey.variable + " (HMAC-SHA256)");
         boolean intact = true;
         for (Map.Entry<Path, AuditLog.Verification> e : results.entrySet()) {
             AuditLog.Verification v = e.getValue();

@@ -29,6 +29,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -91,6 +92,7 @@ final class ProcessClientTransport implements McpClientTransport {
     private final Map<String, String> hostEnvironment;
     private final Duration requestTimeout;
     private final int maxLine;
+    private final UnaryOperator<String> redactor;
     private final Map<Object, Pending> pending = new ConcurrentHashMap<>();
     private final Deque<String> stderrTail = new ArrayDeque<>();
     private Process process;
@@ -105,13 +107,16 @@ final class ProcessClientTransport implements McpClientTransport {
      * @param requestTimeout how long a request may wait for its response ({@code initialize} excepted:
      *     the client's initialization time-out governs it)
      * @param maxLine the longest stdout line kept, in characters
+     * @param redactor what each stderr line goes through before it is logged or kept for a death reason
      */
     ProcessClientTransport(
             ServerDefinition server,
             McpJsonMapper mapper,
             Map<String, String> hostEnvironment,
             Duration requestTimeout,
-            int maxLine) {
+            int maxLine,
+            UnaryOperator<String> redactor) {
+        this.redactor = redactor;
         this.server = server;
         this.mapper = mapper;
         this.hostEnvironment = Map.copyOf(hostEnvironment);
@@ -200,8 +205,8 @@ final class ProcessClientTransport implements McpClientTransport {
     private void readStderr() {
         try (Reader in = new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)) {
             BoundedLineReader lines = new BoundedLineReader(in, maxLine, length -> {});
-            String line;
-            while ((line = lines.readLine()) != null) {
+            for (String raw = lines.readLine(); raw != null; raw = lines.readLine()) {
+                String line = redactor.apply(raw);
                 LOG.debug("[{}] {}", server.name(), line);
                 synchronized (stderrTail) {
                     stderrTail.addLast(line.length() > 500 ? line.substring(0, 500) + "..." : line);

@@ -27,6 +27,7 @@ public final class StdioTransportProvider implements TransportProvider {
                 context.jsonMapper(),
                 System.getenv(),
                 context.requestTimeout(),
-                ProcessClientTransport.DEFAULT_MAX_LINE);
+                ProcessClientTransport.DEFAULT_MAX_LINE,
+                context.redactor());
     }
 }

@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
@@ -44,7 +45,12 @@ class ProcessClientTransportTest {
     private ProcessClientTransport transport(
             ServerDefinition server, Duration timeout, int maxLine, Map<String, String> hostEnvironment) {
         return new ProcessClientTransport(
-                server, new JacksonMcpJsonMapper(JsonMapper.builder().build()), hostEnvironment, timeout, maxLine);
+                server,
+                new JacksonMcpJsonMapper(JsonMapper.builder().build()),
+                hostEnvironment,
+                timeout,
+                maxLine,
+                UnaryOperator.identity());
     }
 
     private ProcessClientTransport transport(ServerDefinition server) {

@@ -37,9 +37,11 @@ import tools.jackson.databind.json.JsonMapper;
  * the tool {@code grown}, which makes the server send {@code notifications/tools/list_changed}),
  * {@code rate_limit_once} (a rate limit the first time it sees an idempotency key, success after),
  * {@code echo_structured} (read-only; its {@code text} as text and as structured content, beside an
- * {@code api_key} that must never reach a log).
- * Start options: {@code --log FILE}, {@code --exit-on-start CODE}, {@code --garbage} (prints a non-JSON
- * line on stdout first).
+ * {@code api_key} that must never reach a log),
+ * {@code leak} (writes its {@code text} to stderr, then exits with code 3 mid-call).
+ * Start options, taken in order: {@code --log FILE}, {@code --exit-on-start CODE}, {@code --garbage} (prints
+ * a non-JSON line on stdout first), {@code --stderr TEXT} (writes the text to stderr), {@code --stderr-env
+ * NAME} (writes the value of the environment variable to stderr).
  */
 public final class FaultServer {
     private static final String KEY = "dev.mcpplan/idempotency-key";
@@ -57,6 +59,8 @@ public final class FaultServer {
                     System.err.println("fault server: exiting on start as told");
                     System.exit(Integer.parseInt(args[++i]));
                 }
+                case "--stderr" -> System.err.println(args[++i]);
+                case "--stderr-env" -> System.err.println("fault server: started with " + System.getenv(args[++i]));
                 case "--garbage" -> {
                     PrintStream raw =
                             new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
@@ -111,6 +115,11 @@ public final class FaultServer {
             return text("unreachable", true);
         }));
         tools.add(tool("send", false, false, req -> send(recordLog, req)));
+        tools.add(tool("leak", false, false, req -> {
+            System.err.println("fault server: leaking " + req.arguments().get("text"));
+            Runtime.getRuntime().halt(3);
+            return text("unreachable", true);
+        }));
         tools.add(tool("exit_soon", false, true, req -> {
             new Thread(() -> {
                         sleep(req);

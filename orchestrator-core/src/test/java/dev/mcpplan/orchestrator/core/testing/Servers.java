@@ -11,9 +11,11 @@ import dev.mcpplan.orchestrator.spi.ServerMapping;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Definitions of real test servers, started as processes from this JVM's class path. */
 public final class Servers {
@@ -73,6 +75,21 @@ public final class Servers {
                 return Optional.of(Route.to(server, actionType));
             }
         };
+    }
+
+    /**
+     * Writes a configuration file: the servers (each a map of {@code command}, {@code args}, {@code env}, ...)
+     * under {@code mcpServers}, the settings under {@code orchestrator}.
+     */
+    public static Path config(Path file, Map<String, ?> servers, Map<String, ?> settings) {
+        JsonMapper.shared().writeValue(file.toFile(), Map.of("mcpServers", servers, "orchestrator", settings));
+        return file;
+    }
+
+    /** A {@link FaultServer} entry of a configuration file, with extra start options and env. */
+    public static Map<String, Object> faultServerEntry(Map<String, String> env, String... options) {
+        ServerDefinition server = faultServer("fault", options);
+        return Map.of("command", server.command().orElseThrow(), "args", server.args(), "env", env);
     }
 
     /** A {@link FaultServer} named {@code name}, with extra start options. */

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.ZoneOffset;
@@ -23,6 +24,8 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.regex.Pattern;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -37,7 +40,9 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>The chain rule: {@code hash} is the lowercase hex SHA-256 of the UTF-8 bytes of the {@code prev_hash}
  * value (64 hex digits) followed by the line exactly as written, minus its trailing {@code ,"hash":"…"}
- * member, so that the hashed bytes end with the {@code prev_hash} member and the closing brace. The fields
+ * member; with a signing key it is the HMAC-SHA256 under that key of the same bytes, and the line carries
+ * {@code "chain":"hmac-sha256"} just before {@code prev_hash}, so that nobody without the key can append a
+ * line or rewrite the log with fresh hashes that a check with the key accepts. The hashed bytes end with the {@code prev_hash} member and the closing brace. The fields
  * are compact JSON in the order above, {@code hash} always last; a checker hashes the bytes as they are and
  * never re-serialises. {@code prev_hash} is the {@code hash} of the line before, or 64 zeros on the first line
  * of a file. When the line before carries no hash (written before the chain existed, or cut short by a
@@ -53,6 +58,9 @@ public final class JsonlAuditSink implements AuditSink {
     /** The {@code prev_hash} of the first line of a file. */
     public static final String GENESIS = "0".repeat(64);
 
+    /** The {@code chain} value of a line whose hash is an HMAC-SHA256 under the signing key. */
+    public static final String KEYED = "hmac-sha256";
+
     private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
     private static final int CHUNK = 8192;
     // A JVM may not hold two locks on one file, so sinks of one JVM queue here before taking the file lock.
@@ -60,11 +68,19 @@ public final class JsonlAuditSink implements AuditSink {
 
     private final Path logs;
     private final Redactor redactor;
+    private final byte[] key;
     private final JsonMapper json = JsonMapper.builder().build();
 
+    /** A sink whose chain is plain SHA-256. */
     public JsonlAuditSink(Path logs, Redactor redactor) {
+        this(logs, redactor, null);
+    }
+
+    /** A sink whose chain is an HMAC-SHA256 under {@code key}, or plain SHA-256 when it is null. */
+    public JsonlAuditSink(Path logs, Redactor redactor, byte[] key) {
         this.logs = Objects.requireNonNull(logs, "logs");
         this.redactor = Objects.requireNonNull(redactor, "redactor");
+        this.key = key == null ? null : key.clone();
     }
 
     @Override
@@ -112,9 +128,13 @@ public final class JsonlAuditSink implements AuditSink {
                     cutShort = read(channel, size - 1, 1)[0] != '\n';
                     prev = chainValue(lastLine(channel, cutShort ? size : size - 1));
                 }
+                if (key != null) {
+                    line.put("chain", KEYED);
+                }
                 line.put("prev_hash", prev);
                 byte[] unsigned = json.writeValueAsBytes(line);
-                byte[] signature = (",\"hash\":\"" + hash(prev, unsigned) + "\"}\n").getBytes(StandardCharsets.UTF_8);
+                byte[] signature =
+                        (",\"hash\":\"" + hash(key, prev, unsigned) + "\"}\n").getBytes(StandardCharsets.UTF_8);
                 ByteBuffer out = ByteBuffer.allocate((cutShort ? 1 : 0) + unsigned.length - 1 + signature.length);
                 if (cutShort) {
                     out.put((byte) '\n');
@@ -175,11 +195,25 @@ public final class JsonlAuditSink implements AuditSink {
         return HexFormat.of().formatHex(sha256().digest(line));
     }
 
-    /** The {@code hash} of a line whose {@code prev_hash} is {@code prev}, given the line without its hash. */
-    public static String hash(String prev, byte[] unsigned) {
-        MessageDigest digest = sha256();
-        digest.update(prev.getBytes(StandardCharsets.UTF_8));
-        return HexFormat.of().formatHex(digest.digest(unsigned));
+    /**
+     * The {@code hash} of a line whose {@code prev_hash} is {@code prev}, given the line without its hash: the
+     * HMAC-SHA256 under {@code key}, or the plain SHA-256 when {@code key} is null.
+     */
+    public static String hash(byte[] key, String prev, byte[] unsigned) {
+        byte[] prevBytes = prev.getBytes(StandardCharsets.UTF_8);
+        if (key == null) {
+            MessageDigest digest = sha256();
+            digest.update(prevBytes);
+            return HexFormat.of().formatHex(digest.digest(unsigned));
+        }
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            mac.update(prevBytes);
+            return HexFormat.of().formatHex(mac.doFinal(unsigned));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("every Java runtime has HmacSHA256", e);
+        }
     }
 
     /** The line without its trailing {@code ,"hash":"<hash>"} member, or null when it does not end so. */

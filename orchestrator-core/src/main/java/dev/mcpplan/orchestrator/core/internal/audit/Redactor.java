@@ -3,11 +3,14 @@ package dev.mcpplan.orchestrator.core.internal.audit;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -15,9 +18,14 @@ import java.util.regex.Pattern;
  * Removes secrets from parameters and text before they reach a log, an audit line or a report. Map keys
  * stay; values are masked:
  * <ul>
+ *   <li>configured secret values ({@link Builder#configuredValues}) wherever they appear;
  *   <li>values under secret-looking keys become {@code ***}, in maps and in text ({@code password=x},
  *       {@code "api_key": "x"}, {@code Authorization: Basic x});
- *   <li>bearer tokens, private keys, common API key shapes, JWTs and any configured pattern become {@code ***};
+ *   <li>bearer tokens, private keys, JWTs, the well-known token shapes (GitHub {@code ghp_ gho_ ghu_ ghs_ ghr_
+ *       github_pat_}, GitLab {@code glpat-}, OpenAI and Anthropic {@code sk-}, Stripe {@code sk_live_ rk_live_},
+ *       Slack {@code xoxb- xoxp- xapp-}, AWS {@code AKIA ASIA}, Google {@code AIza}, npm {@code npm_}, Hugging Face
+ *       {@code hf_}, Shopify, PyPI, DigitalOcean, SendGrid {@code SG.}, Twilio {@code SK AC}) and any configured
+ *       pattern become {@code ***};
  *   <li>e-mail addresses become {@code c***@***.com};
  *   <li>payment card numbers (13 to 19 digits passing the Luhn check, either unbroken or in groups of 3 to 6
  *       digits, the last one maybe shorter, split by one kind of separator, space or dash) become
@@ -55,12 +63,40 @@ public final class Redactor {
             "pin",
             "cvv",
             "ssn");
+    /**
+     * Well-known token shapes, each by its documented prefix. A prefix is not preceded by a letter or digit
+     * (an underscore or dash may stand before it, as in {@code token_ghp_...}), so that it is not matched
+     * inside a longer word.
+     */
     private static final List<Pattern> SECRET_VALUES = List.of(
             Pattern.compile("(?i)bearer\\s+[A-Za-z0-9._~+/=-]+"),
             Pattern.compile("-----BEGIN [A-Z ]*PRIVATE KEY-----[\\s\\S]*?-----END [A-Z ]*PRIVATE KEY-----"),
-            Pattern.compile("\\b(?:sk|pk|ghp|gho|xox[bpas])[-_][A-Za-z0-9_-]{6,}"),
-            Pattern.compile("\\bAKIA[0-9A-Z]{12,}\\b"),
-            Pattern.compile("\\beyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+"));
+            // GitHub: classic, OAuth, user-to-server, server-to-server, refresh; fine-grained
+            token("gh[pousr]_[A-Za-z0-9]{30,}"),
+            token("github_pat_[A-Za-z0-9_]{30,}"),
+            // GitLab personal, deploy and runner tokens
+            token("gl(?:pat|dt|rt)-[A-Za-z0-9_-]{20,}"),
+            // OpenAI (sk-..., sk-proj-...), Anthropic (sk-ant-...), Stripe (sk_live_..., pk_test_...), generic
+            token("(?:sk|pk)[-_][A-Za-z0-9_-]{6,}"),
+            token("(?:rk|whsec)_(?:live_|test_)?[A-Za-z0-9]{10,}"),
+            // Slack bot, user, app-level, refresh and configuration tokens
+            token("(?:xox[abposre]|xapp)-[A-Za-z0-9-]{8,}"),
+            // AWS access key ids, long-term and temporary
+            token("(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA)[0-9A-Z]{12,}"),
+            // Google API keys
+            token("AIza[0-9A-Za-z_-]{30,}"),
+            // npm, Hugging Face, Shopify, PyPI, DigitalOcean
+            token("npm_[A-Za-z0-9]{30,}"),
+            token("hf_[A-Za-z0-9]{30,}"),
+            token("shp(?:at|ss|ca|pa)_[A-Fa-f0-9]{32,}"),
+            token("pypi-[A-Za-z0-9_-]{50,}"),
+            token("do[por]_v1_[a-f0-9]{64}"),
+            // SendGrid; Twilio API key and account ids
+            token("SG\\.[A-Za-z0-9_-]{16,}\\.[A-Za-z0-9_-]{16,}"),
+            token("(?:SK|AC)[0-9a-fA-F]{32}"),
+            // JSON Web Tokens
+            token("eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*"));
+
     /**
      * {@code key=value}, {@code key: value}, {@code "key": "value"}; an auth scheme word goes with its value;
      * not {@code https://}.
@@ -83,12 +119,59 @@ public final class Redactor {
     private static final Pattern WORD_BREAK =
             Pattern.compile("[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])");
 
+    /** Configured values that are too plain to be secrets under a name that does not say so. */
+    private static final Pattern PLAIN_VALUE = Pattern.compile("(?i)[-+]?\\d+(?:\\.\\d+)?|true|false|yes|no|on|off"
+            + "|[A-Za-z.-]+" // words, host names: production, smtp.example.com, en-US
+            + "|(?:/|\\./|\\.\\./|~/|[A-Za-z]:\\\\)\\S*" // paths
+            + "|[a-z][a-z0-9+.-]*://[^@/\\s]*(?:/\\S*)?"); // URLs without credentials
+
+    private static final Pattern AUTH_SCHEME = Pattern.compile("(?i)(?:basic|bearer|digest|token)\\s+(\\S{4,})");
+    /** The shortest configured value treated as a secret. */
+    static final int MIN_SECRET_LENGTH = 4;
+    /** The shortest configured value treated as a secret under a name that does not say it is one. */
+    static final int MIN_UNNAMED_SECRET_LENGTH = 8;
+
     private final List<String> secretKeys;
     private final List<Pattern> valuePatterns;
+    /** Literal secret values, longest first, so that a secret containing another is masked whole. */
+    private final List<String> literals;
 
-    private Redactor(List<String> secretKeys, List<Pattern> valuePatterns) {
+    private Redactor(List<String> secretKeys, List<Pattern> valuePatterns, Map<String, List<String>> configured) {
         this.secretKeys = List.copyOf(secretKeys);
         this.valuePatterns = List.copyOf(valuePatterns);
+        Set<String> values = new HashSet<>();
+        configured.forEach((name, list) -> list.forEach(v -> values.addAll(secretParts(name, v))));
+        this.literals = values.stream()
+                .sorted(Comparator.comparingInt(String::length).reversed().thenComparing(Comparator.naturalOrder()))
+                .toList();
+    }
+
+    /**
+     * The parts of a configured value that are secrets: the value (trimmed) when its name looks like a secret
+     * and it has at least {@value #MIN_SECRET_LENGTH} characters, or whatever its name when it has at least
+     * {@value #MIN_UNNAMED_SECRET_LENGTH} and is not a number, a boolean, a word or host name, a path or a URL
+     * without credentials; and the credential after an auth scheme word ({@code Bearer x}), which a server
+     * may echo alone.
+     */
+    private List<String> secretParts(String name, String value) {
+        String v = value.strip();
+        boolean secret = secretKey(name)
+                ? v.length() >= MIN_SECRET_LENGTH
+                : v.length() >= MIN_UNNAMED_SECRET_LENGTH
+                        && !PLAIN_VALUE.matcher(v).matches();
+        if (!secret) {
+            return List.of();
+        }
+        Matcher scheme = AUTH_SCHEME.matcher(v);
+        return scheme.matches() ? List.of(v, scheme.group(1)) : List.of(v);
+    }
+
+    /**
+     * A token shape whose prefix does not continue a word: not after a letter or digit ({@code _} and {@code -}
+     * may stand before it, as in {@code token_ghp_...}).
+     */
+    private static Pattern token(String shape) {
+        return Pattern.compile("(?<![A-Za-z0-9])" + shape);
     }
 
     public static Redactor defaults() {
@@ -108,7 +191,11 @@ public final class Redactor {
 
     /** The text with every secret-looking value masked. */
     public String redact(String text) {
-        String out = keyValues(text);
+        String out = text;
+        for (String literal : literals) {
+            out = out.replace(literal, MASK);
+        }
+        out = keyValues(out);
         for (Pattern p : SECRET_VALUES) {
             out = p.matcher(out).replaceAll(MASK);
         }
@@ -281,8 +368,25 @@ public final class Redactor {
     public static final class Builder {
         private final List<String> keys = new ArrayList<>(DEFAULT_KEYS);
         private final List<Pattern> patterns = new ArrayList<>();
+        private final Map<String, List<String>> configured = new LinkedHashMap<>();
 
         private Builder() {}
+
+        /**
+         * Adds configured values, by name (a server's {@code env} and {@code headers} after {@code ${VAR}}
+         * expansion, a signing key), that are secrets wherever they show: a value is one when its name looks
+         * like a secret key and it has at least 4 characters, or, whatever its name, when it has at least 8
+         * and is not a number, a boolean, a word or host name ({@code production}, {@code smtp.example.com}),
+         * a path or a URL without credentials. After an auth scheme word ({@code Bearer x}) the credential
+         * alone counts too.
+         */
+        public Builder configuredValues(Map<String, String> values) {
+            Objects.requireNonNull(values, "values")
+                    .forEach((k, v) -> configured
+                            .computeIfAbsent(Objects.requireNonNull(k, "name"), n -> new ArrayList<>())
+                            .add(Objects.requireNonNull(v, "value")));
+            return this;
+        }
 
         /**
          * Adds parameter names (matched case-insensitively; as part of a key, or as a whole word of it when
@@ -301,7 +405,7 @@ public final class Redactor {
         }
 
         public Redactor build() {
-            return new Redactor(keys, patterns);
+            return new Redactor(keys, patterns, configured);
         }
     }
 }

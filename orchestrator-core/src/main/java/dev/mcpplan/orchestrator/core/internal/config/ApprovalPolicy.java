@@ -32,6 +32,12 @@ public record ApprovalPolicy(
     /** The shortest signing key accepted, in bytes. */
     public static final int MIN_KEY_BYTES = 32;
 
+    /**
+     * How far in the future an {@code approved_at} may lie, for clocks that differ a little between the
+     * approval tool and the orchestrator; later is refused, since it would stretch {@code maxAge}.
+     */
+    public static final Duration CLOCK_SKEW = Duration.ofMinutes(2);
+
     public ApprovalPolicy {
         approverRequiredFor = Set.copyOf(approverRequiredFor);
         listingRequiredFor = Set.copyOf(listingRequiredFor);

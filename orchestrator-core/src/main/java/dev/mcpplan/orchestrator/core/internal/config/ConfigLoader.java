@@ -49,7 +49,8 @@ public final class ConfigLoader {
             "circuitBreaker",
             "internalSteps",
             "maxReschedules",
-            "rescheduleFor");
+            "rescheduleFor",
+            "vault");
     private static final Set<String> SERVER_SETTINGS_KEYS = Set.of("timeout", "rateLimit", "maxConcurrent");
     private static final Set<String> ACTION_KEYS = Set.of("server", "tool", "parameters", "idempotent");
     private static final Set<String> APPROVAL_KEYS = Set.of(
@@ -82,6 +83,7 @@ public final class ConfigLoader {
     private Settings.InternalSteps internalSteps;
     private int maxReschedules;
     private Duration rescheduleFor;
+    private Duration vaultSettle;
 
     public ConfigLoader(Map<String, String> environment) {
         this.expander = new EnvironmentExpander(environment);
@@ -96,6 +98,7 @@ public final class ConfigLoader {
         this.internalSteps = defaults.internalSteps();
         this.maxReschedules = defaults.maxReschedules();
         this.rescheduleFor = defaults.rescheduleFor();
+        this.vaultSettle = defaults.vaultSettle();
     }
 
     /**
@@ -175,7 +178,8 @@ public final class ConfigLoader {
                         defaultPhrases,
                         internalSteps,
                         maxReschedules,
-                        rescheduleFor));
+                        rescheduleFor,
+                        vaultSettle));
     }
 
     private void readServers(Path configFile, JsonNode node) {
@@ -348,6 +352,27 @@ public final class ConfigLoader {
             }
             if (breaker.has("delay")) {
                 circuitDelay = duration(breaker.get("delay"), "circuitBreaker.delay");
+            }
+        }
+        if (node.has("vault")) {
+            JsonNode vault = object(node.get("vault"), "vault");
+            for (String key : vault.propertyNames()) {
+                if (!key.equals("settle")) {
+                    throw new IllegalArgumentException("vault has an unknown key '" + key + "' (known: [settle])");
+                }
+            }
+            if (vault.has("settle")) {
+                Duration settle;
+                try {
+                    settle = Durations.parse(scalar(vault.get("settle"), "vault.settle"));
+                } catch (IllegalArgumentException | ArithmeticException e) {
+                    throw new IllegalArgumentException("vault.settle: " + e.getMessage(), e);
+                }
+                // zero takes files at once; an hour is far past any writer's pause
+                if (settle.isNegative() || settle.compareTo(Duration.ofHours(1)) > 0) {
+                    throw new IllegalArgumentException("vault.settle must be from 0s to 1h, not " + settle);
+                }
+                vaultSettle = settle;
             }
         }
         if (node.has("approval")) {

@@ -39,6 +39,8 @@ import java.util.regex.Pattern;
  *     by default
  * @param maxReschedules how often a plan may go back to the queue before it fails; 10 by default
  * @param rescheduleFor how long after its first reschedule a plan may still be rescheduled; 24 h by default
+ * @param vaultSettle how long a file in a vault's {@code Approved/} must stay unchanged before it is
+ *     taken; 1 s by default
  */
 public record Settings(
         Map<String, Route> actions,
@@ -59,7 +61,8 @@ public record Settings(
         Map<String, String> defaultPhrases,
         InternalSteps internalSteps,
         int maxReschedules,
-        Duration rescheduleFor) {
+        Duration rescheduleFor,
+        Duration vaultSettle) {
 
     /** What a step that no detector recognises (an internal step) does to the plan. */
     public enum InternalSteps {
@@ -105,7 +108,8 @@ public record Settings(
                 seedPhrases(),
                 InternalSteps.WARN,
                 10,
-                Duration.ofHours(24));
+                Duration.ofHours(24),
+                Duration.ofSeconds(1));
     }
 
     /** The limits of the named server. */

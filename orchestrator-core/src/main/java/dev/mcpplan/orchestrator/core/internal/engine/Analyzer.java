@@ -65,7 +65,7 @@ final class Analyzer {
     }
 
     /**
-     * Problems of the approval as a whole.
+     * Problems of the approval as a whole: the same for a plan read from a file and one built in code.
      *
      * @param approvedByStore whether the store's own act of approval covers the plan (a vault plan moved
      *     into {@code Approved/} by a person), whatever its front matter status says
@@ -84,6 +84,12 @@ final class Analyzer {
         if (approval.approvedBy().isEmpty() && policy.approverRequired(approval.riskLevel())) {
             problems.add(new Problem(Problem.Code.NOT_APPROVED, "approved_by is required for " + risk));
         }
+        approval.approvedAt()
+                .filter(at -> at.isAfter(now.plus(ApprovalPolicy.CLOCK_SKEW)))
+                .ifPresent(at -> problems.add(new Problem(
+                        Problem.Code.NOT_APPROVED,
+                        "approved_at " + at + " is in the future (now " + now + ", clock skew allowed "
+                                + ApprovalPolicy.CLOCK_SKEW + ")")));
         if (approval.isExpiredAt(now)) {
             problems.add(new Problem(
                     Problem.Code.APPROVAL_EXPIRED,
@@ -108,40 +114,49 @@ final class Analyzer {
         return problems;
     }
 
-    /** Whether the approval is bound to these steps: hash and, with a signing key, signature. */
+    /**
+     * Whether the approval is bound to what it allows: hash and, with a signing key, signature, both of
+     * the current form.
+     */
     private List<Problem> bindingProblems(Plan plan) {
         Approval approval = plan.approval();
         Optional<byte[]> key = policy.key();
+        if (key.isEmpty() && approval.signature().isPresent()) {
+            return mismatch("the plan carries an approval_signature, but no signing key is configured to verify"
+                    + " it; configure approval.signingKey");
+        }
         if (approval.approvalHash().isEmpty()) {
             return policy.requireHash() || key.isPresent()
-                    ? List.of(new Problem(
-                            Problem.Code.APPROVAL_MISMATCH,
-                            "the approval has no approval_hash, so it is"
-                                    + " not bound to the steps; approve the plan with a tool that seals it"))
+                    ? mismatch("the approval has no approval_hash, so it is"
+                            + " not bound to the steps; approve the plan with a tool that seals it")
                     : List.of();
+        }
+        if (!ApprovalSeal.isCurrent(approval.approvalHash().get())
+                || approval.signature().filter(s -> !ApprovalSeal.isCurrent(s)).isPresent()) {
+            return mismatch("the approval was sealed in an older form (mcp-plan-approval/v1) that does not cover"
+                    + " approved_actions, risk_level, plan_id, task_id or the plan type; approve the plan again so"
+                    + " that it is sealed as " + ApprovalSeal.VERSION);
         }
         String actual = ApprovalSeal.hash(plan);
         if (!approval.approvalHash().get().equals(actual)) {
-            return List.of(new Problem(
-                    Problem.Code.APPROVAL_MISMATCH,
-                    "the steps changed after approval: they hash" + " to " + actual + ", the approval_hash is "
-                            + approval.approvalHash().get()));
+            return mismatch("the plan changed after approval (its steps, approved_actions, risk_level, plan_id,"
+                    + " task_id, approver, times or type): it hashes to " + actual + ", the approval_hash is "
+                    + approval.approvalHash().get());
         }
         if (key.isPresent()) {
             if (approval.signature().isEmpty()) {
-                return List.of(new Problem(
-                        Problem.Code.APPROVAL_MISMATCH,
-                        "the approval has no approval_signature" + " and a signing key is configured"));
+                return mismatch("the approval has no approval_signature" + " and a signing key is configured");
             }
-            if (!ApprovalSeal.verify(key.get(), approval)) {
-                return List.of(new Problem(
-                        Problem.Code.APPROVAL_MISMATCH,
-                        "the approval_signature does not verify:"
-                                + " the approver, approved_at, expires_at or hash differ from what was signed, or it was"
-                                + " not signed with the configured key"));
+            if (!ApprovalSeal.verify(key.get(), plan)) {
+                return mismatch("the approval_signature does not verify: the plan differs from what was signed,"
+                        + " or it was not signed with the configured key");
             }
         }
         return List.of();
+    }
+
+    private static List<Problem> mismatch(String message) {
+        return List.of(new Problem(Problem.Code.APPROVAL_MISMATCH, message));
     }
 
     /**
@@ -150,7 +165,16 @@ final class Analyzer {
     List<StepPlan> steps(Plan plan, boolean connect) {
         List<StepPlan> result = new ArrayList<>();
         for (Step step : plan.steps()) {
-            result.add(step(plan, step, connect));
+            StepPlan analysed = step(plan, step, connect);
+            // the parser refuses such a file; a plan built in code is held to the same rule here
+            Optional<String> dependency = plan.dependencyProblem(step);
+            if (dependency.isPresent()) {
+                List<Problem> problems = new ArrayList<>(analysed.problems());
+                problems.add(new Problem(Problem.Code.PLAN, dependency.get()));
+                analysed = new StepPlan(
+                        step, analysed.detector(), analysed.action(), analysed.route(), analysed.arguments(), problems);
+            }
+            result.add(analysed);
         }
         return result;
     }

@@ -108,7 +108,34 @@ public final class Engine {
         List<Problem> planProblems = new ArrayList<>(analyzer.approvalProblems(plan, approvedByStore));
         planProblems.addAll(analyzer.coverageProblems(plan, planned));
         return new CheckReport(
-                plan, planProblems, planned.stream().map(this::toCheck).toList());
+                plan,
+                redacted(planProblems),
+                planned.stream().map(this::toCheck).toList());
+    }
+
+    private List<Problem> redacted(List<Problem> problems) {
+        return problems.stream()
+                .map(p -> new Problem(p.code(), redactor.redact(p.message()), p.severity()))
+                .toList();
+    }
+
+    /** The step result with its message redacted: what stores, listeners and the plan's result get. */
+    private StepResult redacted(StepResult result) {
+        return result.toBuilder()
+                .error(
+                        result.errorKind().orElse(null),
+                        result.message().map(redactor::redact).orElse(null))
+                .build();
+    }
+
+    /** The plan result with its error and every step's message redacted. */
+    private PlanResult redacted(PlanResult result) {
+        return result.toBuilder()
+                .steps(result.steps().stream().map(this::redacted).toList())
+                .error(
+                        result.errorKind().orElse(null),
+                        result.error().map(redactor::redact).orElse(null))
+                .build();
     }
 
     private StepCheck toCheck(StepPlan s) {
@@ -119,7 +146,7 @@ public final class Engine {
                 s.route().map(Route::server),
                 s.route().map(Route::tool),
                 redactor.redact(s.arguments()),
-                s.problems());
+                redacted(s.problems()));
     }
 
     /**
@@ -142,7 +169,11 @@ public final class Engine {
         try {
             claimed = resume ? store.resume(key) : store.claim(key);
         } catch (PlanFormatException e) {
-            LOG.warn("plan {} in store '{}' cannot be read; moved aside: {}", key, store.id(), e.getMessage());
+            LOG.warn(
+                    "plan {} in store '{}' cannot be read; moved aside: {}",
+                    key,
+                    store.id(),
+                    redactor.redact(String.valueOf(e.getMessage())));
             Instant now = clock.instant();
             audit(AuditRecord.builder(now, "plan_rejected", key, "failed")
                     .error(ErrorKind.VALIDATION, redactor.redact(e.getMessage()))
@@ -150,7 +181,7 @@ public final class Engine {
             return Optional.of(PlanResult.builder(key, PlanStatus.FAILED)
                     .startedAt(now)
                     .finishedAt(now)
-                    .error(ErrorKind.VALIDATION, e.getMessage())
+                    .error(ErrorKind.VALIDATION, redactor.redact(String.valueOf(e.getMessage())))
                     .build());
         }
         if (claimed.isEmpty()) {
@@ -191,7 +222,7 @@ public final class Engine {
         all.addAll(analyzer.coverageProblems(plan, steps));
         steps.forEach(s -> all.addAll(s.problems()));
         List<Problem> problems = all.stream().filter(Problem::isError).toList();
-        List<Problem> warnings = all.stream().filter(p -> !p.isError()).toList();
+        List<Problem> warnings = redacted(all.stream().filter(p -> !p.isError()).toList()); // they quote step texts
         warnings.forEach(w -> LOG.warn("plan {}: {}", plan.id(), w.message()));
         if (!problems.isEmpty()) {
             return close(plan, refuse(plan, started, steps, problems), store, null);
@@ -284,7 +315,11 @@ public final class Engine {
             try {
                 store.finish(plan, result);
             } catch (RuntimeException e) {
-                LOG.error("store '{}' could not finish plan {}: {}", store.id(), plan.id(), e.toString());
+                LOG.error(
+                        "store '{}' could not finish plan {}: {}",
+                        store.id(),
+                        plan.id(),
+                        redactor.redact(e.toString()));
             }
         }
         if (consumed != null && !rescheduled) {
@@ -293,11 +328,14 @@ public final class Engine {
         return result;
     }
 
-    private static void end(ApprovalLedger ledger, Plan plan, PlanResult result) {
+    private void end(ApprovalLedger ledger, Plan plan, PlanResult result) {
         try {
             ledger.end(plan, result);
         } catch (RuntimeException e) {
-            LOG.error("could not record the end of plan {} in the approval ledger: {}", plan.id(), e.toString());
+            LOG.error(
+                    "could not record the end of plan {} in the approval ledger: {}",
+                    plan.id(),
+                    redactor.redact(e.toString()));
         }
     }
 
@@ -335,10 +373,7 @@ public final class Engine {
                 audit(stepRecord(plan, s, clock.instant(), statusWord(attempt), attempt, attempt.attempts()));
             }
         });
-        StepResult result = outcome.result().toBuilder()
-                .error(
-                        outcome.result().errorKind().orElse(null),
-                        outcome.result().message().map(redactor::redact).orElse(null))
+        StepResult result = redacted(outcome.result()).toBuilder()
                 .summary(response(outcome.result(), SUMMARY_LIMIT))
                 .build();
         if (outcome.alert()) {
@@ -351,7 +386,8 @@ public final class Engine {
         return new StepCaller.Outcome(result, outcome.next(), outcome.retryAt(), outcome.alert());
     }
 
-    private void alert(Plan plan, ErrorKind kind, String message) {
+    private void alert(Plan plan, ErrorKind kind, String text) {
+        String message = redactor.redact(text);
         announce(l -> l.alert(plan, kind, message));
         audit(planRecord(plan, clock.instant(), "alert", kind.name().toLowerCase(Locale.ROOT), kind, message, 0));
     }
@@ -415,7 +451,8 @@ public final class Engine {
         return finish(plan, reschedules.bounded(plan, result));
     }
 
-    private PlanResult finish(Plan plan, PlanResult result) {
+    private PlanResult finish(Plan plan, PlanResult unredacted) {
+        PlanResult result = redacted(unredacted);
         long ms = result.startedAt()
                 .flatMap(
                         s -> result.finishedAt().map(f -> Duration.between(s, f).toMillis()))
@@ -432,12 +469,17 @@ public final class Engine {
         return result;
     }
 
-    private void record(Plan plan, Step step, StepResult result, PlanStore store) {
+    private void record(Plan plan, Step step, StepResult unredacted, PlanStore store) {
+        StepResult result = redacted(unredacted);
         if (store != null) {
             try {
                 store.stepFinished(plan, step, result);
             } catch (RuntimeException e) {
-                LOG.error("could not record {} of plan {} in the store: {}", step.label(), plan.id(), e.toString());
+                LOG.error(
+                        "could not record {} of plan {} in the store: {}",
+                        step.label(),
+                        plan.id(),
+                        redactor.redact(e.toString()));
             }
         }
         announce(l -> l.stepFinished(plan, step, result));
@@ -472,7 +514,9 @@ public final class Engine {
                         s.route().map(Route::server).orElse(null),
                         s.route().map(Route::tool).orElse(null))
                 .parameters(redactor.redact(s.arguments()))
-                .error(result.errorKind().orElse(null), result.message().orElse(null))
+                .error(
+                        result.errorKind().orElse(null),
+                        result.message().map(redactor::redact).orElse(null))
                 .durationMs(result.duration().toMillis())
                 .attempt(attempt)
                 .approver(plan.approval().approvedBy().orElse(null))
@@ -505,7 +549,7 @@ public final class Engine {
             try {
                 sink.record(record);
             } catch (RuntimeException e) {
-                LOG.error("audit sink {} failed: {}", sink.getClass().getName(), e.toString());
+                LOG.error("audit sink {} failed: {}", sink.getClass().getName(), redactor.redact(e.toString()));
             }
         }
     }
@@ -515,7 +559,10 @@ public final class Engine {
             try {
                 event.accept(listener);
             } catch (RuntimeException e) {
-                LOG.warn("execution listener {} failed: {}", listener.getClass().getName(), e.toString());
+                LOG.warn(
+                        "execution listener {} failed: {}",
+                        listener.getClass().getName(),
+                        redactor.redact(e.toString()));
             }
         }
     }

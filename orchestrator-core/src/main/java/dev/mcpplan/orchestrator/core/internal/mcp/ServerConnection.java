@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,7 @@ public final class ServerConnection implements AutoCloseable {
 
     private final Duration restartBackoff;
     private final Clock clock;
+    private final UnaryOperator<String> redactor;
 
     private McpSyncClient client;
     private volatile Map<String, ToolInfo> tools = Map.of();
@@ -57,7 +59,9 @@ public final class ServerConnection implements AutoCloseable {
             Duration requestTimeout,
             Duration startTimeout,
             Duration restartBackoff,
-            Clock clock) {
+            Clock clock,
+            UnaryOperator<String> redactor) {
+        this.redactor = redactor;
         this.restartBackoff = restartBackoff;
         this.clock = clock;
         this.definition = definition;
@@ -109,6 +113,11 @@ public final class ServerConnection implements AutoCloseable {
                 @Override
                 public Duration requestTimeout() {
                     return requestTimeout;
+                }
+
+                @Override
+                public UnaryOperator<String> redactor() {
+                    return redactor;
                 }
             };
             McpSyncClient c = McpClient.sync(provider.create(definition, context))
@@ -165,7 +174,8 @@ public final class ServerConnection implements AutoCloseable {
         } catch (RequestNotSentException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new RequestNotSentException("server '" + name() + "' could not start: " + e.getMessage(), e);
+            throw new RequestNotSentException(
+                    "server '" + name() + "' could not start: " + redactor.apply(String.valueOf(e.getMessage())), e);
         }
         return c.callTool(McpSchema.CallToolRequest.builder(tool)
                 .arguments(arguments)
@@ -224,7 +234,7 @@ public final class ServerConnection implements AutoCloseable {
         try {
             c.closeGracefully();
         } catch (RuntimeException e) {
-            LOG.warn("server '{}' did not close cleanly: {}", name(), e.toString());
+            LOG.warn("server '{}' did not close cleanly: {}", name(), redactor.apply(e.toString()));
         } finally {
             c.close();
         }

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,12 +32,14 @@ public final class ServerPool implements AutoCloseable {
     private final Duration startTimeout;
     private final Duration restartBackoff;
     private final Clock clock;
+    private final UnaryOperator<String> redactor;
     private final Map<String, ServerConnection> connections = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
      * @param definitions the configured servers by name
      * @param transports the transport providers by transport type
+     * @param redactor what every text from a server goes through before it is logged or raised
      */
     public ServerPool(
             Map<String, ServerDefinition> definitions,
@@ -45,7 +48,9 @@ public final class ServerPool implements AutoCloseable {
             Duration requestTimeout,
             Duration startTimeout,
             Duration restartBackoff,
-            Clock clock) {
+            Clock clock,
+            UnaryOperator<String> redactor) {
+        this.redactor = redactor;
         this.restartBackoff = restartBackoff;
         this.clock = clock;
         this.definitions = Map.copyOf(definitions);
@@ -93,7 +98,14 @@ public final class ServerPool implements AutoCloseable {
         return connections.computeIfAbsent(
                 name,
                 n -> new ServerConnection(
-                        definition, provider, jsonMapper, requestTimeout, startTimeout, restartBackoff, clock));
+                        definition,
+                        provider,
+                        jsonMapper,
+                        requestTimeout,
+                        startTimeout,
+                        restartBackoff,
+                        clock,
+                        redactor));
     }
 
     /** Ends every server this pool started. */
@@ -117,10 +129,13 @@ public final class ServerPool implements AutoCloseable {
                     LOG.warn(
                             "server '{}' failed its health check: {}; it is started again on next use",
                             connection.name(),
-                            e.getMessage());
+                            redactor.apply(String.valueOf(e.getMessage())));
                     connection.reset();
                 } else {
-                    LOG.warn("server '{}' did not answer its health check: {}", connection.name(), e.toString());
+                    LOG.warn(
+                            "server '{}' did not answer its health check: {}",
+                            connection.name(),
+                            redactor.apply(e.toString()));
                 }
             }
         }

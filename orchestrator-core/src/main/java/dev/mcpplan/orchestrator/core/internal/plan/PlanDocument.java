@@ -13,7 +13,14 @@ import java.util.regex.Pattern;
  * <p>Immutable and thread-safe.
  */
 public final class PlanDocument {
-    private static final Pattern SAFE_SCALAR = Pattern.compile("[A-Za-z0-9_.:+\\-/@ ]*");
+    /** Values written bare: a word, or a UTC time stamp; YAML reads both back as the same string. */
+    private static final Pattern SAFE_SCALAR = Pattern.compile(
+            "[A-Za-z](?:[A-Za-z0-9_.+\\-/@:]*[A-Za-z0-9_.+\\-/@])?|\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z");
+    /** Words YAML 1.1 or 1.2 reads as something other than a string. */
+    private static final Pattern YAML_WORDS =
+            Pattern.compile("(?i)true|false|yes|no|on|off|y|n|null|nan|inf|\\.nan|\\.inf");
+
+    private static final Pattern LINE_BREAKS = Pattern.compile("\\s*[\\r\\n\\u000B\\f\\u0085\\u2028\\u2029]+\\s*");
     private static final String LOG_HEADING = "## Execution Log";
 
     private final List<String> lines;
@@ -40,13 +47,7 @@ public final class PlanDocument {
 
     /** Sets a top-level front matter field in place, or appends it; adds front matter when there is none. */
     public PlanDocument withField(String key, String value) {
-        String rendered = key + ": "
-                + (SAFE_SCALAR.matcher(value).matches()
-                        ? value
-                        : "\""
-                                + value.replace("\\", "\\\\")
-                                        .replace("\"", "\\\"")
-                                        .replace("\n", "\\n") + "\"");
+        String rendered = key + ": " + yamlScalar(value);
         List<String> out = new ArrayList<>(lines);
         int end = frontMatterEnd();
         if (end < 0) {
@@ -74,6 +75,57 @@ public final class PlanDocument {
         removeContinuation(out, at, end);
         out.remove(at);
         return new PlanDocument(out, newline, finalNewline);
+    }
+
+    /**
+     * The value as a YAML scalar that reads back as the same string and stays on one line: bare when
+     * that is safe, else double-quoted with every line break, quote, backslash and control character
+     * escaped, so that no value can end the front matter or add a field.
+     */
+    static String yamlScalar(String value) {
+        if (SAFE_SCALAR.matcher(value).matches() && !YAML_WORDS.matcher(value).matches()) {
+            return value;
+        }
+        StringBuilder out = new StringBuilder(value.length() + 2).append('"');
+        value.codePoints().forEach(c -> {
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (printable(c)) {
+                        out.appendCodePoint(c);
+                    } else {
+                        out.append(String.format("\\u%04X", c));
+                    }
+                }
+            }
+        });
+        return out.append('"').toString();
+    }
+
+    /**
+     * Whether YAML allows {@code c} as it is in a quoted scalar; line and paragraph separators and the
+     * byte order mark are allowed there but escaped all the same, so that no reader breaks a line on them.
+     */
+    private static boolean printable(int c) {
+        return (c >= 0x20 && c <= 0x7E)
+                || (c >= 0xA0 && c <= 0xD7FF && c != 0x2028 && c != 0x2029)
+                || (c >= 0xE000 && c <= 0xFFFD && c != 0xFEFF)
+                || c >= 0x10000;
+    }
+
+    /** Text made one line: every line break, with the white space around it, becomes one space. */
+    public static String oneLine(String text) {
+        return LINE_BREAKS.matcher(text).replaceAll(" ");
+    }
+
+    /** Whether the Execution Log already has the line {@link #withLogLine} would add for {@code text}. */
+    public boolean hasLogLine(String text) {
+        int heading = lines.indexOf(LOG_HEADING);
+        return heading >= 0 && lines.subList(heading, lines.size()).contains("- " + oneLine(text));
     }
 
     private int fieldLine(String key, int end) {
@@ -118,7 +170,7 @@ public final class PlanDocument {
             out.add(LOG_HEADING);
             out.add("");
         }
-        out.add("- " + text.replaceAll("\\s*\\R\\s*", " "));
+        out.add("- " + oneLine(text));
         return new PlanDocument(out, newline, true);
     }
 

@@ -15,12 +15,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -33,6 +32,7 @@ import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.dataformat.yaml.YAMLFactory;
 import tools.jackson.dataformat.yaml.YAMLMapper;
@@ -49,9 +49,15 @@ public final class PlanParser {
     /** Front matter larger than this is refused, so a hostile file cannot make the YAML parser work for long. */
     static final int MAX_FRONT_MATTER = 64 * 1024;
     /** A plan file larger than this is refused before it is read. */
-    static final int MAX_PLAN_BYTES = 1024 * 1024;
+    public static final int MAX_PLAN_BYTES = 1024 * 1024;
     /** The deepest nesting of YAML collections accepted in front matter and parameter blocks. */
     static final int MAX_YAML_DEPTH = 32;
+    /**
+     * The most fenced {@code yaml}/{@code json} blocks and quoted values with escapes a plan may have:
+     * each costs a YAML parser of its own, so that tens of thousands of tiny ones would keep the parser
+     * busy for seconds.
+     */
+    static final int MAX_YAML_BLOCKS = 1000;
 
     /**
      * YAML with limits: nesting depth, document and string length, and no aliases at all (the anchor
@@ -69,16 +75,23 @@ public final class PlanParser {
                             .maxStringLength(MAX_FRONT_MATTER)
                             .build())
                     .build())
+            // a key given twice (approved_actions, expires_at) is ambiguous, never "the last one wins"
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
 
-    private static final Pattern HEADING = Pattern.compile("^(#{1,6})\\s+(.*?)\\s*#*\\s*$");
     private static final Pattern STEPS_HEADING = Pattern.compile(
-            "(?i)^(steps|action items|actions required|roadmap" + "|step-by-step checklist|execution steps)\\b.*");
-    private static final Pattern ITEM = Pattern.compile("^(\\s*)(?:[-*+]|\\d{1,4}[.)])\\s+(?:\\[([ xX])\\]\\s*)?(.*)$");
+            "(?i)(?:steps|action items|actions required|roadmap|step-by-step checklist|execution steps)\\b");
+    // (?s): with every character allowed after the marker the match cannot fail at the end of a line,
+    // so no input makes the engine retry the white space before it (quadratic time on long lines)
+    private static final Pattern ITEM =
+            Pattern.compile("(?s)^(\\s*)(?:[-*+]|\\d{1,4}[.)])\\s+(?:\\[([ xX])\\]\\s*)?(.*)$");
     private static final Pattern STEP_PREFIX =
-            Pattern.compile("(?i)^(?:\\*\\*)?step\\s+\\d+\\s*[:.)-]\\s*(?:\\*\\*)?\\s*");
-    private static final Pattern BOLD_HEADER = Pattern.compile("^\\*\\*([^*]+?):\\*\\*\\s*(.*)$");
-    private static final Pattern PARAMETER = Pattern.compile("^([A-Za-z_][\\w-]*)\\s*:\\s*(.*)$");
+            Pattern.compile("(?i)(?:\\*\\*)?step\\s+\\d+\\s*[:.)-]\\s*(?:\\*\\*)?\\s*");
+    private static final Pattern BOLD_HEADER = Pattern.compile("(?s)^\\*\\*([^*]+?):\\*\\*\\s*(.*)$");
+    private static final Pattern PARAMETER = Pattern.compile("(?s)^([A-Za-z_][\\w-]*)\\s*:\\s*(.*)$");
+    private static final Pattern REQUEST_SECTION =
+            Pattern.compile("(?i)(?:draft reply|email content|message|body|content)");
+    private static final Pattern NOT_KEY_CHARACTERS = Pattern.compile("[^a-z0-9]+");
     private static final Pattern ANCHOR = Pattern.compile("(?:^|[:\\[,{-])\\s*&[\\w-]+");
     private static final Pattern SENSITIVE = Pattern.compile("(?i)\\(requires approval\\)|\u270B|\uD83D\uDD90");
     private static final Set<String> REQUEST_BOOKKEEPING = Set.of(
@@ -178,6 +191,7 @@ public final class PlanParser {
         private final Path source;
         private final Map<String, Object> meta = new LinkedHashMap<>();
         private int bodyStart;
+        private int yamlBlocks;
 
         Reader(String name, String text, Path source) {
             this.name = name;
@@ -204,9 +218,7 @@ public final class PlanParser {
                         .step(approvalRequestStep())
                         .build();
             }
-            List<Step> steps = readSteps();
-            validate(steps);
-            return plan.steps(steps).build();
+            return validated(plan.steps(readSteps()).build());
         }
 
         private void readFrontMatter() {
@@ -280,21 +292,36 @@ public final class PlanParser {
 
         private void readBoldHeaders() {
             for (int i = bodyStart; i < lines.length; i++) {
-                Matcher h = HEADING.matcher(lines[i]);
-                if (h.matches() && STEPS_HEADING.matcher(h.group(2)).matches()) {
+                if (isStepsHeading(Heading.of(lines[i]))) {
                     return;
                 }
                 Matcher m = BOLD_HEADER.matcher(lines[i].strip());
                 if (m.matches()) {
-                    meta.put(
-                            m.group(1).strip().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_"),
-                            m.group(2).strip());
+                    String key = NOT_KEY_CHARACTERS
+                            .matcher(m.group(1).strip().toLowerCase(Locale.ROOT))
+                            .replaceAll("_");
+                    if (meta.put(key, m.group(2).strip()) != null && REQUEST_BOOKKEEPING.contains(key)) {
+                        throw new PlanFormatException(
+                                name, i + 1, "the header '" + m.group(1).strip() + "' is given twice; keep one");
+                    }
                 }
             }
         }
 
+        private static boolean isStepsHeading(Heading h) {
+            return h != null && STEPS_HEADING.matcher(h.text()).lookingAt();
+        }
+
+        /**
+         * A front matter field that holds one value.
+         *
+         * @throws PlanFormatException if it holds a list or a map
+         */
         private java.util.Optional<String> text(String key) {
             Object v = meta.get(key);
+            if (v instanceof List<?> || v instanceof Map<?, ?>) {
+                throw new PlanFormatException(name, lineOf(key), "'" + key + "' must be a single value, not " + v);
+            }
             return v instanceof String s && !s.isBlank()
                     ? java.util.Optional.of(s.strip())
                     : java.util.Optional.empty();
@@ -302,9 +329,9 @@ public final class PlanParser {
 
         private String title() {
             for (int i = bodyStart; i < lines.length; i++) {
-                Matcher h = HEADING.matcher(lines[i]);
-                if (h.matches() && h.group(1).length() == 1) {
-                    return h.group(2);
+                Heading h = Heading.of(lines[i]);
+                if (h != null && h.level() == 1) {
+                    return h.text();
                 }
             }
             return null;
@@ -314,27 +341,79 @@ public final class PlanParser {
             Approval.Builder a = Approval.builder()
                     .approvedBy(text("approved_by").orElse(null))
                     .approvedAt(instant("approved_at"))
-                    .expiresAt(meta.containsKey("expires_at") ? instant("expires_at") : instant("expires"))
+                    .expiresAt(expiry())
                     .riskLevel(text("risk_level").orElse(null))
                     .approvalHash(text("approval_hash").orElse(null))
                     .signature(text("approval_signature").orElse(null));
-            Object actions = meta.get("approved_actions");
-            if (actions instanceof List<?> list) {
-                Set<String> set = new LinkedHashSet<>();
-                list.forEach(x -> set.add(String.valueOf(x).strip()));
-                a.approvedActions(set);
-            } else if (actions instanceof String s && !s.isBlank()) {
-                Set<String> set = new LinkedHashSet<>();
-                for (String x : s.replaceAll("[\\[\\]]", "").split(",")) {
-                    if (!x.isBlank()) {
-                        set.add(x.strip());
-                    }
-                }
-                a.approvedActions(set);
+            if (meta.containsKey("approved_actions")) {
+                a.approvedActions(approvedActions());
             }
             return a.build();
         }
 
+        /** {@code expires_at}, or {@code expires}; both, unless they name the same instant, is ambiguous. */
+        private Instant expiry() {
+            Instant expires = instant("expires");
+            Instant expiresAt = instant("expires_at");
+            if (meta.containsKey("expires")
+                    && meta.containsKey("expires_at")
+                    && !java.util.Objects.equals(expires, expiresAt)) {
+                throw new PlanFormatException(
+                        name,
+                        lineOf("expires_at"),
+                        "the expiry is given twice, as expires (" + (expires == null ? "blank" : expires)
+                                + ") and expires_at (" + (expiresAt == null ? "blank" : expiresAt)
+                                + "); keep one");
+            }
+            return expiresAt != null ? expiresAt : expires;
+        }
+
+        /**
+         * The listed actions: a YAML list, or a text {@code a, b} or {@code [a, b]}; never empty, since an
+         * empty list that read as "no list" would approve every action.
+         */
+        private Set<String> approvedActions() {
+            Object value = meta.get("approved_actions");
+            List<Object> entries = new ArrayList<>();
+            if (value instanceof List<?> list) {
+                entries.addAll(list);
+            } else if (value instanceof String s && !s.isBlank()) {
+                String inner = s.strip();
+                if (inner.startsWith("[") && inner.endsWith("]")) {
+                    inner = inner.substring(1, inner.length() - 1);
+                }
+                entries.addAll(inner.isBlank() ? List.of() : Arrays.asList(inner.split(",", -1)));
+            } else if (!(value instanceof String)) {
+                throw new PlanFormatException(
+                        name,
+                        lineOf("approved_actions"),
+                        "approved_actions must be a list of action names, such as [send_email, write_vault]");
+            }
+            if (entries.isEmpty()) {
+                throw new PlanFormatException(
+                        name,
+                        lineOf("approved_actions"),
+                        "approved_actions is empty or blank; list the approved actions, such as [send_email],"
+                                + " or remove the field");
+            }
+            Set<String> actions = new LinkedHashSet<>();
+            for (Object entry : entries) {
+                if (!(entry instanceof String action) || action.isBlank()) {
+                    throw new PlanFormatException(
+                            name,
+                            lineOf("approved_actions"),
+                            "approved_actions must list action names; it has an entry "
+                                    + (entry instanceof String ? "that is blank" : entry.toString()));
+                }
+                actions.add(action.strip());
+            }
+            return actions;
+        }
+
+        /**
+         * A time with its offset ({@code 2026-02-16T14:20:30Z}, {@code ...+01:00}); a date or a time
+         * without a zone is refused, since it would be read in whatever zone the reader is in.
+         */
         private Instant instant(String key) {
             java.util.Optional<String> value = text(key);
             if (value.isEmpty()) {
@@ -344,10 +423,24 @@ public final class PlanParser {
             try {
                 return OffsetDateTime.parse(v).toInstant();
             } catch (DateTimeParseException notOffset) {
+                String problem = zoneless(v)
+                        ? "'" + key + "' has no time zone: " + v + "; write the time with Z or an offset, such as "
+                                + "2026-02-16T14:20:30Z"
+                        : "'" + key + "' is not a date-time with a time zone (such as 2026-02-16T14:20:30Z): " + v;
+                throw new PlanFormatException(name, lineOf(key), problem);
+            }
+        }
+
+        private static boolean zoneless(String v) {
+            try {
+                LocalDateTime.parse(v);
+                return true;
+            } catch (DateTimeParseException notDateTime) {
                 try {
-                    return LocalDate.parse(v).atStartOfDay(ZoneOffset.UTC).toInstant();
+                    LocalDate.parse(v);
+                    return true;
                 } catch (DateTimeParseException notDate) {
-                    throw new PlanFormatException(name, lineOf(key), "'" + key + "' is not a date-time: " + v);
+                    return false;
                 }
             }
         }
@@ -390,15 +483,14 @@ public final class PlanParser {
             boolean inSection = false;
             boolean sawSection = false;
             for (int i = bodyStart; i < lines.length; i++) {
-                Matcher h = HEADING.matcher(lines[i]);
-                if (h.matches()) {
-                    inSection = h.group(2).matches("(?i)(draft reply|email content|message|body|content).*");
+                Heading h = Heading.of(lines[i]);
+                if (h != null) {
+                    inSection = REQUEST_SECTION.matcher(h.text()).lookingAt();
                     sawSection |= inSection;
                     continue;
                 }
-                Matcher b = Pattern.compile("^body:\\s*(.*)$").matcher(lines[i]);
-                if (b.matches()) {
-                    return b.group(1).strip();
+                if (lines[i].startsWith("body:")) {
+                    return lines[i].substring("body:".length()).strip();
                 }
                 if (inSection) {
                     out.add(lines[i]);
@@ -406,7 +498,7 @@ public final class PlanParser {
             }
             if (!sawSection) {
                 for (int i = bodyStart; i < lines.length; i++) {
-                    if (!HEADING.matcher(lines[i]).matches()) {
+                    if (Heading.of(lines[i]) == null) {
                         out.add(lines[i]);
                     }
                 }
@@ -418,10 +510,10 @@ public final class PlanParser {
             int start = -1;
             int level = 0;
             for (int i = bodyStart; i < lines.length && start < 0; i++) {
-                Matcher h = HEADING.matcher(lines[i]);
-                if (h.matches() && STEPS_HEADING.matcher(h.group(2)).matches()) {
+                Heading h = Heading.of(lines[i]);
+                if (isStepsHeading(h)) {
                     start = i + 1;
-                    level = h.group(1).length();
+                    level = h.level();
                 }
             }
             if (start < 0) {
@@ -435,21 +527,22 @@ public final class PlanParser {
             int stepIndent = -1;
             for (int i = start; i < lines.length; i++) {
                 String line = lines[i];
-                Matcher h = HEADING.matcher(line);
-                if (h.matches() && h.group(1).length() <= level) {
+                Heading h = Heading.of(line);
+                if (h != null && h.level() <= level) {
                     break;
                 }
                 if (line.isBlank()) {
                     continue;
                 }
                 int indent = indent(line);
-                Matcher item = ITEM.matcher(line);
-                if (item.matches() && (stepIndent < 0 || indent <= stepIndent)) {
+                Matcher item = item(line, indent);
+                if (item != null && (stepIndent < 0 || indent <= stepIndent)) {
                     stepIndent = indent;
-                    String text = STEP_PREFIX.matcher(item.group(3).strip()).replaceFirst("");
+                    String text = item.group(3).strip();
+                    text = withoutStepPrefix(text);
                     steps.add(Step.builder(steps.size() + 1, text.isEmpty() ? "(empty step)" : text)
                             .checked(item.group(2) != null && !item.group(2).isBlank())
-                            .flaggedSensitive(SENSITIVE.matcher(text).find())
+                            .flaggedSensitive(sensitive(text))
                             .line(i + 1));
                 } else if (!steps.isEmpty() && indent > stepIndent) {
                     i = detail(steps.get(steps.size() - 1), i);
@@ -474,6 +567,7 @@ public final class PlanParser {
                     throw new PlanFormatException(name, i + 1, "the fenced block starting here is not closed");
                 }
                 if (lang.equals("yaml") || lang.equals("yml") || lang.equals("json")) {
+                    countYamlDocument(i + 1);
                     JsonNode node = yaml(i + 1, j, lang + " block");
                     if (node != null && node.isObject()) {
                         node.properties().forEach(e -> put(step, e.getKey(), value(e.getValue()), i + 1));
@@ -483,27 +577,61 @@ public final class PlanParser {
                 }
                 return j;
             }
-            Matcher item = ITEM.matcher(lines[i]);
-            String content = item.matches() ? item.group(3).strip() : stripped;
+            Matcher item = item(lines[i], indent(lines[i]));
+            String content = item != null ? item.group(3).strip() : stripped;
             Matcher p = PARAMETER.matcher(content);
             if (p.matches()) {
-                put(step, p.group(1), unquoted(p.group(2).strip()), i + 1);
+                put(step, p.group(1), unquoted(p.group(2).strip(), i + 1), i + 1);
             }
             return i;
         }
 
         /** A value written in quotes, as YAML reads it ({@code "#sales"} is {@code #sales}); any other text as written. */
-        private static String unquoted(String text) {
+        private void countYamlDocument(int line) {
+            if (++yamlBlocks > MAX_YAML_BLOCKS) {
+                throw new PlanFormatException(
+                        name,
+                        line,
+                        "a plan may have at most " + MAX_YAML_BLOCKS
+                                + " yaml or json blocks and quoted values with escapes");
+            }
+        }
+
+        private String unquoted(String text, int line) {
             if (text.length() < 2
                     || !(text.startsWith("\"") && text.endsWith("\"") || text.startsWith("'") && text.endsWith("'"))) {
                 return text;
             }
+            String inside = text.substring(1, text.length() - 1);
+            if (plain(inside, text.charAt(0))) {
+                // what YAML reads, without a YAML parser per value
+                return text.charAt(0) == '\'' ? inside.replace("''", "'") : inside;
+            }
+            countYamlDocument(line);
             try {
                 JsonNode node = YAML.readTree(text);
                 return node.isString() ? node.asString() : text;
             } catch (JacksonException e) {
                 return text;
             }
+        }
+
+        /**
+         * Whether a quoted scalar's inside is printable ASCII that YAML reads as written, but for a
+         * doubled quote inside single quotes.
+         */
+        private static boolean plain(String inside, char quote) {
+            for (int i = 0; i < inside.length(); i++) {
+                char c = inside.charAt(i);
+                boolean doubledQuote =
+                        quote == '\'' && c == '\'' && i + 1 < inside.length() && inside.charAt(i + 1) == '\'';
+                if (doubledQuote) {
+                    i++;
+                } else if (c < 0x20 || c > 0x7E || c == quote || c == '\\' && quote == '"') {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private void put(Step.Builder step, String key, Object value, int line) {
@@ -529,55 +657,50 @@ public final class PlanParser {
             return refs;
         }
 
-        private void validate(List<Step> steps) {
-            Plan probe = Plan.builder("probe").steps(steps).build();
+        /** The plan, once its step ids are unique and every {@code depends_on} names an earlier step. */
+        private Plan validated(Plan plan) {
             Set<String> ids = new HashSet<>();
-            for (Step s : steps) {
+            for (Step s : plan.steps()) {
                 if (s.id().isPresent() && !ids.add(s.id().get())) {
                     throw new PlanFormatException(name, s.line(), "two steps have the id '" + s.id().get() + "'");
                 }
+                plan.dependencyProblem(s).ifPresent(problem -> {
+                    throw new PlanFormatException(name, s.line(), problem);
+                });
             }
-            Map<Integer, List<Integer>> edges = new HashMap<>();
-            for (Step s : steps) {
-                List<Integer> deps = new ArrayList<>();
-                for (String ref : s.dependsOn()) {
-                    Step target = probe.step(ref)
-                            .orElseThrow(() -> new PlanFormatException(
-                                    name,
-                                    s.line(),
-                                    s.label() + " depends on '" + ref + "', which is not a step of this plan"));
-                    deps.add(target.number());
-                }
-                edges.put(s.number(), deps);
-            }
-            Map<Integer, Integer> state = new HashMap<>();
-            for (Step s : steps) {
-                List<Integer> path = new ArrayList<>();
-                if (cycle(s.number(), edges, state, path)) {
-                    throw new PlanFormatException(
-                            name, s.line(), "the steps depend on each other in a cycle: steps " + path);
-                }
-            }
+            return plan;
         }
 
-        private static boolean cycle(
-                int n, Map<Integer, List<Integer>> edges, Map<Integer, Integer> state, List<Integer> path) {
-            int st = state.getOrDefault(n, 0);
-            if (st == 2) {
-                return false;
+        /**
+         * The line matched as a list item, or null; lines that cannot be one are not handed to the
+         * regular expression, which is the parser's main cost on a file of many lines.
+         */
+        private static Matcher item(String line, int indent) {
+            char first = indent < line.length() ? line.charAt(indent) : ' ';
+            if (first != '-' && first != '*' && first != '+' && (first < '0' || first > '9')) {
+                return null;
             }
-            path.add(n);
-            if (st == 1) {
-                return true;
+            Matcher item = ITEM.matcher(line);
+            return item.matches() ? item : null;
+        }
+
+        /** The text without a {@code Step 3:} prefix; only text that can start with one meets the pattern. */
+        private static String withoutStepPrefix(String text) {
+            if (text.isEmpty() || "sS*".indexOf(text.charAt(0)) < 0) {
+                return text;
             }
-            state.put(n, 1);
-            for (int d : edges.getOrDefault(n, List.of())) {
-                if (cycle(d, edges, state, path)) {
-                    return true;
+            Matcher prefix = STEP_PREFIX.matcher(text);
+            return prefix.lookingAt() ? text.substring(prefix.end()) : text;
+        }
+
+        /** Whether the text flags the step as sensitive; only text with a '(' or a symbol meets the pattern. */
+        private static boolean sensitive(String text) {
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (c == '(' || c >= '\u2700') {
+                    return SENSITIVE.matcher(text).find();
                 }
             }
-            state.put(n, 2);
-            path.remove(path.size() - 1);
             return false;
         }
 

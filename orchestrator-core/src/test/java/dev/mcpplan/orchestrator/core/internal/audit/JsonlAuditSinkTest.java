@@ -39,10 +39,11 @@ class JsonlAuditSinkTest {
         return logs.resolve("2026-03-02.jsonl");
     }
 
+    /** A tool call of one plan; step 0 is the plan's start, which must come before its first call. */
     static AuditRecord call(int step, Map<String, Object> parameters) {
         return new AuditRecord(
                 DAY.plusSeconds(step),
-                "tool_call",
+                step == 0 ? "plan_started" : "tool_call",
                 "20260216-141530",
                 "task-1",
                 step,
@@ -61,7 +62,7 @@ class JsonlAuditSinkTest {
     @Test
     void everyLineEndsWithPrevHashAndTheHashOfPrevHashAndTheLineWithoutItsHash() throws IOException {
         JsonlAuditSink sink = new JsonlAuditSink(logs, Redactor.defaults());
-        for (int step = 1; step <= 3; step++) {
+        for (int step = 0; step < 3; step++) {
             sink.record(call(step, Map.of("to", "x", "password", "hunter2")));
         }
         List<String> lines = Files.readAllLines(file(), StandardCharsets.UTF_8);
@@ -109,7 +110,7 @@ class JsonlAuditSinkTest {
     void twoSinksAppendingInTurnToOneFileMakeOneChain() {
         JsonlAuditSink first = new JsonlAuditSink(logs, Redactor.defaults());
         JsonlAuditSink second = new JsonlAuditSink(logs, Redactor.defaults());
-        for (int step = 1; step <= 10; step++) {
+        for (int step = 0; step < 10; step++) {
             (step % 2 == 0 ? second : first).record(call(step, Map.of()));
         }
         assertThat(AuditLog.verify(file())).isEqualTo(new AuditLog.Verification(true, 10, Optional.empty()));
@@ -123,7 +124,7 @@ class JsonlAuditSinkTest {
             for (int t = 0; t < 4; t++) {
                 JsonlAuditSink sink = new JsonlAuditSink(logs, Redactor.defaults());
                 done.add(threads.submit(() -> {
-                    for (int step = 1; step <= 25; step++) {
+                    for (int step = 0; step < 25; step++) {
                         sink.record(call(step, Map.of()));
                     }
                 }));
@@ -161,7 +162,7 @@ class JsonlAuditSinkTest {
     @Test
     void aLastLineLongerThanOneReadIsFoundFromTheEnd() {
         JsonlAuditSink sink = new JsonlAuditSink(logs, Redactor.defaults());
-        sink.record(call(1, Map.of()));
+        sink.record(call(0, Map.of()));
         sink.record(call(2, Map.of("body", "long text ".repeat(5000))));
         sink.record(call(3, Map.of()));
         sink.record(call(4, Map.of("body", "x".repeat(8192 - 400))));
@@ -172,7 +173,7 @@ class JsonlAuditSinkTest {
     @Test
     void aLineCutShortByACrashIsEndedAndTheNextLineChainsFromItsBytes() throws IOException {
         JsonlAuditSink sink = new JsonlAuditSink(logs, Redactor.defaults());
-        sink.record(call(1, Map.of()));
+        sink.record(call(0, Map.of()));
         String fragment = "{\"timestamp\":\"2026-03-02T10:15:32Z\",\"action_";
         Files.writeString(file(), fragment, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         sink.record(call(3, Map.of()));
@@ -212,7 +213,7 @@ class JsonlAuditSinkTest {
 
         public static void main(String[] args) {
             JsonlAuditSink sink = new JsonlAuditSink(Path.of(args[0]), Redactor.defaults());
-            for (int step = 1; step <= Integer.parseInt(args[1]); step++) {
+            for (int step = 0; step < Integer.parseInt(args[1]); step++) {
                 sink.record(call(step, Map.of("pid", ProcessHandle.current().pid())));
             }
         }

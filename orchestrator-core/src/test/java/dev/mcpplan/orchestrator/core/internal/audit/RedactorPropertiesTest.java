@@ -3,6 +3,7 @@ package dev.mcpplan.orchestrator.core.internal.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mcpplan.orchestrator.ErrorKind;
+import dev.mcpplan.orchestrator.core.testing.SecretShapes;
 import dev.mcpplan.orchestrator.spi.AuditRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,8 @@ import org.slf4j.helpers.SubstituteLogger;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A generated secret, hidden anywhere in generated parameters, never reaches the redacted JSON, the JSONL
+ * A generated secret (under a secret key, of a well-known token shape, a card or phone number, an e-mail
+ * address), hidden anywhere in generated parameters, never reaches the redacted JSON, the JSONL
  * audit line or the SLF4J line.
  */
 class RedactorPropertiesTest {
@@ -65,7 +67,7 @@ class RedactorPropertiesTest {
                 Arbitraries.maps(Arbitraries.of(PLAIN_KEYS), tree(3)).ofMaxSize(4);
         Arbitrary<List<Integer>> routes =
                 Arbitraries.integers().between(0, 1000).list().ofMaxSize(4);
-        Arbitrary<Secret> secrets = Arbitraries.oneOf(tokens(), cards(), phones(), emails());
+        Arbitrary<Secret> secrets = Arbitraries.oneOf(tokens(), shaped(), cards(), phones(), emails());
         Arbitrary<Integer> positions = Arbitraries.integers().between(0, 1000);
         return Combinators.combine(secrets, roots, routes, positions)
                 .as((secret, root, route, position) -> new Case(secret, place(secret, root, route, position)));
@@ -115,6 +117,14 @@ class RedactorPropertiesTest {
                                 // not "000000000000", which is part of every first prev_hash
                                 .filter(t -> t.chars().distinct().count() >= 4))
                 .as((key, token) -> new Secret(key, token, true, List.of(token), "***"));
+    }
+
+    /** A token of a well-known shape, under a key that says nothing, in a sentence or alone. */
+    private static Arbitrary<Secret> shaped() {
+        Arbitrary<String> contexts = Arbitraries.of(
+                "%s", "use %s next time", "the key was '%s'.", "token_%s", "[%s]", "key=%s;", "\"%s\"", "(%s)");
+        return Combinators.combine(SecretShapes.any(), contexts, Arbitraries.of(PLAIN_KEYS))
+                .as((token, context, key) -> new Secret(key, context.formatted(token), false, List.of(token), "***"));
     }
 
     private static Arbitrary<Secret> cards() {

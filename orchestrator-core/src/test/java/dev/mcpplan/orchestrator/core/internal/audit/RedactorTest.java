@@ -200,4 +200,87 @@ class RedactorTest {
         assertThat(worker.isAlive()).as("still redacting after 20 s").isFalse();
         assertThat(failures).isEmpty();
     }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "ghp_R2d2C3poLuke7Leia9Han5Solo1Chewie0Ben",
+                "gho_16C7e42F292c6912E7710c838347Ae178B4a",
+                "github_pat_11ABCDEFG0123456789abc_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789aBcDeFgHiJkLmNoPqRsTuVwXy",
+                "glpat-xYz12_abCDefGHijKLmn-o",
+                "AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI",
+                "xoxb-263594206564-2343594206574-FGqddMF8t08v8N7Oq4i57vs1",
+                "xoxp-1234567890-abcdefghijKLMNOP",
+                "AKIAIOSFODNN7EXAMPLE",
+                "ASIAY34FZKBOKMUTVV7A",
+                "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+                "rk_live_51H8y2KJf0abcdefGHIJklmn",
+                "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z",
+                "sk-ant-api03-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z-AA",
+                "npm_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8",
+                "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",
+                "SK2b7c8e4f0a1d3e5f7a9b1c3d5e7f9a1b",
+                "hf_aBcDeFgHiJkLmNoPqRsTuVwXyZ01234567",
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+            })
+    void everyWellKnownTokenShapeIsMaskedWhereverItStands(String token) {
+        for (String text : List.of("%s", "sent with %s.", "note: '%s'", "token_%s", "{\"value\":\"%s\"}")) {
+            String in = text.formatted(token);
+            assertThat(redactor.redact(in)).isEqualTo(text.formatted("***"));
+        }
+    }
+
+    @Test
+    void wordsThatMerelyStartLikeATokenStay() {
+        for (String text : List.of(
+                "npm_package_version",
+                "task_manager_x",
+                "desk-lamp-order",
+                "SKU 12345",
+                "ASIAN market",
+                "AIzawa",
+                "sg.example.com")) {
+            assertThat(redactor.redact(text)).isEqualTo(text);
+        }
+    }
+
+    @Test
+    void configuredSecretValuesAreMaskedWhereverTheyAppear() {
+        Redactor configured = Redactor.builder()
+                .configuredValues(Map.of("MY_SECRET", "hunter2xyz", "DB_PASSWORD", "pass"))
+                .configuredValues(Map.of("Authorization", "Bearer abc.def-ghi", "X-Client", "q8Z!r2@Lm#0"))
+                .build();
+        assertThat(configured.redact("connect failed as hunter2xyz (try pass 2)"))
+                .isEqualTo("connect failed as *** (try *** 2)");
+        assertThat(configured.redact("got abc.def-ghi back; client q8Z!r2@Lm#0"))
+                .isEqualTo("got *** back; client ***");
+        assertThat(configured.redact(Map.of("note", List.of("x hunter2xyz y"))))
+                .isEqualTo(Map.of("note", List.of("x *** y")));
+    }
+
+    @Test
+    void plainConfiguredValuesAreNotTreatedAsSecrets() {
+        Redactor configured = Redactor.builder()
+                .configuredValues(Map.of(
+                        "NODE_ENV", "production",
+                        "PORT", "8080",
+                        "SMTP_HOST", "smtp.example.com",
+                        "VAULT", "/home/me/vault",
+                        "API_URL", "https://api.example.com/v1",
+                        "DEBUG", "true",
+                        "SHORT", "a1b2c3",
+                        "TOKEN", "abc"))
+                .build();
+        String text = "production on 8080 via smtp.example.com, /home/me/vault, https://api.example.com/v1, true,"
+                + " a1b2c3 abc";
+        assertThat(configured.redact(text)).isEqualTo(text);
+    }
+
+    @Test
+    void aConfiguredValueUnderASecretNameCountsHoweverPlainItLooks() {
+        Redactor configured = Redactor.builder()
+                .configuredValues(Map.of("SMTP_PASSWORD", "sunshine", "SERVICE", "x7Pq2Lm9Zr"))
+                .build();
+        assertThat(configured.redact("sunshine and x7Pq2Lm9Zr")).isEqualTo("*** and ***");
+    }
 }
