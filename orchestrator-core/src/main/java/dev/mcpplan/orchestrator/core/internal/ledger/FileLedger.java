@@ -78,7 +78,7 @@ public final class FileLedger implements ApprovalLedger {
 
     @Override
     public Optional<String> begin(Plan plan, Start start) {
-        String hash = plan.approval().approvalHash().orElseGet(() -> ApprovalSeal.hash(plan));
+        String hash = contentHash(plan);
         String signature = plan.approval().signature().orElse(null);
         String source = plan.source().map(Path::toString).orElse(IN_CODE);
         return locked(channel -> {
@@ -114,8 +114,7 @@ public final class FileLedger implements ApprovalLedger {
     public void end(Plan plan, PlanResult result) {
         locked(channel -> {
             Run run = byPlanId.get(plan.id());
-            String hash =
-                    run != null ? run.hash() : plan.approval().approvalHash().orElseGet(() -> ApprovalSeal.hash(plan));
+            String hash = run != null ? run.hash() : contentHash(plan);
             String now = clock.instant().toString();
             append(
                     channel,
@@ -131,6 +130,22 @@ public final class FileLedger implements ApprovalLedger {
                             now));
             return null;
         });
+    }
+
+    /**
+     * What the approval covers: its sealed {@code approval_hash}, or, for a plan without one, the hash of
+     * its content without the approval's times, since a store may give a plan its approval time when it
+     * takes it (the same file dropped into the queue again is the same plan).
+     */
+    private static String contentHash(Plan plan) {
+        return plan.approval()
+                .approvalHash()
+                .orElseGet(() -> ApprovalSeal.hash(plan.toBuilder()
+                        .approval(plan.approval().toBuilder()
+                                .approvedAt(null)
+                                .expiresAt(null)
+                                .build())
+                        .build()));
     }
 
     private static boolean sameName(String a, String b) {

@@ -2,6 +2,7 @@ package dev.mcpplan.orchestrator.core.internal.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mcpplan.orchestrator.Approval;
 import dev.mcpplan.orchestrator.Plan;
 import dev.mcpplan.orchestrator.PlanResult;
 import dev.mcpplan.orchestrator.PlanStatus;
@@ -83,6 +84,28 @@ class FileLedgerTest {
                 .isPresent();
         assertThat(ledger.begin(plan("p-1", "other.md", "other steps"), Start.CLAIMED))
                 .hasValueSatisfying(m -> assertThat(m).contains("its plan id is taken by another plan"));
+    }
+
+    @Test
+    void theSameSignatureUnderAnotherPlanIdIsRefusedAsTheSameApproval() {
+        FileLedger ledger = ledger();
+        Plan signed = plan("signed-1", "plan.md", "one").toBuilder()
+                .approval(Approval.builder()
+                        .approvalHash("v2:sha256:" + "a".repeat(64))
+                        .signature("v2:hmac-sha256:" + "b".repeat(64))
+                        .build())
+                .build();
+        assertThat(ledger.begin(signed, Start.CLAIMED)).isEmpty();
+        ledger.end(signed, result(signed, PlanStatus.COMPLETED));
+
+        Plan copy = plan("signed-2", "copy.md", "one").toBuilder()
+                .approval(signed.approval())
+                .build();
+        assertThat(ledger().begin(copy, Start.CLAIMED))
+                .hasValueSatisfying(m -> assertThat(m)
+                        .contains("its approval (the same approval_signature) was already used by plan signed-1")
+                        .contains("/vault/In_Progress/plan.md")
+                        .contains("outcome completed"));
     }
 
     @Test
