@@ -11,6 +11,7 @@ module dev.mcpplan.orchestrator.core {
     requires org.snakeyaml.engine;
     requires dev.failsafe.core;
     requires org.slf4j;
+    requires reactor.core;
 
     exports dev.mcpplan.orchestrator.core;
 

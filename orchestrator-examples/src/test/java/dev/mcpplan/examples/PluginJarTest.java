@@ -51,6 +51,7 @@ class PluginJarTest {
                 continue;
             }
             boolean testOnly = p.toString().contains("test-classes")
+                    || p.getFileName().toString().endsWith("-tests.jar")
                     || p.toString()
                             .matches(".*(junit|jqwik|mockito|assertj|opentest4j|apiguardian|byte-buddy|objenesis"
                                     + "|surefire).*");

@@ -231,6 +231,7 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
         private Map<String, String> environment = System.getenv();
         private Clock clock = Clock.systemUTC();
         private boolean startServersForCheck = true;
+        private Path stateDirectory;
 
         private Builder() {}
 
@@ -338,6 +339,17 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
             return this;
         }
 
+        /**
+         * The folder where the orchestrator keeps state across runs of the host: the stdio transport
+         * records there the server processes it runs, so that a host started after one that was killed
+         * ends what that one left running. By default {@code mcp-orchestrator-USER} in {@code
+         * java.io.tmpdir}.
+         */
+        public Builder stateDirectory(Path directory) {
+            this.stateDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
         /** Whether a dry run starts servers to read their tool schemas; true by default. */
         public Builder startServersForCheck(boolean start) {
             this.startServersForCheck = start;
@@ -397,12 +409,12 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                     config.servers(),
                     transportsByType,
                     new JacksonMcpJsonMapper(json),
-                    config.settings().requestTimeout(),
-                    config.settings().startTimeout(),
+                    config.settings(),
                     // half the retry backoff: with its jitter of 25 %, a retry never comes before the restart may
                     config.settings().backoff().dividedBy(2),
-                    clock,
-                    redactor::redact);
+                    redactor::redact,
+                    stateDirectory,
+                    clock);
             Engine engine = new Engine(
                     new PluginLoader<>(ActionDetector.class, "id", ActionDetector::id, ActionDetector::priority)
                             .load(allDetectors, discovery),

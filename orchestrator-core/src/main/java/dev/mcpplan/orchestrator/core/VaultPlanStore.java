@@ -612,7 +612,7 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
                 out = out.withField("retry_after", result.retryAfter().get().toString());
             }
             if (result.reschedules() > 0) {
-                out = out.withField(Engine.RESCHEDULES, String.valueOf(result.reschedules()));
+                out = out.withField(Engine.RESCHEDULES, result.reschedules());
             }
             if (result.rescheduledSince().isPresent()) {
                 out = out.withField(

@@ -16,11 +16,15 @@ final class ConfigOptions {
                     + " repeat to add settings files")
     List<Path> configFiles = new ArrayList<>();
 
-    /** A builder with the configuration files and ServiceLoader discovery on this program's class path. */
+    /**
+     * A builder with the configuration files, ServiceLoader discovery on this program's class path, and
+     * progress printed when a terminal is attached.
+     */
     McpPlanOrchestrator.Builder builder() {
         McpPlanOrchestrator.Builder builder =
                 McpPlanOrchestrator.builder().discoverPlugins(ConfigOptions.class.getClassLoader());
         configFiles.forEach(builder::config);
+        ProgressPrinter.addWhenInteractive(builder);
         return builder;
     }
 }

@@ -2,24 +2,30 @@ package dev.mcpplan.orchestrator.stdio;
 
 import dev.mcpplan.orchestrator.spi.RequestNotSentException;
 import dev.mcpplan.orchestrator.spi.ServerDefinition;
+import dev.mcpplan.orchestrator.spi.TransportContext;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.TypeRef;
 import io.modelcontextprotocol.spec.McpClientTransport;
 import io.modelcontextprotocol.spec.McpSchema;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Reader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -38,39 +44,19 @@ import reactor.core.publisher.Mono;
  * An MCP client transport over a spawned process, written on plain threads: UTF-8 on every stream
  * whatever the platform charset; one writer; a non-JSON line on stdout is logged and skipped, a line
  * longer than the bound is dropped without being held in memory; stderr is drained and its last lines
- * kept; the server's environment is an allowlist plus its own {@code env}; when the process dies every
- * pending request fails at once with its exit code and last stderr lines, and a later one with a
- * {@link RequestNotSentException} that says the same; a request that outlives its
- * time-out is failed, removed and cancelled with {@code notifications/cancelled}; closing, and a JVM
- * shutdown, end the whole process tree, escalating from stdin close to SIGTERM to SIGKILL.
+ * kept, redacted; the server's environment is an allowlist plus its own {@code env}; when the process
+ * dies every pending request fails at once with its exit code and last stderr lines, and a later one
+ * with a {@link RequestNotSentException} that says the same; a request that outlives its time-out
+ * (which each progress notification for its token starts again, up to the longest call time) is
+ * failed, removed and cancelled with {@code notifications/cancelled}; closing, and a JVM shutdown, end
+ * the whole process tree, escalating from stdin close to SIGTERM to SIGKILL. Each server runs in a
+ * session of its own, watched by the JVM's {@link HostWatchdog} and recorded by {@link
+ * ProcessRecords}, so that it dies with a killed host, or at the latest when a host starts again.
  *
  * <p>Thread-safe.
  */
 final class ProcessClientTransport implements McpClientTransport {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessClientTransport.class);
-    static final Set<String> ALLOWED_ENV = Set.of(
-            "PATH",
-            "HOME",
-            "USER",
-            "LOGNAME",
-            "LANG",
-            "LC_ALL",
-            "LC_CTYPE",
-            "TZ",
-            "TMPDIR",
-            "TEMP",
-            "TMP",
-            "SHELL",
-            "TERM",
-            "SYSTEMROOT",
-            "COMSPEC",
-            "PATHEXT",
-            "WINDIR",
-            "APPDATA",
-            "LOCALAPPDATA",
-            "USERPROFILE",
-            "NODE_PATH",
-            "JAVA_HOME");
     /** JSON-RPC error code for a request that timed out (the code the reference SDKs use). */
     static final int REQUEST_TIMEOUT = -32001;
     /** The cancellation notification of the MCP specification; the SDK has no constant for it. */
@@ -91,9 +77,19 @@ final class ProcessClientTransport implements McpClientTransport {
     private final McpJsonMapper mapper;
     private final Map<String, String> hostEnvironment;
     private final Duration requestTimeout;
-    private final int maxLine;
+    private final Duration maxCallTime;
+    private final Duration startTimeout;
+    /** Whether the server has answered its first {@code tools/list}: until then it is starting. */
+    private volatile boolean started;
+
+    private final List<String> inherited;
     private final UnaryOperator<String> redactor;
+    private final Path stateDirectory;
+    private final int maxLine;
     private final Map<Object, Pending> pending = new ConcurrentHashMap<>();
+    /** The pending request of each progress token, keyed by the token's text. */
+    private final Map<String, Object> progressTokens = new ConcurrentHashMap<>();
+
     private final Deque<String> stderrTail = new ArrayDeque<>();
     private Process process;
     private Thread stderrReader;
@@ -104,42 +100,71 @@ final class ProcessClientTransport implements McpClientTransport {
     private Function<Mono<McpSchema.JSONRPCMessage>, Mono<McpSchema.JSONRPCMessage>> handler;
 
     /**
-     * @param requestTimeout how long a request may wait for its response ({@code initialize} excepted:
-     *     the client's initialization time-out governs it)
+     * @param context the request time-out (how long a request may wait for its response or its next
+     *     progress; {@code initialize} excepted: the client's initialization time-out governs it), the
+     *     longest call, the inherited variables, the redactor and the state directory
      * @param maxLine the longest stdout line kept, in characters
-     * @param redactor what each stderr line goes through before it is logged or kept for a death reason
      */
     ProcessClientTransport(
-            ServerDefinition server,
-            McpJsonMapper mapper,
-            Map<String, String> hostEnvironment,
-            Duration requestTimeout,
-            int maxLine,
-            UnaryOperator<String> redactor) {
-        this.redactor = redactor;
+            ServerDefinition server, TransportContext context, Map<String, String> hostEnvironment, int maxLine) {
         this.server = server;
-        this.mapper = mapper;
+        this.mapper = context.jsonMapper();
         this.hostEnvironment = Map.copyOf(hostEnvironment);
-        this.requestTimeout = requestTimeout;
+        this.requestTimeout = context.requestTimeout();
+        this.maxCallTime = context.maxCallTime();
+        this.startTimeout = context.startTimeout();
+        this.inherited = List.copyOf(context.inheritedEnvironment());
+        this.redactor = context.redactor();
+        this.stateDirectory = context.stateDirectory();
         this.maxLine = maxLine;
+    }
+
+    /**
+     * The server's environment: the host variables that {@code inherited} names (ignoring case; a
+     * trailing {@code *} matches a prefix), then the server's own.
+     */
+    static Map<String, String> environment(Map<String, String> host, List<String> inherited, Map<String, String> own) {
+        List<String> exact = new ArrayList<>();
+        List<String> prefixes = new ArrayList<>();
+        for (String name : inherited) {
+            String upper = name.toUpperCase(Locale.ROOT);
+            if (upper.endsWith("*")) {
+                prefixes.add(upper.substring(0, upper.length() - 1));
+            } else {
+                exact.add(upper);
+            }
+        }
+        Map<String, String> env = new TreeMap<>();
+        host.forEach((k, v) -> {
+            String upper = k.toUpperCase(Locale.ROOT);
+            if (exact.contains(upper) || prefixes.stream().anyMatch(upper::startsWith)) {
+                env.put(k, v);
+            }
+        });
+        env.putAll(own);
+        return env;
     }
 
     @Override
     public synchronized Mono<Void> connect(
             Function<Mono<McpSchema.JSONRPCMessage>, Mono<McpSchema.JSONRPCMessage>> handler) {
         this.handler = handler;
+        ProcessRecords.endLeftovers(stateDirectory);
         ProcessBuilder builder = new ProcessBuilder();
+        builder.command().addAll(HostWatchdog.sessionCommand());
         builder.command().add(server.command().orElseThrow());
         builder.command().addAll(server.args());
         server.workingDirectory().ifPresent(d -> builder.directory(d.toFile()));
         Map<String, String> env = builder.environment();
         env.clear();
-        hostEnvironment.forEach((k, v) -> {
-            if (ALLOWED_ENV.contains(k.toUpperCase(Locale.ROOT))) {
-                env.put(k, v);
-            }
-        });
-        env.putAll(server.env());
+        env.putAll(environment(hostEnvironment, inherited, server.env()));
+        String command = server.command().orElseThrow();
+        if (!HostWatchdog.sessionCommand().isEmpty() && !executable(command, env.get("PATH"))) {
+            // behind setsid a missing command would show only as exit code 127: say what Java would say
+            deathReason = "server '" + server.name() + "' could not start: Cannot run program \"" + command
+                    + "\": error=2, No such file or directory" + (command.contains("/") ? "" : " (not on its PATH)");
+            return Mono.empty();
+        }
         try {
             process = builder.start();
         } catch (IOException e) {
@@ -147,12 +172,24 @@ final class ProcessClientTransport implements McpClientTransport {
             return Mono.empty();
         }
         ShutdownReaper.register(process);
+        HostWatchdog.add(process.pid());
+        ProcessRecords.add(stateDirectory, process.toHandle());
         stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         thread("stdout", this::readStdout).start();
         stderrReader = thread("stderr", this::readStderr);
         stderrReader.start();
         exited = process.onExit().thenRun(this::onExit);
         return Mono.empty();
+    }
+
+    private boolean executable(String command, String path) {
+        if (command.contains("/")) {
+            Path file = server.workingDirectory().map(d -> d.resolve(command)).orElse(Path.of(command));
+            return Files.isExecutable(file);
+        }
+        return path != null
+                && Arrays.stream(path.split(File.pathSeparator))
+                        .anyMatch(dir -> Files.isExecutable(Path.of(dir.isEmpty() ? "." : dir, command)));
     }
 
     private Thread thread(String what, Runnable body) {
@@ -197,7 +234,18 @@ final class ProcessClientTransport implements McpClientTransport {
                         "server '{}' answered request {} after it was given up; dropped", server.name(), response.id());
                 return;
             }
-            request.answered();
+            answered(request);
+            if (McpSchema.METHOD_TOOLS_LIST.equals(request.method)) {
+                started = true;
+            }
+        } else if (message instanceof McpSchema.JSONRPCNotification notification
+                && McpSchema.METHOD_NOTIFICATION_PROGRESS.equals(notification.method())
+                && notification.params() instanceof Map<?, ?> params) {
+            Object id = progressTokens.get(String.valueOf(params.get("progressToken")));
+            Pending request = id == null ? null : pending.get(id);
+            if (request != null) {
+                request.restart(); // progress is life: the time-out starts again
+            }
         }
         handler.apply(Mono.just(message)).subscribe();
     }
@@ -221,7 +269,7 @@ final class ProcessClientTransport implements McpClientTransport {
     }
 
     private void onExit() {
-        ShutdownReaper.unregister(process);
+        untrack(process);
         try {
             stderrReader.join(STDERR_WAIT.toMillis()); // its last lines say why it died
         } catch (InterruptedException e) {
@@ -247,7 +295,7 @@ final class ProcessClientTransport implements McpClientTransport {
         if (request == null) {
             return false;
         }
-        request.answered();
+        answered(request);
         handler.apply(Mono.just(new McpSchema.JSONRPCResponse(
                         McpSchema.JSONRPC_VERSION,
                         id,
@@ -257,9 +305,25 @@ final class ProcessClientTransport implements McpClientTransport {
         return true;
     }
 
-    private void timedOut(Object id, String method) {
-        String message = "request '" + method + "' to server '" + server.name() + "' timed out after "
-                + requestTimeout.toMillis() + " ms";
+    private void answered(Pending request) {
+        request.cancelTimeout();
+        if (request.progressToken != null) {
+            progressTokens.remove(request.progressToken);
+        }
+    }
+
+    /** How long a request may go without an answer or progress: longer while the server starts. */
+    private Duration idleTimeout() {
+        return started || startTimeout.compareTo(requestTimeout) <= 0 ? requestTimeout : startTimeout;
+    }
+
+    private void timedOut(Object id, String method, Duration idle, boolean atMaxCallTime) {
+        String message = atMaxCallTime
+                ? "request '" + method + "' to server '" + server.name() + "' timed out: it ran "
+                        + maxCallTime.toMillis() + " ms, the longest a call may run (maxCallTime), though it"
+                        + " reported progress"
+                : "request '" + method + "' to server '" + server.name() + "' timed out after " + idle.toMillis()
+                        + " ms without an answer or progress";
         if (fail(id, REQUEST_TIMEOUT, message) && deathReason == null) {
             LOG.warn("{}; cancelling it", message);
             try {
@@ -277,28 +341,29 @@ final class ProcessClientTransport implements McpClientTransport {
             if (deathReason != null) {
                 throw new RequestNotSentException(deathReason);
             }
-            Object id = null;
-            if (message instanceof McpSchema.JSONRPCRequest request) {
-                id = request.id();
-                pending.put(
-                        id,
-                        new Pending(
-                                McpSchema.METHOD_INITIALIZE.equals(request.method())
-                                        ? null
-                                        : TIMER.schedule(
-                                                () -> timedOut(request.id(), request.method()),
-                                                requestTimeout.toMillis(),
-                                                TimeUnit.MILLISECONDS)));
+            Pending request = null;
+            if (message instanceof McpSchema.JSONRPCRequest r) {
+                Object token = r.params() instanceof McpSchema.Request p ? p.progressToken() : null;
+                request = new Pending(r.id(), r.method(), token == null ? null : String.valueOf(token));
+                pending.put(r.id(), request);
+                if (request.progressToken != null) {
+                    progressTokens.put(request.progressToken, r.id());
+                }
+                if (!McpSchema.METHOD_INITIALIZE.equals(r.method())) {
+                    request.restart();
+                }
                 if (deathReason != null) { // the process died between the check and the put
-                    pending.remove(id);
+                    pending.remove(r.id());
+                    answered(request);
                     throw new RequestNotSentException(deathReason);
                 }
             }
             try {
                 write(message);
             } catch (IOException e) {
-                if (id != null) {
-                    pending.remove(id);
+                if (request != null) {
+                    pending.remove(request.id);
+                    answered(request);
                 }
                 // a line the server cannot read whole is a request it never got
                 throw new RequestNotSentException(
@@ -365,12 +430,51 @@ final class ProcessClientTransport implements McpClientTransport {
             p.destroyForcibly();
         }
         tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
-        ShutdownReaper.unregister(p);
+        untrack(p);
     }
 
-    /** A request waiting for its response, with its time-out ({@code null} when none is set). */
-    private record Pending(ScheduledFuture<?> timeout) {
-        void answered() {
+    private void untrack(Process p) {
+        ShutdownReaper.unregister(p);
+        HostWatchdog.remove(p.pid());
+        ProcessRecords.remove(stateDirectory, p.pid());
+    }
+
+    /**
+     * A request waiting for its response, with its time-out, which starts again with each progress
+     * notification for its token until the longest call time is reached.
+     */
+    private final class Pending {
+        final Object id;
+        final String method;
+        final String progressToken;
+        final long sent = System.nanoTime();
+        private ScheduledFuture<?> timeout;
+        private boolean done;
+
+        Pending(Object id, String method, String progressToken) {
+            this.id = id;
+            this.method = method;
+            this.progressToken = progressToken;
+        }
+
+        synchronized void restart() {
+            if (done) {
+                return;
+            }
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
+            Duration idle = idleTimeout();
+            long left = maxCallTime.toNanos() - (System.nanoTime() - sent);
+            boolean last = left <= idle.toNanos();
+            timeout = TIMER.schedule(
+                    () -> timedOut(id, method, idle, last),
+                    Math.max(0, last ? left : idle.toNanos()),
+                    TimeUnit.NANOSECONDS);
+        }
+
+        synchronized void cancelTimeout() {
+            done = true;
             if (timeout != null) {
                 timeout.cancel(false);
             }

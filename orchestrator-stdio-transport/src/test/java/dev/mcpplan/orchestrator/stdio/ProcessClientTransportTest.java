@@ -5,25 +5,33 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mcpplan.orchestrator.spi.ServerDefinition;
+import dev.mcpplan.orchestrator.spi.TransportContext;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.spec.McpSchema;
+import java.io.IOException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -42,15 +50,39 @@ class ProcessClientTransportTest {
         clients.forEach(McpSyncClient::closeGracefully);
     }
 
+    @TempDir
+    Path stateDirectory;
+
+    /** A context as the orchestrator gives one, with the parts a test varies. */
+    private record Context(
+            Duration requestTimeout,
+            Duration maxCallTime,
+            List<String> inheritedEnvironment,
+            UnaryOperator<String> redactor,
+            Path stateDirectory)
+            implements TransportContext {
+        @Override
+        public McpJsonMapper jsonMapper() {
+            return new JacksonMcpJsonMapper(JsonMapper.builder().build());
+        }
+    }
+
+    private Context context(Duration timeout) {
+        return new Context(
+                timeout,
+                timeout.multipliedBy(10),
+                TransportContext.DEFAULT_INHERITED_ENVIRONMENT,
+                UnaryOperator.identity(),
+                stateDirectory);
+    }
+
     private ProcessClientTransport transport(
             ServerDefinition server, Duration timeout, int maxLine, Map<String, String> hostEnvironment) {
-        return new ProcessClientTransport(
-                server,
-                new JacksonMcpJsonMapper(JsonMapper.builder().build()),
-                hostEnvironment,
-                timeout,
-                maxLine,
-                UnaryOperator.identity());
+        return new ProcessClientTransport(server, context(timeout), hostEnvironment, maxLine);
+    }
+
+    private ProcessClientTransport transport(ServerDefinition server, Context context) {
+        return new ProcessClientTransport(server, context, System.getenv(), ProcessClientTransport.DEFAULT_MAX_LINE);
     }
 
     private ProcessClientTransport transport(ServerDefinition server) {
@@ -73,8 +105,15 @@ class ProcessClientTransportTest {
     }
 
     private static String call(McpSyncClient client, String tool, Map<String, Object> arguments) {
-        McpSchema.CallToolResult result = client.callTool(
-                McpSchema.CallToolRequest.builder(tool).arguments(arguments).build());
+        return call(client, tool, arguments, Map.of());
+    }
+
+    private static String call(
+            McpSyncClient client, String tool, Map<String, Object> arguments, Map<String, Object> meta) {
+        McpSchema.CallToolResult result = client.callTool(McpSchema.CallToolRequest.builder(tool)
+                .arguments(arguments)
+                .meta(meta)
+                .build());
         return ((McpSchema.TextContent) result.content().get(0)).text();
     }
 
@@ -138,7 +177,7 @@ class ProcessClientTransportTest {
     void closeEndsTheWholeTreeOfAWrapperThatIgnoresSigtermBySigkillWithinTheGracePeriods() throws InterruptedException {
         McpSyncClient client = started(transport(Processes.stubbornWrappedServer("stubborn")));
         long shell = Long.parseLong(call(client, "pids", Map.of()).split(" ")[1]);
-        List<Long> tree = Processes.tree(shell).stream().map(ProcessHandle::pid).toList();
+        List<Long> tree = ProcessTable.tree(shell);
         assertThat(tree).as("shell, sleep and java server").hasSizeGreaterThanOrEqualTo(3);
 
         long start = System.nanoTime();
@@ -255,7 +294,8 @@ class ProcessClientTransportTest {
 
         long start = System.nanoTime();
         assertThatThrownBy(() -> call(client, "slow", Map.of("ms", 10_000)))
-                .hasMessageContaining("request 'tools/call' to server 'sleepy' timed out after 500 ms");
+                .hasMessageContaining("request 'tools/call' to server 'sleepy' timed out after 500 ms without an"
+                        + " answer or progress");
         assertThat(millisSince(start)).as("ms until the time-out").isBetween(450L, 2_500L);
         assertThat(transport.pendingRequests()).isZero();
 
@@ -263,5 +303,115 @@ class ProcessClientTransportTest {
                 .as("requests cancelled at the server")
                 .hasSize(1)
                 .allSatisfy(id -> assertThat(id).isNotBlank());
+    }
+
+    @Test
+    void progressStartsTheTimeOutAgainSoACallLongerThanItThatReportsProgressSucceeds() {
+        List<McpSchema.ProgressNotification> heard = new CopyOnWriteArrayList<>();
+        ProcessClientTransport transport =
+                transport(Processes.scriptServer("patient"), context(Duration.ofMillis(1_500)));
+        McpSyncClient client = McpClient.sync(transport)
+                .requestTimeout(SDK_TIMEOUT)
+                .progressConsumer(heard::add)
+                .build();
+        clients.add(client);
+
+        long start = System.nanoTime();
+        String answer = call(client, "progress", Map.of("steps", 8, "ms", 500), Map.of("progressToken", "tok-1"));
+
+        assertThat(answer).isEqualTo("done after 8 steps");
+        assertThat(millisSince(start))
+                .as("ms the call took: longer than one time-out")
+                .isGreaterThan(3_000L);
+        assertThat(heard)
+                .hasSize(8)
+                .allSatisfy(p -> assertThat(p.progressToken()).isEqualTo("tok-1"));
+        assertThat(transport.pendingRequests()).isZero();
+    }
+
+    @Test
+    void withoutAProgressTokenTheSameCallTimesOut() {
+        McpSyncClient client =
+                started(transport(Processes.scriptServer("unreported"), context(Duration.ofMillis(1_500))));
+
+        assertThatThrownBy(() -> call(client, "progress", Map.of("steps", 8, "ms", 500)))
+                .hasMessageContaining("timed out after 1500 ms without an answer or progress");
+    }
+
+    @Test
+    void progressDoesNotCarryACallPastTheLongestCallTime() {
+        Context bounded = new Context(
+                Duration.ofMillis(1_500),
+                Duration.ofMillis(2_500),
+                TransportContext.DEFAULT_INHERITED_ENVIRONMENT,
+                UnaryOperator.identity(),
+                stateDirectory);
+        McpSyncClient client = started(transport(Processes.scriptServer("endless"), bounded));
+
+        long start = System.nanoTime();
+        assertThatThrownBy(() ->
+                        call(client, "progress", Map.of("steps", 40, "ms", 300), Map.of("progressToken", "tok-2")))
+                .hasMessageContaining("timed out: it ran 2500 ms, the longest a call may run (maxCallTime)");
+        assertThat(millisSince(start))
+                .as("ms until the longest call time ended it")
+                .isBetween(2_400L, 6_000L);
+    }
+
+    @Test
+    void inheritedVariablesAreConfigurableWithPrefixPatterns() {
+        Map<String, String> host = Map.of(
+                "PATH", System.getenv("PATH"),
+                "HTTPS_PROXY", "http://proxy.invalid:3128",
+                "npm_config_registry", "http://registry.invalid/",
+                "NPM_CONFIG_CACHE", "/tmp/npm-cache",
+                "HOME", "/tmp",
+                "GITHUB_TOKEN", "host-token");
+
+        Map<String, String> env = ProcessClientTransport.environment(
+                host, List.of("PATH", "https_proxy", "npm_config_*"), Map.of("OWN", "x"));
+
+        assertThat(env.keySet())
+                .containsExactlyInAnyOrder("PATH", "HTTPS_PROXY", "npm_config_registry", "NPM_CONFIG_CACHE", "OWN");
+    }
+
+    @Test
+    void stderrLinesPassTheRedactorBeforeTheyAreKeptOrLogged() {
+        Context redacting = new Context(
+                CALL_TIMEOUT,
+                CALL_TIMEOUT.multipliedBy(10),
+                TransportContext.DEFAULT_INHERITED_ENVIRONMENT,
+                line -> line.replace("Absturz", "***"),
+                stateDirectory);
+        McpSyncClient client = started(transport(Processes.scriptServer("secretive"), redacting));
+
+        assertThatThrownBy(() -> call(client, "crash", Map.of()))
+                .hasMessageContaining("script server: ***, Grüße")
+                .hasMessageNotContaining("Absturz");
+    }
+
+    @Test
+    void aRunningServerIsRecordedInTheStateDirectoryUntilItEnds() throws Exception {
+        McpSyncClient client = started(transport(Processes.scriptServer("recorded")));
+        long pid = Long.parseLong(call(client, "pids", Map.of()).split(" ")[0]);
+
+        List<String> records = recordLines();
+        assertThat(records)
+                .as("records while running")
+                .anySatisfy(l -> assertThat(l).startsWith(pid + " "));
+
+        client.closeGracefully();
+        assertThat(recordLines())
+                .as("records after close")
+                .noneSatisfy(l -> assertThat(l).startsWith(pid + " "));
+    }
+
+    private List<String> recordLines() throws IOException {
+        try (Stream<Path> files = Files.list(stateDirectory)) {
+            List<String> lines = new ArrayList<>();
+            for (Path f : files.filter(f -> f.toString().endsWith(".servers")).toList()) {
+                lines.addAll(Files.readAllLines(f));
+            }
+            return lines;
+        }
     }
 }

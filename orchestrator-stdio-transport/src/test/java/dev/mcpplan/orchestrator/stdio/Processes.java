@@ -41,12 +41,4 @@ final class Processes {
                 .args(List.of("-c", "trap '' TERM; sleep 300 & " + server + "; wait"))
                 .build();
     }
-
-    /** The process with {@code pid} and all its descendants, as they are now. */
-    static List<ProcessHandle> tree(long pid) {
-        ProcessHandle root = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("no process " + pid));
-        List<ProcessHandle> tree = new ArrayList<>(List.of(root));
-        tree.addAll(root.descendants().toList());
-        return tree;
-    }
 }

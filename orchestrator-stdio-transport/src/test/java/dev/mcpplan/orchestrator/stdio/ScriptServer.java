@@ -23,8 +23,12 @@ import tools.jackson.databind.json.JsonMapper;
  * Tools: {@code echo} (text), {@code utf8}, {@code noisy} (a non-JSON line first), {@code text} (a text
  * of {@code size} characters), {@code env} (the names of its environment variables), {@code pids}
  * (its pid and its parent's), {@code slow} (sleeps {@code ms}), {@code cancelled} (the ids of the
- * requests cancelled so far), {@code crash} (a stderr line, then exit code 3).
- * Option: {@code --exit-on-start CODE}.
+ * requests cancelled so far), {@code crash} (a stderr line, then exit code 3), {@code progress}
+ * ({@code steps} progress notifications {@code ms} apart for the request's {@code progressToken}),
+ * {@code log} (a {@code notifications/message} of {@code level} with {@code data}), {@code methods}
+ * (the methods of every request so far, in order).
+ * Options: {@code --exit-on-start CODE}; {@code --list-changed-on-start} (a
+ * {@code notifications/tools/list_changed} before the answer to {@code initialize}, as some servers send).
  */
 public final class ScriptServer {
     static final String UTF8_TEXT = "Grüße aus Köln, 東京, ½ €, 🙂";
@@ -34,6 +38,8 @@ public final class ScriptServer {
     private static final PrintStream ERR =
             new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
     private static final List<String> CANCELLED = new CopyOnWriteArrayList<>();
+    private static final List<String> METHODS = new CopyOnWriteArrayList<>();
+    private static boolean listChangedOnStart;
 
     private ScriptServer() {}
 
@@ -42,6 +48,7 @@ public final class ScriptServer {
             ERR.println("script server: exiting on start as told");
             System.exit(Integer.parseInt(args[1]));
         }
+        listChangedOnStart = List.of(args).contains("--list-changed-on-start");
         ExecutorService pool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r);
             t.setDaemon(true);
@@ -58,6 +65,7 @@ public final class ScriptServer {
                 }
                 continue;
             }
+            METHODS.add(message.path("method").asString());
             pool.execute(() -> answer(message));
         }
         System.exit(0);
@@ -67,27 +75,46 @@ public final class ScriptServer {
         JsonNode id = request.get("id");
         JsonNode params = request.path("params");
         Object result = switch (request.path("method").asString()) {
-            case "initialize" ->
-                Map.of(
+            case "initialize" -> {
+                if (listChangedOnStart) {
+                    send(Map.of("jsonrpc", "2.0", "method", "notifications/tools/list_changed"));
+                }
+                yield Map.of(
                         "protocolVersion",
                         params.path("protocolVersion").asString(),
                         "capabilities",
                         Map.of("tools", Map.of()),
                         "serverInfo",
                         Map.of("name", "script-server", "version", "1.0"));
+            }
             case "tools/list" ->
                 Map.of(
                         "tools",
-                        List.of("echo", "utf8", "noisy", "text", "env", "pids", "slow", "cancelled", "crash").stream()
+                        List.of(
+                                        "echo",
+                                        "utf8",
+                                        "noisy",
+                                        "text",
+                                        "env",
+                                        "pids",
+                                        "slow",
+                                        "cancelled",
+                                        "crash",
+                                        "progress",
+                                        "log",
+                                        "methods")
+                                .stream()
                                 .map(name -> Map.of("name", name, "inputSchema", Map.of("type", "object")))
                                 .toList());
-            case "tools/call" -> call(params.path("name").asString(), params.path("arguments"));
+            case "tools/call" -> call(params);
             default -> Map.of();
         };
         send(Map.of("jsonrpc", "2.0", "id", id, "result", result));
     }
 
-    private static Map<String, Object> call(String tool, JsonNode arguments) {
+    private static Map<String, Object> call(JsonNode params) {
+        String tool = params.path("name").asString();
+        JsonNode arguments = params.path("arguments");
         return text(
                 switch (tool) {
                     case "echo" -> arguments.path("text").asString();
@@ -107,14 +134,52 @@ public final class ScriptServer {
                                         .map(ProcessHandle::pid)
                                         .orElse(-1L);
                     case "slow" -> {
-                        try {
-                            Thread.sleep(arguments.path("ms").asLong());
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
+                        sleep(arguments.path("ms").asLong());
                         yield "slept";
                     }
                     case "cancelled" -> String.join(",", CANCELLED);
+                    case "methods" -> String.join(",", METHODS);
+                    case "progress" -> {
+                        JsonNode token = params.path("_meta").path("progressToken");
+                        int steps = arguments.path("steps").asInt();
+                        for (int i = 1; i <= steps; i++) {
+                            sleep(arguments.path("ms").asLong());
+                            if (!token.isMissingNode()) {
+                                send(Map.of(
+                                        "jsonrpc",
+                                        "2.0",
+                                        "method",
+                                        "notifications/progress",
+                                        "params",
+                                        Map.of(
+                                                "progressToken",
+                                                token,
+                                                "progress",
+                                                i,
+                                                "total",
+                                                steps,
+                                                "message",
+                                                "step " + i)));
+                            }
+                        }
+                        yield "done after " + steps + " steps";
+                    }
+                    case "log" -> {
+                        send(Map.of(
+                                "jsonrpc",
+                                "2.0",
+                                "method",
+                                "notifications/message",
+                                "params",
+                                Map.of(
+                                        "level",
+                                        arguments.path("level").asString(),
+                                        "logger",
+                                        "script",
+                                        "data",
+                                        arguments.path("data").asString())));
+                        yield "logged";
+                    }
                     case "crash" -> {
                         ERR.println("script server: Absturz, Grüße");
                         Runtime.getRuntime().halt(3);
@@ -122,6 +187,14 @@ public final class ScriptServer {
                     }
                     default -> throw new IllegalArgumentException("unknown tool " + tool);
                 });
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static Map<String, Object> text(String text) {

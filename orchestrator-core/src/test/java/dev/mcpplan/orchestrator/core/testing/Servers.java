@@ -41,6 +41,27 @@ public final class Servers {
                 .build();
     }
 
+    /** The reference server {@code @modelcontextprotocol/server-everything}, as the build installs it. */
+    public static final Path EVERYTHING = Path.of(
+                    "target/npm/node_modules/@modelcontextprotocol/server-everything/dist/index.js")
+            .toAbsolutePath();
+    /** The reference server {@code @modelcontextprotocol/server-filesystem}, as the build installs it. */
+    public static final Path FILESYSTEM = Path.of(
+                    "target/npm/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js")
+            .toAbsolutePath();
+
+    /**
+     * {@code server-everything} over stdio, run by node, or behind a shell as {@code npx} runs it (a
+     * tree of two). While a call runs (a long-running operation), it does not exit when its stdin closes.
+     */
+    public static ServerDefinition everything(String name, boolean wrapped) {
+        ServerDefinition.Builder b = ServerDefinition.builder(name, ServerDefinition.STDIO);
+        return (wrapped
+                        ? b.command("sh").args(List.of("-c", "node '" + EVERYTHING + "' stdio; true"))
+                        : b.command("node").args(List.of(EVERYTHING.toString(), "stdio")))
+                .build();
+    }
+
     /** A listener that adds each alert, as {@code KIND message}, to {@code alerts}. */
     public static ExecutionListener alertsInto(List<String> alerts) {
         return new ExecutionListener() {
@@ -59,6 +80,16 @@ public final class Servers {
                         .action("echo")
                         .parameter("text", "hi")
                         .build()))
+                .build();
+    }
+
+    /** An approved plan of one step that names {@code action} and has {@code parameters}. */
+    public static Plan oneStep(String action, Map<String, Object> parameters) {
+        Step.Builder step = Step.builder(1, action).action(action);
+        parameters.forEach(step::parameter);
+        return Plan.builder(action)
+                .status(PlanStatus.APPROVED)
+                .steps(List.of(step.build()))
                 .build();
     }
 

@@ -50,8 +50,11 @@ public final class ConfigLoader {
             "internalSteps",
             "maxReschedules",
             "rescheduleFor",
-            "vault");
-    private static final Set<String> SERVER_SETTINGS_KEYS = Set.of("timeout", "rateLimit", "maxConcurrent");
+            "vault",
+            "maxCallTime",
+            "inheritEnv");
+    private static final Set<String> SERVER_SETTINGS_KEYS =
+            Set.of("timeout", "rateLimit", "maxConcurrent", "inheritEnv");
     private static final Set<String> ACTION_KEYS = Set.of("server", "tool", "parameters", "idempotent");
     private static final Set<String> APPROVAL_KEYS = Set.of(
             "signingKey", "requireHash", "maxAge", "requireApproverFor", "requireListedActionsFor", "alwaysListed");
@@ -84,6 +87,9 @@ public final class ConfigLoader {
     private int maxReschedules;
     private Duration rescheduleFor;
     private Duration vaultSettle;
+    private Duration maxCallTime;
+    private List<String> inheritEnv = Settings.defaults().inheritEnv();
+    private final Map<String, List<String>> serverInheritEnv = new LinkedHashMap<>();
 
     public ConfigLoader(Map<String, String> environment) {
         this.expander = new EnvironmentExpander(environment);
@@ -179,7 +185,10 @@ public final class ConfigLoader {
                         internalSteps,
                         maxReschedules,
                         rescheduleFor,
-                        vaultSettle));
+                        vaultSettle,
+                        maxCallTime,
+                        inheritEnv,
+                        serverInheritEnv));
     }
 
     private void readServers(Path configFile, JsonNode node) {
@@ -321,6 +330,9 @@ public final class ConfigLoader {
                                 + new java.util.TreeSet<>(SERVER_SETTINGS_KEYS) + ")");
                     }
                 }
+                if (server.has("inheritEnv")) {
+                    serverInheritEnv.put(e.getKey(), names(server.get("inheritEnv"), where + ".inheritEnv"));
+                }
                 JsonNode timeout = server.get("timeout");
                 if (timeout != null) {
                     serverTimeouts.put(e.getKey(), duration(timeout, where + ".timeout"));
@@ -344,6 +356,12 @@ public final class ConfigLoader {
                     serverLimits.put(e.getKey(), new ServerLimits(null, null, maxConcurrent));
                 }
             }
+        }
+        if (node.has("maxCallTime")) {
+            maxCallTime = duration(node.get("maxCallTime"), "maxCallTime");
+        }
+        if (node.has("inheritEnv")) {
+            inheritEnv = names(node.get("inheritEnv"), "inheritEnv");
         }
         if (node.has("circuitBreaker")) {
             JsonNode breaker = object(node.get("circuitBreaker"), "circuitBreaker");
@@ -417,6 +435,20 @@ public final class ConfigLoader {
                 lowerCaseSet(node.get("requireApproverFor"), "approval requireApproverFor"),
                 lowerCaseSet(node.get("requireListedActionsFor"), "approval requireListedActionsFor"),
                 textSet(node.get("alwaysListed"), "approval alwaysListed"));
+    }
+
+    /** Environment variable names, each a name or a prefix ending in {@code *}. */
+    private static List<String> names(JsonNode node, String where) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode v : array(node, where)) {
+            String name = text(v, where);
+            if (!name.matches("[A-Za-z_][A-Za-z0-9_]*\\*?|\\*")) {
+                throw new IllegalArgumentException(where + ": '" + name
+                        + "' is not an environment variable name (letters, digits and _, optionally ending in *)");
+            }
+            out.add(name);
+        }
+        return out;
     }
 
     private static Set<String> lowerCaseSet(JsonNode node, String where) {

@@ -1,6 +1,7 @@
 package dev.mcpplan.orchestrator.core.internal.config;
 
 import dev.mcpplan.orchestrator.spi.Route;
+import dev.mcpplan.orchestrator.spi.TransportContext;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -41,6 +42,11 @@ import java.util.regex.Pattern;
  * @param rescheduleFor how long after its first reschedule a plan may still be rescheduled; 24 h by default
  * @param vaultSettle how long a file in a vault's {@code Approved/} must stay unchanged before it is
  *     taken; 1 s by default
+ * @param maxCallTime the longest one call may run however often it reports progress; {@code null} for
+ *     the default, ten times the call's time-out
+ * @param inheritEnv the host environment variables a started server inherits (names, or prefixes
+ *     ending in {@code *}); by default {@link TransportContext#DEFAULT_INHERITED_ENVIRONMENT}
+ * @param serverInheritEnv per-server replacements of {@code inheritEnv}
  */
 public record Settings(
         Map<String, Route> actions,
@@ -62,7 +68,11 @@ public record Settings(
         InternalSteps internalSteps,
         int maxReschedules,
         Duration rescheduleFor,
-        Duration vaultSettle) {
+        Duration vaultSettle,
+
+        Duration maxCallTime,
+        List<String> inheritEnv,
+        Map<String, List<String>> serverInheritEnv) {
 
     /** What a step that no detector recognises (an internal step) does to the plan. */
     public enum InternalSteps {
@@ -85,6 +95,8 @@ public record Settings(
         defaultPhrases = Collections.unmodifiableMap(new LinkedHashMap<>(defaultPhrases));
         Objects.requireNonNull(internalSteps, "internalSteps");
         Objects.requireNonNull(rescheduleFor, "rescheduleFor");
+        inheritEnv = List.copyOf(inheritEnv);
+        serverInheritEnv = Map.copyOf(serverInheritEnv);
     }
 
     /** The seed's defaults. */
@@ -109,7 +121,20 @@ public record Settings(
                 InternalSteps.WARN,
                 10,
                 Duration.ofHours(24),
-                Duration.ofSeconds(1));
+                Duration.ofSeconds(1),
+                null,
+                TransportContext.DEFAULT_INHERITED_ENVIRONMENT,
+                Map.of());
+    }
+
+    /** The longest a call to a server with this per-call time-out may run, progress or not. */
+    public Duration maxCallTimeFor(Duration requestTimeout) {
+        return maxCallTime != null ? maxCallTime : requestTimeout.multipliedBy(10);
+    }
+
+    /** The host environment variables the named server inherits. */
+    public List<String> inheritEnvFor(String server) {
+        return serverInheritEnv.getOrDefault(server, inheritEnv);
     }
 
     /** The limits of the named server. */

@@ -300,8 +300,17 @@ final class Analyzer {
         if (tool == null) {
             return new ServerCheck(List.of(), arguments);
         }
-        Map<String, Object> typed = SchemaTypes.coerce(tool.inputSchema(), arguments);
-        return new ServerCheck(schemaProblems(where, route, tool, typed), typed);
+        SchemaTypes.Typed typed = SchemaTypes.coerce(tool.inputSchema(), arguments, route.parameterNames());
+        if (!typed.misfits().isEmpty()) {
+            return new ServerCheck(
+                    typed.misfits().stream()
+                            .map(m -> new Problem(
+                                    Problem.Code.INVALID_PARAMETER,
+                                    where + ": for " + route.server() + "/" + route.tool() + ", " + m))
+                            .toList(),
+                    typed.arguments());
+        }
+        return new ServerCheck(schemaProblems(where, route, tool, typed.arguments()), typed.arguments());
     }
 
     private List<Problem> serverProblems(String where, Route route, boolean connect) {
@@ -351,6 +360,21 @@ final class Analyzer {
         return List.of();
     }
 
+    /** For a message that names the tool's parameters: which step parameters they were. */
+    private static String renamed(Route route) {
+        if (route.parameterNames().isEmpty()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(" (the step's parameters are passed renamed:");
+        route.parameterNames()
+                .forEach((step, tool) -> b.append(" '")
+                        .append(step)
+                        .append("' as '")
+                        .append(tool)
+                        .append("'"));
+        return b.append(")").toString();
+    }
+
     private List<Problem> schemaProblems(String where, Route route, ToolInfo tool, Map<String, Object> arguments) {
         if (tool.inputSchema().isEmpty()) {
             return List.of();
@@ -372,7 +396,8 @@ final class Analyzer {
                 problems.add(new Problem(
                         Problem.Code.INVALID_PARAMETER,
                         where + ": the parameters do not match the" + " input schema of " + route.server() + "/"
-                                + route.tool() + ": " + response.errorMessage()));
+                                + route.tool() + ": " + response.errorMessage()
+                                + renamed(route)));
             }
         }
         return problems;

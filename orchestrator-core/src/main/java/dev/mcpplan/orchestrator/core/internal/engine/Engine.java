@@ -25,6 +25,7 @@ import dev.mcpplan.orchestrator.spi.PlanStore;
 import dev.mcpplan.orchestrator.spi.Route;
 import dev.mcpplan.orchestrator.spi.ServerMapping;
 import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
+import io.modelcontextprotocol.spec.McpSchema;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -371,6 +372,13 @@ public final class Engine {
             @Override
             public void attemptFinished(StepResult attempt) {
                 audit(stepRecord(plan, s, clock.instant(), statusWord(attempt), attempt, attempt.attempts()));
+            }
+
+            @Override
+            public void progress(McpSchema.ProgressNotification p) {
+                String message = p.message() == null ? null : redactor.redact(p.message());
+                double done = p.progress() == null ? 0 : p.progress();
+                announce(l -> l.stepProgress(plan, s.step(), done, p.total(), message));
             }
         });
         StepResult result = redacted(outcome.result()).toBuilder()

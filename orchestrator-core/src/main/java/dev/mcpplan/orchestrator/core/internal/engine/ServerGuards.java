@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * What guards each server, shared by every call to it: a Failsafe circuit breaker (after N consecutive
  * failures calls fail fast as unavailable until a half-open probe succeeds), the configured Failsafe
  * rate limit, the concurrency limit, and a Failsafe time-out guard around each call. The guard is the
- * request time-out plus one second: the transport's own time-out normally fires first and cancels the
- * request; the guard bounds calls through transports that have none.
+ * longest call time ({@code maxCallTime}) plus one second, since progress keeps a call alive past its
+ * request time-out: the transport's own time-out (which progress restarts) normally fires first and
+ * cancels the request; the guard bounds calls through transports that have none.
  *
  * <p>The concurrency limit is a plain {@link Semaphore}, not Failsafe's bulkhead: in Failsafe 3.3.2 a
  * bulkhead with a maximum wait loses a permit every time a wait times out (failsafe-lib/failsafe#393),
@@ -145,7 +146,8 @@ final class ServerGuards {
             Optional<Semaphore> concurrency = limits.maxConcurrent() > 0
                     ? Optional.of(new Semaphore(limits.maxConcurrent(), true))
                     : Optional.empty();
-            Timeout<Object> timeout = Timeout.builder(requestTimeout.plus(GUARD_MARGIN))
+            Timeout<Object> timeout = Timeout.builder(
+                            settings.maxCallTimeFor(requestTimeout).plus(GUARD_MARGIN))
                     .withInterrupt()
                     .build();
             Duration perCall =

@@ -63,6 +63,9 @@ final class StepCaller {
 
         /** After each attempt, with its own result. */
         void attemptFinished(StepResult attempt);
+
+        /** While an attempt runs, when the tool reports progress (on a transport thread). */
+        void progress(McpSchema.ProgressNotification progress);
     }
 
     /** How servers answer a request whose idempotency key they have seen: "Duplicate request ...". */
@@ -197,7 +200,7 @@ final class StepCaller {
             McpSchema.CallToolResult answer = guards.call(
                     route.server(),
                     connection.requestTimeout(),
-                    () -> connection.call(route.tool(), s.arguments(), meta));
+                    () -> connection.call(route.tool(), s.arguments(), meta, recorder::progress));
             if (Boolean.TRUE.equals(answer.isError())) {
                 String text = text(answer);
                 last.classification =

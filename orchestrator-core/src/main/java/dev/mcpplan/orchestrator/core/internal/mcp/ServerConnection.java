@@ -1,5 +1,6 @@
 package dev.mcpplan.orchestrator.core.internal.mcp;
 
+import dev.mcpplan.orchestrator.core.internal.config.Settings;
 import dev.mcpplan.orchestrator.spi.RequestNotSentException;
 import dev.mcpplan.orchestrator.spi.ServerDefinition;
 import dev.mcpplan.orchestrator.spi.TransportContext;
@@ -8,6 +9,7 @@ import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.spec.McpSchema;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,13 +17,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One MCP server: started on first use, initialized once, reused across plans; its tool list is cached
- * and replaced when the server sends {@code tools/list_changed}. After the connection breaks (the
+ * One MCP server: started on first use, initialized once, reused across plans; its tool list is asked
+ * once per start, cached and replaced when the server sends {@code tools/list_changed}. Its progress
+ * notifications go to the call that asked for them (by {@code progressToken}); its log notifications
+ * to SLF4J, logger {@code mcp.server.NAME}, at the matching level, redacted. After the connection breaks (the
  * server died), the next use starts the server again, but not before a wait that doubles with each
  * breakdown since the last successful call (the restart backoff, up to 32 times its base).
  *
@@ -33,16 +40,21 @@ public final class ServerConnection implements AutoCloseable {
             McpSchema.Implementation.builder("mcp-plan-orchestrator", "0.1.0").build();
     /** Added to the transport's own time-out, so the transport's (which cancels) fires first. */
     private static final Duration CLIENT_TIMEOUT_MARGIN = Duration.ofSeconds(2);
+    /** Numbers the calls of this JVM, for progress tokens that no two calls share. */
+    private static final AtomicLong CALLS = new AtomicLong();
 
     private final ServerDefinition definition;
     private final TransportProvider provider;
-    private final McpJsonMapper jsonMapper;
+    private final TransportContext context;
     private final Duration requestTimeout;
+    private final Duration maxCallTime;
     private final Duration startTimeout;
+    private final UnaryOperator<String> redactor;
+    private final Logger serverLog;
+    private final Map<String, Consumer<McpSchema.ProgressNotification>> progressListeners = new ConcurrentHashMap<>();
 
     private final Duration restartBackoff;
     private final Clock clock;
-    private final UnaryOperator<String> redactor;
 
     private McpSyncClient client;
     private volatile Map<String, ToolInfo> tools = Map.of();
@@ -56,19 +68,57 @@ public final class ServerConnection implements AutoCloseable {
             ServerDefinition definition,
             TransportProvider provider,
             McpJsonMapper jsonMapper,
-            Duration requestTimeout,
-            Duration startTimeout,
+            Settings settings,
             Duration restartBackoff,
-            Clock clock,
-            UnaryOperator<String> redactor) {
-        this.redactor = redactor;
+            UnaryOperator<String> redactor,
+            Path stateDirectory,
+            Clock clock) {
         this.restartBackoff = restartBackoff;
         this.clock = clock;
         this.definition = definition;
         this.provider = provider;
-        this.jsonMapper = jsonMapper;
-        this.requestTimeout = definition.requestTimeout().orElse(requestTimeout);
-        this.startTimeout = startTimeout;
+        this.requestTimeout = definition.requestTimeout().orElse(settings.requestTimeout());
+        this.maxCallTime = settings.maxCallTimeFor(requestTimeout);
+        this.startTimeout = settings.startTimeout();
+        this.redactor = redactor;
+        this.serverLog = LoggerFactory.getLogger("mcp.server." + definition.name());
+        List<String> inherited = settings.inheritEnvFor(definition.name());
+        this.context = new TransportContext() {
+            @Override
+            public McpJsonMapper jsonMapper() {
+                return jsonMapper;
+            }
+
+            @Override
+            public Duration requestTimeout() {
+                return requestTimeout;
+            }
+
+            @Override
+            public Duration maxCallTime() {
+                return maxCallTime;
+            }
+
+            @Override
+            public Duration startTimeout() {
+                return startTimeout;
+            }
+
+            @Override
+            public List<String> inheritedEnvironment() {
+                return inherited;
+            }
+
+            @Override
+            public UnaryOperator<String> redactor() {
+                return redactor;
+            }
+
+            @Override
+            public Path stateDirectory() {
+                return stateDirectory != null ? stateDirectory : TransportContext.super.stateDirectory();
+            }
+        };
     }
 
     public ServerDefinition definition() {
@@ -79,9 +129,14 @@ public final class ServerConnection implements AutoCloseable {
         return definition.name();
     }
 
-    /** The per-call time-out of this server. */
+    /** The per-call time-out of this server: how long a call may go without an answer or progress. */
     public Duration requestTimeout() {
         return requestTimeout;
+    }
+
+    /** The longest a call to this server may run in all, however often it reports progress. */
+    public Duration maxCallTime() {
+        return maxCallTime;
     }
 
     /** Whether the server has been started and initialized, and not closed since. */
@@ -104,30 +159,17 @@ public final class ServerConnection implements AutoCloseable {
                 throw new RequestNotSentException("server '" + name() + "' broke down; it is started again in "
                         + Duration.between(now, notBefore).toMillis() + " ms");
             }
-            TransportContext context = new TransportContext() {
-                @Override
-                public McpJsonMapper jsonMapper() {
-                    return jsonMapper;
-                }
-
-                @Override
-                public Duration requestTimeout() {
-                    return requestTimeout;
-                }
-
-                @Override
-                public UnaryOperator<String> redactor() {
-                    return redactor;
-                }
-            };
-            McpSyncClient c = McpClient.sync(provider.create(definition, context))
+            McpSyncClient c = McpClient.sync(new InitialListGate(provider.create(definition, context)))
                     .clientInfo(CLIENT_INFO)
                     // the SDK bounds the initialize request by this, not by initializationTimeout: it must
-                    // cover startTimeout; calls are bounded by the transport's time-out and the time-out guard
-                    .requestTimeout((requestTimeout.compareTo(startTimeout) >= 0 ? requestTimeout : startTimeout)
+                    // cover startTimeout; and, having one time-out per client that progress cannot restart,
+                    // the longest call; the transport's own time-out, which progress restarts, fires first
+                    .requestTimeout((maxCallTime.compareTo(startTimeout) >= 0 ? maxCallTime : startTimeout)
                             .plus(CLIENT_TIMEOUT_MARGIN))
                     .initializationTimeout(startTimeout)
                     .toolsChangeConsumer(this::replaceTools)
+                    .progressConsumer(this::progress)
+                    .loggingConsumer(this::log)
                     .build();
             try {
                 long start = System.nanoTime();
@@ -163,11 +205,16 @@ public final class ServerConnection implements AutoCloseable {
     }
 
     /**
-     * Calls a tool. The request carries {@code meta} as its {@code _meta}.
+     * Calls a tool. The request carries {@code meta} as its {@code _meta}, and a {@code progressToken}
+     * unique to this call, whose progress notifications go to {@code progress} while the call runs.
      *
      * @throws RequestNotSentException if the server could not be started, so nothing was sent
      */
-    public McpSchema.CallToolResult call(String tool, Map<String, Object> arguments, Map<String, Object> meta) {
+    public McpSchema.CallToolResult call(
+            String tool,
+            Map<String, Object> arguments,
+            Map<String, Object> meta,
+            Consumer<McpSchema.ProgressNotification> progress) {
         McpSyncClient c;
         try {
             c = client();
@@ -177,10 +224,38 @@ public final class ServerConnection implements AutoCloseable {
             throw new RequestNotSentException(
                     "server '" + name() + "' could not start: " + redactor.apply(String.valueOf(e.getMessage())), e);
         }
-        return c.callTool(McpSchema.CallToolRequest.builder(tool)
-                .arguments(arguments)
-                .meta(meta)
-                .build());
+        String token = name() + "-" + CALLS.incrementAndGet();
+        Map<String, Object> withToken = new LinkedHashMap<>(meta);
+        withToken.put("progressToken", token);
+        progressListeners.put(token, progress);
+        try {
+            return c.callTool(McpSchema.CallToolRequest.builder(tool)
+                    .arguments(arguments)
+                    .meta(withToken)
+                    .build());
+        } finally {
+            progressListeners.remove(token);
+        }
+    }
+
+    private void progress(McpSchema.ProgressNotification notification) {
+        Consumer<McpSchema.ProgressNotification> listener =
+                progressListeners.get(String.valueOf(notification.progressToken()));
+        if (listener != null) {
+            listener.accept(notification);
+        }
+    }
+
+    /** A log notification of the server, at the SLF4J level nearest its own. */
+    private void log(McpSchema.LoggingMessageNotification message) {
+        String text = redactor.apply((message.logger() == null ? "" : "[" + message.logger() + "] ") + message.data());
+        McpSchema.LoggingLevel level = message.level() == null ? McpSchema.LoggingLevel.INFO : message.level();
+        switch (level) {
+            case DEBUG -> serverLog.debug(text);
+            case INFO, NOTICE -> serverLog.info(text);
+            case WARNING -> serverLog.warn(text);
+            default -> serverLog.error(text);
+        }
     }
 
     /** A call went through: the next breakdown waits the shortest time before a restart again. */

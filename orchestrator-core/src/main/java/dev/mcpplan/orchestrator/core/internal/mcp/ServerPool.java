@@ -1,8 +1,10 @@
 package dev.mcpplan.orchestrator.core.internal.mcp;
 
+import dev.mcpplan.orchestrator.core.internal.config.Settings;
 import dev.mcpplan.orchestrator.spi.ServerDefinition;
 import dev.mcpplan.orchestrator.spi.TransportProvider;
 import io.modelcontextprotocol.json.McpJsonMapper;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,36 +30,39 @@ public final class ServerPool implements AutoCloseable {
     private final Map<String, ServerDefinition> definitions;
     private final Map<String, TransportProvider> transports;
     private final McpJsonMapper jsonMapper;
-    private final Duration requestTimeout;
-    private final Duration startTimeout;
+    private final Settings settings;
     private final Duration restartBackoff;
-    private final Clock clock;
     private final UnaryOperator<String> redactor;
+    private final Path stateDirectory;
+    private final Clock clock;
     private final Map<String, ServerConnection> connections = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
      * @param definitions the configured servers by name
      * @param transports the transport providers by transport type
-     * @param redactor what every text from a server goes through before it is logged or raised
+     * @param settings time-outs and the inherited environment
+     * @param redactor masks secrets in what servers log
+     * @param stateDirectory where transports keep state across runs of the host; {@code null} for the
+     *     transport context's default
      */
     public ServerPool(
             Map<String, ServerDefinition> definitions,
             Map<String, TransportProvider> transports,
             McpJsonMapper jsonMapper,
-            Duration requestTimeout,
-            Duration startTimeout,
+            Settings settings,
             Duration restartBackoff,
-            Clock clock,
-            UnaryOperator<String> redactor) {
-        this.redactor = redactor;
+            UnaryOperator<String> redactor,
+            Path stateDirectory,
+            Clock clock) {
         this.restartBackoff = restartBackoff;
         this.clock = clock;
         this.definitions = Map.copyOf(definitions);
         this.transports = Map.copyOf(transports);
         this.jsonMapper = jsonMapper;
-        this.requestTimeout = requestTimeout;
-        this.startTimeout = startTimeout;
+        this.settings = settings;
+        this.redactor = redactor;
+        this.stateDirectory = stateDirectory;
     }
 
     public Optional<ServerDefinition> definition(String name) {
@@ -98,17 +103,9 @@ public final class ServerPool implements AutoCloseable {
         return connections.computeIfAbsent(
                 name,
                 n -> new ServerConnection(
-                        definition,
-                        provider,
-                        jsonMapper,
-                        requestTimeout,
-                        startTimeout,
-                        restartBackoff,
-                        clock,
-                        redactor));
+                        definition, provider, jsonMapper, settings, restartBackoff, redactor, stateDirectory, clock));
     }
 
-    /** Ends every server this pool started. */
     /**
      * Pings every server that is running, starting none. A server whose ping fails is reset, so that
      * the next call starts it at once instead of failing first; a ping that times out is only logged,
@@ -150,6 +147,7 @@ public final class ServerPool implements AutoCloseable {
         return false;
     }
 
+    /** Ends every server this pool started. */
     @Override
     public void close() {
         closed = true;

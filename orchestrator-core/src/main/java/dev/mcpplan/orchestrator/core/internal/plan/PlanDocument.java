@@ -45,9 +45,18 @@ public final class PlanDocument {
         return (String.join(newline, lines) + (finalNewline ? newline : "")).getBytes(StandardCharsets.UTF_8);
     }
 
+    /** The document with a front matter field set to a number, written bare as YAML reads a number. */
+    public PlanDocument withField(String key, long value) {
+        return withRenderedField(key, Long.toString(value));
+    }
+
     /** Sets a top-level front matter field in place, or appends it; adds front matter when there is none. */
     public PlanDocument withField(String key, String value) {
-        String rendered = key + ": " + yamlScalar(value);
+        return withRenderedField(key, yamlScalar(value));
+    }
+
+    private PlanDocument withRenderedField(String key, String scalar) {
+        String rendered = key + ": " + scalar;
         List<String> out = new ArrayList<>(lines);
         int end = frontMatterEnd();
         if (end < 0) {

@@ -93,6 +93,9 @@ public final class PlanParser {
             Pattern.compile("(?i)(?:draft reply|email content|message|body|content)");
     private static final Pattern NOT_KEY_CHARACTERS = Pattern.compile("[^a-z0-9]+");
     private static final Pattern ANCHOR = Pattern.compile("(?:^|[:\\[,{-])\\s*&[\\w-]+");
+    /** A quoted YAML scalar: an {@code &} inside one is text, not an anchor. */
+    private static final Pattern QUOTED = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*+\"|'(?:[^']|'')*+'");
+
     private static final Pattern SENSITIVE = Pattern.compile("(?i)\\(requires approval\\)|\u270B|\uD83D\uDD90");
     private static final Set<String> REQUEST_BOOKKEEPING = Set.of(
             "type",
@@ -120,6 +123,24 @@ public final class PlanParser {
             "rescheduled_since");
 
     private PlanParser() {}
+
+    /**
+     * Reads a parameter value written inline, such as {@code [Alice, Bob]} or {@code {"a": 1}}, as the
+     * parameter blocks are read: YAML flow (JSON included) within the same limits, scalars as text.
+     *
+     * @throws IllegalArgumentException if the text is not such a value
+     */
+    public static Object inlineValue(String text) {
+        if (text.length() > MAX_FRONT_MATTER) {
+            throw new IllegalArgumentException("longer than " + MAX_FRONT_MATTER / 1024 + " KiB");
+        }
+        try {
+            JsonNode node = YAML.readTree(text);
+            return node == null || node.isMissingNode() ? "" : Reader.value(node);
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException(e.getOriginalMessage(), e);
+        }
+    }
 
     /**
      * @throws PlanFormatException naming the file, line and problem
@@ -259,7 +280,9 @@ public final class PlanParser {
                     throw new PlanFormatException(
                             name, i + 1, "the " + what + " is larger than " + MAX_FRONT_MATTER / 1024 + " KiB");
                 }
-                if (ANCHOR.matcher(lines[i]).find()) {
+                if (lines[i].indexOf('&') >= 0
+                        && ANCHOR.matcher(QUOTED.matcher(lines[i]).replaceAll("\"\""))
+                                .find()) {
                     throw new PlanFormatException(name, i + 1, "YAML anchors and aliases are not allowed in a plan");
                 }
             }

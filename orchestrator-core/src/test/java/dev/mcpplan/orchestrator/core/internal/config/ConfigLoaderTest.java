@@ -235,4 +235,38 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("'soon' is not a duration");
     }
+
+    @Test
+    void maxCallTimeAndInheritEnvHaveTheirDefaultsAndCanBeSetGloballyAndPerServer() throws IOException {
+        Settings defaults = new ConfigLoader(Map.of()).build().settings();
+        assertThat(defaults.maxCallTimeFor(Duration.ofSeconds(30))).isEqualTo(Duration.ofMinutes(5));
+        assertThat(defaults.inheritEnvFor("any"))
+                .contains("PATH", "HOME", "LANG")
+                .doesNotContain("HTTPS_PROXY");
+
+        Settings settings = new ConfigLoader(Map.of())
+                .load(file("settings.json", """
+                        { "maxCallTime": "10m",
+                          "inheritEnv": ["PATH", "HOME", "HTTPS_PROXY", "NO_PROXY", "npm_config_*"],
+                          "servers": { "local": { "inheritEnv": ["PATH"] } } }
+                        """))
+                .build()
+                .settings();
+
+        assertThat(settings.maxCallTimeFor(Duration.ofSeconds(1))).isEqualTo(Duration.ofMinutes(10));
+        assertThat(settings.inheritEnvFor("npx-server"))
+                .containsExactly("PATH", "HOME", "HTTPS_PROXY", "NO_PROXY", "npm_config_*");
+        assertThat(settings.inheritEnvFor("local")).containsExactly("PATH");
+    }
+
+    @Test
+    void anInheritEnvEntryThatIsNoVariableNameIsRefusedNamingIt() throws IOException {
+        Path f = file("settings.json", """
+                { "inheritEnv": ["PATH", "HTTPS PROXY"] }
+                """);
+
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(f))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("inheritEnv: 'HTTPS PROXY' is not an environment variable name");
+    }
 }

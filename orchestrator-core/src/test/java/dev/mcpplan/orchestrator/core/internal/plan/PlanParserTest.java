@@ -238,4 +238,14 @@ class PlanParserTest {
         // "2" is text: bare, YAML would read it back as a number
         assertThat(lf).containsExactly("---", "a: \"2\"", "---", "# t", "");
     }
+
+    @Test
+    void anAmpersandInAQuotedValueIsTextButAnAnchorIsRefused() {
+        assertThat(parse("---\nerror: \"---&a\"\ntask_id: 'Q - &co'\n---\n## Steps\n- [ ] a\n")
+                        .taskId())
+                .contains("Q - &co");
+        assertThatThrownBy(() -> parse("---\nerror: &a x\n---\n## Steps\n- [ ] a\n"))
+                .isInstanceOf(PlanFormatException.class)
+                .hasMessageContaining("anchors");
+    }
 }
