@@ -231,7 +231,6 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
         private Map<String, String> environment = System.getenv();
         private Clock clock = Clock.systemUTC();
         private boolean startServersForCheck = true;
-        private Path stateDirectory;
 
         private Builder() {}
 
@@ -290,18 +289,8 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
             return this;
         }
 
-        /**
-         * Where the orchestrator keeps its own state: the ledger of consumed approvals of plans handed over
-         * in code ({@code ledger.jsonl}). By default the system property {@value #STATE_PROPERTY}, else
-         * {@code $XDG_STATE_HOME/mcp-orchestrator}, else {@code ~/.local/state/mcp-orchestrator}. Created
-         * when first needed. A vault keeps its own ledger, in {@code .orchestrator/} in the vault.
-         */
-        public Builder stateDirectory(Path directory) {
-            this.stateDirectory = Objects.requireNonNull(directory, "directory");
-            return this;
-        }
-
-        private Path stateDirectory() {
+        /** The folder of the ledger of consumed approvals, {@code ledger.jsonl}: see {@link #stateDirectory(Path)}. */
+        private Path ledgerDirectory() {
             if (stateDirectory != null) {
                 return stateDirectory;
             }
@@ -340,10 +329,14 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
         }
 
         /**
-         * The folder where the orchestrator keeps state across runs of the host: the stdio transport
+         * The folder where the orchestrator keeps state across runs of the host. The stdio transport
          * records there the server processes it runs, so that a host started after one that was killed
-         * ends what that one left running. By default {@code mcp-orchestrator-USER} in {@code
-         * java.io.tmpdir}.
+         * ends what that one left running (by default in {@code mcp-orchestrator-USER} in {@code
+         * java.io.tmpdir}). The ledger of consumed approvals of plans handed over in code is kept there
+         * as {@code ledger.jsonl}, created when first needed; it must outlive a reboot, so by default it
+         * is in the folder the system property {@value #STATE_PROPERTY} names, else in {@code
+         * $XDG_STATE_HOME/mcp-orchestrator}, else in {@code ~/.local/state/mcp-orchestrator}. A vault
+         * keeps its own ledger, in {@code .orchestrator/} in the vault.
          */
         public Builder stateDirectory(Path directory) {
             this.stateDirectory = Objects.requireNonNull(directory, "directory");
@@ -437,7 +430,7 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                             .load(listeners, discovery),
                     sinks,
                     redactor,
-                    new FileLedger(stateDirectory().resolve("ledger.jsonl"), clock),
+                    new FileLedger(ledgerDirectory().resolve("ledger.jsonl"), clock),
                     clock);
             return new McpPlanOrchestrator(
                     engine,
