@@ -31,7 +31,8 @@ public interface PlanOrchestrator extends AutoCloseable {
 
     /**
      * Runs the plan's unchecked steps: approval check and preflight first (nothing runs unless every
-     * step can), then each step through its server and tool.
+     * step can), then each step through its server and tool. The plan's approval is consumed: a second
+     * run of it is refused (see {@link dev.mcpplan.orchestrator.spi.ApprovalLedger}).
      *
      * @return what became of the plan; failures are reported here, not thrown
      */

@@ -29,6 +29,11 @@ public record Problem(Code code, String message, Severity severity) {
         ACTION_NOT_APPROVED,
         /** The approval does not match the plan's content (hash or signature). */
         APPROVAL_MISMATCH,
+        /**
+         * The approval was consumed by an earlier run (or its plan id is taken by another plan), or the
+         * ledger of consumed approvals cannot be read.
+         */
+        APPROVAL_CONSUMED,
         /** No mapping routes the action to a server. */
         UNKNOWN_ACTION,
         /** The route names a server the configuration does not define. */

@@ -1,6 +1,8 @@
 package dev.mcpplan.orchestrator;
 
+import dev.mcpplan.orchestrator.spi.JsonValues;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -17,6 +19,9 @@ public final class StepResult {
     private final String server;
     private final String tool;
     private final String content;
+    private final Map<String, Object> structuredContent;
+    private final String summary;
+    private final boolean duplicate;
     private final Duration duration;
     private final ErrorKind errorKind;
     private final String message;
@@ -29,6 +34,9 @@ public final class StepResult {
         this.server = b.server;
         this.tool = b.tool;
         this.content = b.content;
+        this.structuredContent = b.structuredContent;
+        this.summary = b.summary;
+        this.duplicate = b.duplicate;
         this.duration = b.duration;
         this.errorKind = b.errorKind;
         this.message = b.message;
@@ -49,6 +57,9 @@ public final class StepResult {
         b.server = server;
         b.tool = tool;
         b.content = content;
+        b.structuredContent = structuredContent;
+        b.summary = summary;
+        b.duplicate = duplicate;
         b.duration = duration;
         b.errorKind = errorKind;
         b.message = message;
@@ -82,6 +93,27 @@ public final class StepResult {
         return Optional.ofNullable(content);
     }
 
+    /** The tool result's structured content, when it has one. */
+    public Optional<Map<String, Object>> structuredContent() {
+        return Optional.ofNullable(structuredContent);
+    }
+
+    /**
+     * A short form of what the tool answered, for logs: one line, bounded in size, redacted. Empty when
+     * the step did not call a tool or the answer was empty.
+     */
+    public Optional<String> summary() {
+        return Optional.ofNullable(summary);
+    }
+
+    /**
+     * Whether the server answered that it had done this request before (it knew the idempotency key)
+     * and did not do it again: the step counts as done, but not by this call.
+     */
+    public boolean duplicate() {
+        return duplicate;
+    }
+
     /** Time spent on the step, all attempts together. */
     public Duration duration() {
         return duration;
@@ -107,10 +139,13 @@ public final class StepResult {
                 && step == r.step
                 && status == r.status
                 && attempts == r.attempts
+                && duplicate == r.duplicate
                 && Objects.equals(action, r.action)
                 && Objects.equals(server, r.server)
                 && Objects.equals(tool, r.tool)
                 && Objects.equals(content, r.content)
+                && Objects.equals(structuredContent, r.structuredContent)
+                && Objects.equals(summary, r.summary)
                 && duration.equals(r.duration)
                 && errorKind == r.errorKind
                 && Objects.equals(message, r.message);
@@ -118,13 +153,27 @@ public final class StepResult {
 
     @Override
     public int hashCode() {
-        return Objects.hash(step, status, action, server, tool, content, duration, errorKind, message, attempts);
+        return Objects.hash(
+                step,
+                status,
+                action,
+                server,
+                tool,
+                content,
+                structuredContent,
+                summary,
+                duplicate,
+                duration,
+                errorKind,
+                message,
+                attempts);
     }
 
     @Override
     public String toString() {
         return "StepResult{step " + step + " " + status
                 + (action == null ? "" : " " + action + " -> " + server + "/" + tool)
+                + (duplicate ? " duplicate" : "")
                 + (errorKind == null ? "" : " " + errorKind)
                 + (message == null ? "" : ": " + message) + "}";
     }
@@ -137,6 +186,9 @@ public final class StepResult {
         private String server;
         private String tool;
         private String content;
+        private Map<String, Object> structuredContent;
+        private String summary;
+        private boolean duplicate;
         private Duration duration = Duration.ZERO;
         private ErrorKind errorKind;
         private String message;
@@ -168,6 +220,24 @@ public final class StepResult {
 
         public Builder content(String content) {
             this.content = content;
+            return this;
+        }
+
+        /** The tool result's structured content, or null. */
+        public Builder structuredContent(Map<String, ?> structuredContent) {
+            this.structuredContent = structuredContent == null ? null : JsonValues.copyOf(structuredContent);
+            return this;
+        }
+
+        /** A short, one-line, redacted form of the answer, or null. */
+        public Builder summary(String summary) {
+            this.summary = summary;
+            return this;
+        }
+
+        /** Whether the server answered that the request was a duplicate and was not done again. */
+        public Builder duplicate(boolean duplicate) {
+            this.duplicate = duplicate;
             return this;
         }
 

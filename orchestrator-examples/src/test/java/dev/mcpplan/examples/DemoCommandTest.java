@@ -54,7 +54,7 @@ class DemoCommandTest {
     void theQuickStartRunsAPlan() throws IOException {
         Path vault = dir.resolve("vault");
         OrchestratorCli.run("demo", "--dir", vault.toString());
-        Path plan = dir.resolve("plan.md");
+        Path plan = dir.resolve("read-a-note.md"); // its plan id: one plan id runs once
         Files.writeString(plan, """
                 ---
                 status: approved

@@ -96,7 +96,7 @@ class FirstContactCommandsTest {
     void checkAndExecuteShowAStepNoDetectorRecognisesAsAWarning() throws IOException {
         Path vault = dir.resolve("demo");
         assertThat(OrchestratorCli.run("demo", "--dir", vault.toString())).isZero();
-        Path plan = dir.resolve("plan.md");
+        Path plan = dir.resolve("note-and-ponder.md"); // its plan id: one plan id runs once
         Files.writeString(plan, """
                 ---
                 status: approved

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,13 +52,14 @@ class SecretsInCommandsTest {
         Files.writeString(plan, """
                 ---
                 status: pending
+                plan_id: echo-%s
                 ---
                 # Echo
                 ## Steps
                 - [ ] Echo it
                   - action: echo
                   - text: %s
-                """.formatted(text));
+                """.formatted(UUID.randomUUID(), text)); // a plan id of its own: one plan id runs once
         PlanApprover.approve(
                 plan,
                 "boss@company.com",

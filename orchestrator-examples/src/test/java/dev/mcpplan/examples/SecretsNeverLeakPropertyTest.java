@@ -154,14 +154,21 @@ class SecretsNeverLeakPropertyTest {
         }
     }
 
+    /** A plan file; its plan id names the try's own folder too, since one plan id runs once. */
     private static Path plan(Path file, String steps) throws IOException {
-        Files.writeString(file, """
+        Files.writeString(
+                file,
+                """
                 ---
                 status: approved
+                plan_id: %s-%s
                 ---
                 # A plan full of secrets
                 ## Steps
-                """ + steps);
+                """.formatted(
+                                        file.getParent().getFileName(),
+                                        file.getFileName().toString().replace(".md", ""))
+                        + steps);
         return file;
     }
 

@@ -67,6 +67,15 @@ public interface PlanStore {
         return Set.of();
     }
 
+    /**
+     * The store's record of consumed approvals, shared by every process on the store. Empty by default:
+     * then the orchestrator's own ledger, in its state directory, stands in (it protects the processes
+     * of one machine only).
+     */
+    default Optional<ApprovalLedger> ledger() {
+        return Optional.empty();
+    }
+
     /** Called before each attempt of a step's call: a store with a journal records it, durably, now. */
     default void stepStarted(Plan plan, Step step) {}
 

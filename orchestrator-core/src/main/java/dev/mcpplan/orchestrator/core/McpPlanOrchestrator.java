@@ -16,6 +16,7 @@ import dev.mcpplan.orchestrator.core.internal.detect.ExplicitActionDetector;
 import dev.mcpplan.orchestrator.core.internal.detect.PhraseRuleDetector;
 import dev.mcpplan.orchestrator.core.internal.engine.Engine;
 import dev.mcpplan.orchestrator.core.internal.engine.ErrorClassifiers;
+import dev.mcpplan.orchestrator.core.internal.ledger.FileLedger;
 import dev.mcpplan.orchestrator.core.internal.mcp.ServerConnection;
 import dev.mcpplan.orchestrator.core.internal.mcp.ServerPool;
 import dev.mcpplan.orchestrator.core.internal.plan.PlanParser;
@@ -64,7 +65,8 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>By default: no plugins but the built-in explicit and phrase detectors, the actions tables, and the
  * transports on the library's own class path (call {@link Builder#discoverPlugins(ClassLoader)} for
  * ServiceLoader discovery of every other kind of plugin); audit events go to the SLF4J
- * logger {@code mcp.orchestrator}; a dry run starts servers to read their tool schemas. Running servers
+ * logger {@code mcp.orchestrator}; a dry run starts servers to read their tool schemas; the approvals
+ * of plans handed over in code are consumed in the ledger in {@link Builder#stateDirectory}. Running servers
  * are pinged every {@code healthInterval} (60 s) on a daemon thread; one found dead is started again on
  * its next use.
  */
@@ -129,9 +131,17 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
         return engine.check(Objects.requireNonNull(plan, "plan"), approvedByFolder(plan), startServersForCheck);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The plan's approval is consumed in the ledger in the {@linkplain Builder#stateDirectory state
+     * directory}: a second run of the same plan (or of its approval under another plan id) is refused
+     * with an {@link dev.mcpplan.orchestrator.ErrorKind#APPROVAL} error naming the first, unless the
+     * first was rescheduled.
+     */
     @Override
     public PlanResult execute(Plan plan) {
-        return engine.execute(Objects.requireNonNull(plan, "plan"), approvedByFolder(plan), null);
+        return engine.execute(Objects.requireNonNull(plan, "plan"), approvedByFolder(plan));
     }
 
     @Override
@@ -204,6 +214,9 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
      * Builds a {@link McpPlanOrchestrator}. Not thread-safe.
      */
     public static final class Builder {
+        /** The system property that names the default {@linkplain #stateDirectory state directory}. */
+        public static final String STATE_PROPERTY = "mcp.orchestrator.stateDirectory";
+
         private final List<Path> configFiles = new ArrayList<>();
         private final List<ServerDefinition> servers = new ArrayList<>();
         private final List<ActionDetector> detectors = new ArrayList<>();
@@ -213,11 +226,11 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
         private final List<AuditSink> auditSinks = new ArrayList<>();
         private final List<ErrorClassifier> classifiers = new ArrayList<>();
         private Path auditLogDir;
+        private Path stateDirectory;
         private ClassLoader pluginLoader;
         private Map<String, String> environment = System.getenv();
         private Clock clock = Clock.systemUTC();
         private boolean startServersForCheck = true;
-        private Path stateDirectory;
 
         private Builder() {}
 
@@ -276,6 +289,22 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
             return this;
         }
 
+        /** The folder of the ledger of consumed approvals, {@code ledger.jsonl}: see {@link #stateDirectory(Path)}. */
+        private Path ledgerDirectory() {
+            if (stateDirectory != null) {
+                return stateDirectory;
+            }
+            String property = System.getProperty(STATE_PROPERTY);
+            if (property != null && !property.isBlank()) {
+                return Path.of(property);
+            }
+            String xdg = environment.get("XDG_STATE_HOME");
+            Path base = xdg != null && !xdg.isBlank()
+                    ? Path.of(xdg)
+                    : Path.of(System.getProperty("user.home"), ".local", "state");
+            return base.resolve("mcp-orchestrator");
+        }
+
         /**
          * Also uses the plugins {@link java.util.ServiceLoader} finds through this class loader: detectors,
          * server mappings, transports, error classifiers, listeners and audit sinks. Without this call only
@@ -300,10 +329,14 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
         }
 
         /**
-         * The folder where the orchestrator keeps state across runs of the host: the stdio transport
+         * The folder where the orchestrator keeps state across runs of the host. The stdio transport
          * records there the server processes it runs, so that a host started after one that was killed
-         * ends what that one left running. By default {@code mcp-orchestrator-USER} in {@code
-         * java.io.tmpdir}.
+         * ends what that one left running (by default in {@code mcp-orchestrator-USER} in {@code
+         * java.io.tmpdir}). The ledger of consumed approvals of plans handed over in code is kept there
+         * as {@code ledger.jsonl}, created when first needed; it must outlive a reboot, so by default it
+         * is in the folder the system property {@value #STATE_PROPERTY} names, else in {@code
+         * $XDG_STATE_HOME/mcp-orchestrator}, else in {@code ~/.local/state/mcp-orchestrator}. A vault
+         * keeps its own ledger, in {@code .orchestrator/} in the vault.
          */
         public Builder stateDirectory(Path directory) {
             this.stateDirectory = Objects.requireNonNull(directory, "directory");
@@ -397,6 +430,7 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                             .load(listeners, discovery),
                     sinks,
                     redactor,
+                    new FileLedger(ledgerDirectory().resolve("ledger.jsonl"), clock),
                     clock);
             return new McpPlanOrchestrator(
                     engine,

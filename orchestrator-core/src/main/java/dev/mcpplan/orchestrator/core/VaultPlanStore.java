@@ -10,8 +10,10 @@ import dev.mcpplan.orchestrator.StepResult;
 import dev.mcpplan.orchestrator.StepStatus;
 import dev.mcpplan.orchestrator.core.internal.engine.Engine;
 import dev.mcpplan.orchestrator.core.internal.io.AtomicFiles;
+import dev.mcpplan.orchestrator.core.internal.ledger.FileLedger;
 import dev.mcpplan.orchestrator.core.internal.plan.PlanDocument;
 import dev.mcpplan.orchestrator.core.internal.plan.PlanParser;
+import dev.mcpplan.orchestrator.spi.ApprovalLedger;
 import dev.mcpplan.orchestrator.spi.PlanStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -75,6 +77,7 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
 
     private final Path vault;
     private final Clock clock;
+    private final FileLedger ledger;
     private final Duration settle;
     private WatchService watcher;
     private boolean watchUnsupported;
@@ -84,6 +87,7 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     private VaultPlanStore(Path vault, Clock clock, Duration settle) {
         this.vault = vault.toAbsolutePath().normalize();
         this.clock = clock;
+        this.ledger = new FileLedger(this.vault.resolve(".orchestrator").resolve("ledger.jsonl"), clock);
         this.settle = settle;
         for (Path dir : folders()) {
             try {
@@ -166,6 +170,12 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
 
     public Path logsDir() {
         return vault.resolve("Logs");
+    }
+
+    /** The vault's record of consumed approvals, {@code .orchestrator/ledger.jsonl}. */
+    @Override
+    public Optional<ApprovalLedger> ledger() {
+        return Optional.of(ledger);
     }
 
     @Override
@@ -573,7 +583,8 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
                         .orElse("") + ": "
                 + result.status().name().toLowerCase(Locale.ROOT) + " ("
                 + result.duration().toMillis() + " ms)"
-                + result.message().map(m -> ": " + m).orElse("");
+                + result.message().map(m -> ": " + m).orElse("")
+                + result.summary().map(r -> " -> " + r).orElse("");
         if (result.attempts() > 0) {
             journal(plan, j -> j.finished(step.number(), result.status(), clock.instant(), line));
         }

@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 class FaultInjectionTest {
     private static final Duration TIMEOUT = Duration.ofMillis(500);
     private static final Map<String, String> TIMES = new ConcurrentHashMap<>();
+    private static final AtomicInteger PLANS = new AtomicInteger();
 
     @TempDir
     Path dir;
@@ -67,6 +69,7 @@ class FaultInjectionTest {
                 .config(settings)
                 .server(Servers.faultServer("fault", serverOptions))
                 .discoverPlugins(getClass().getClassLoader())
+                .stateDirectory(dir.resolve("state"))
                 .auditSink(audit::add)
                 .listener(Servers.alertsInto(alerts));
     }
@@ -85,8 +88,9 @@ class FaultInjectionTest {
                 .forEach(e -> System.out.println("fault " + e.getKey() + ": " + e.getValue()));
     }
 
+    /** A plan with an id of its own: one plan id runs once, and a test may run several plans. */
     private static Plan plan(Step... steps) {
-        return Plan.builder("fault-plan")
+        return Plan.builder("fault-plan-" + PLANS.incrementAndGet())
                 .status(PlanStatus.APPROVED)
                 .steps(List.of(steps))
                 .build();

@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,8 +64,9 @@ class FirstContactTest {
                 .mapping(Servers.everythingTo("fault"));
     }
 
+    /** A plan with an id of its own: one plan id runs once, in this run's state directory and any other. */
     private static Plan plan(Approval approval, Step... steps) {
-        return Plan.builder("first-contact")
+        return Plan.builder("first-contact-" + UUID.randomUUID())
                 .status(PlanStatus.APPROVED)
                 .approval(approval)
                 .steps(List.of(steps))

@@ -61,6 +61,7 @@ class McpPlanOrchestratorTest {
                 .config(config)
                 .server(Servers.faultServer("fault", "--log", recordLog.toString()))
                 .discoverPlugins(getClass().getClassLoader())
+                .stateDirectory(dir.resolve("state"))
                 .auditSink(audit::add)
                 .listener(Servers.alertsInto(alerts));
     }
@@ -71,7 +72,12 @@ class McpPlanOrchestratorTest {
     }
 
     private static Plan plan(Step... steps) {
-        return Plan.builder("plan-1")
+        return plan("plan-1", steps);
+    }
+
+    /** A plan of its own id, for a second run in one test: one plan id runs once. */
+    private static Plan plan(String id, Step... steps) {
+        return Plan.builder(id)
                 .status(PlanStatus.APPROVED)
                 .steps(List.of(steps))
                 .build();
@@ -159,7 +165,9 @@ class McpPlanOrchestratorTest {
 
     @Test
     void aCallThatOutlivesItsTimeoutFailsAtTheTimeoutAndANonIdempotentOneNeedsReview() {
-        assertThat(orchestrator.execute(plan(step(1, "echo", "warm up"))).completed())
+        assertThat(orchestrator
+                        .execute(plan("warm-up", step(1, "echo", "warm up")))
+                        .completed())
                 .isTrue();
         Step slow =
                 Step.builder(1, "Slow").action("slow").parameter("ms", 10_000).build();
@@ -179,7 +187,7 @@ class McpPlanOrchestratorTest {
                 .action("slow_read")
                 .parameter("ms", 10_000)
                 .build();
-        PlanResult read = orchestrator.execute(plan(slowRead));
+        PlanResult read = orchestrator.execute(plan("slow-read", slowRead));
         assertThat(read.status())
                 .as("a read-only tool is retried, then the plan rescheduled")
                 .isEqualTo(PlanStatus.RETRY_SCHEDULED);
@@ -192,7 +200,7 @@ class McpPlanOrchestratorTest {
     void aServerThatCrashesMidCallFailsTheStepAtOnceAndIsStartedAgainForTheNextPlan()
             throws IOException, InterruptedException {
         long start = System.nanoTime();
-        PlanResult crashed = orchestrator.execute(plan(step(1, "crash", "x")));
+        PlanResult crashed = orchestrator.execute(plan("crash", step(1, "crash", "x")));
         Duration took = Duration.ofNanos(System.nanoTime() - start);
 
         assertThat(crashed.status()).isIn(PlanStatus.FAILED, PlanStatus.NEEDS_REVIEW);
@@ -291,7 +299,8 @@ class McpPlanOrchestratorTest {
                 .containsExactly(Problem.Code.UNKNOWN_TOOL);
 
         assertThat(orchestrator
-                        .execute(plan(Step.builder(1, "Grow").action("grow").build()))
+                        .execute(plan(
+                                "grow", Step.builder(1, "Grow").action("grow").build()))
                         .status())
                 .isEqualTo(PlanStatus.COMPLETED);
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();

@@ -8,17 +8,22 @@ import dev.mcpplan.orchestrator.stdio.ProcessTable;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The orchestrator ends every process it started, the whole tree of a wrapped server included, on
  * {@code close()} and on JVM shutdown without {@code close()}: checked in the process table.
  */
 class ServerProcessLifecycleTest {
+    @TempDir
+    Path dir;
+
     @Test
     void closeEndsTheWholeTreeOfAWrappedServer() throws InterruptedException {
         List<Long> before = ProcessTable.descendantsOfThisJvm();
@@ -26,6 +31,7 @@ class ServerProcessLifecycleTest {
                 .server(Servers.wrappedFaultServer("fault"))
                 .mapping(Servers.everythingTo("fault"))
                 .discoverPlugins(getClass().getClassLoader())
+                .stateDirectory(dir)
                 .build();
         assertThat(orchestrator.execute(Servers.echoPlan()).completed()).isTrue();
         List<Long> started = new ArrayList<>(ProcessTable.descendantsOfThisJvm());
@@ -46,6 +52,7 @@ class ServerProcessLifecycleTest {
                         "-cp",
                         System.getProperty("java.class.path"),
                         "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                        "-D" + McpPlanOrchestrator.Builder.STATE_PROPERTY + "=" + dir,
                         ShutdownHost.class.getName())
                 .redirectErrorStream(true)
                 .start();

@@ -73,6 +73,7 @@ public final class ExecutionBenchmark {
                             .args(serverArgs)
                             .build())
                     .discoverPlugins(ExecutionBenchmark.class.getClassLoader())
+                    .stateDirectory(vault.resolve(".state")) // a plan id runs once: each benchmark run starts afresh
                     .listener(new ExecutionListener() {
                         @Override
                         public void stepStarted(Plan plan, Step step, int attempt) {

@@ -19,6 +19,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -33,6 +35,9 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code ms}, then appends to the log without looking for duplicates, as a plain e-mail server would),
  * {@code exit_soon} (answers, then exits {@code ms} later, while idle), {@code grow} (adds
  * the tool {@code grown}, which makes the server send {@code notifications/tools/list_changed}),
+ * {@code rate_limit_once} (a rate limit the first time it sees an idempotency key, success after),
+ * {@code echo_structured} (read-only; its {@code text} as text and as structured content, beside an
+ * {@code api_key} that must never reach a log),
  * {@code leak} (writes its {@code text} to stderr, then exits with code 3 mid-call).
  * Start options, taken in order: {@code --log FILE}, {@code --exit-on-start CODE}, {@code --garbage} (prints
  * a non-JSON line on stdout first), {@code --stderr TEXT} (writes the text to stderr), {@code --stderr-env
@@ -41,6 +46,7 @@ import tools.jackson.databind.json.JsonMapper;
 public final class FaultServer {
     private static final String KEY = "dev.mcpplan/idempotency-key";
     private static final AtomicReference<McpAsyncServer> SERVER = new AtomicReference<>();
+    private static final Set<Object> RATE_LIMITED = ConcurrentHashMap.newKeySet();
 
     private FaultServer() {}
 
@@ -81,6 +87,27 @@ public final class FaultServer {
             throw new IllegalStateException("boom: internal failure");
         }));
         tools.add(tool("slow", false, false, req -> sleep(req)));
+        tools.add(tool(
+                "rate_limit_once",
+                false,
+                false,
+                req -> RATE_LIMITED.add(String.valueOf(
+                                req.meta() == null ? null : req.meta().get(KEY)))
+                        ? text("429 Too Many Requests: retry after 1 seconds", true)
+                        : text("done after the rate limit", false)));
+        tools.add(tool(
+                "echo_structured",
+                true,
+                true,
+                req -> CallToolResult.builder()
+                        .addTextContent(String.valueOf(req.arguments().get("text")))
+                        .structuredContent(Map.of(
+                                "echo",
+                                String.valueOf(req.arguments().get("text")),
+                                "api_key",
+                                "sk-live-0123456789abcdef0123456789abcdef"))
+                        .isError(false)
+                        .build()));
         tools.add(tool("slow_read", true, true, req -> sleep(req)));
         tools.add(tool("crash", false, false, req -> {
             System.err.println("fault server: crashing mid-call as told");

@@ -33,8 +33,10 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Appends one JSON object per event to {@code <logs>/YYYY-MM-DD.jsonl} (UTC day of the event), with the
  * fields of the AI-employee vault convention ({@code timestamp, action_type, actor, target, parameters,
- * approval_status, approved_by, result}), the orchestrator's own, and two last fields that chain the lines of
- * a file: {@code prev_hash} and {@code hash}. Parameters, approver and message are redacted again here.
+ * approval_status, approved_by, result}; {@code result} is the real outcome, such as {@code success} or
+ * {@code failed}), the orchestrator's own (with {@code response}, what the tool answered, redacted and
+ * bounded), and two last fields that chain the lines of
+ * a file: {@code prev_hash} and {@code hash}. Parameters, approver, message and response are redacted again here.
  *
  * <p>The chain rule: {@code hash} is the lowercase hex SHA-256 of the UTF-8 bytes of the {@code prev_hash}
  * value (64 hex digits) followed by the line exactly as written, minus its trailing {@code ,"hash":"…"}
@@ -100,6 +102,7 @@ public final class JsonlAuditSink implements AuditSink {
         line.put("tool", r.tool());
         line.put("error_kind", r.errorKind() == null ? null : r.errorKind().name());
         line.put("message", r.message() == null ? null : redactor.redact(r.message()));
+        line.put("response", r.response() == null ? null : redactor.redact(r.response()));
         line.put("duration_ms", r.durationMs());
         line.put("attempt", r.attempt());
         Path file = logs.resolve(r.timestamp().atZone(ZoneOffset.UTC).toLocalDate() + ".jsonl");

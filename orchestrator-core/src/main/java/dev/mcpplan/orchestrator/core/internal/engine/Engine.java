@@ -16,6 +16,7 @@ import dev.mcpplan.orchestrator.core.internal.audit.Redactor;
 import dev.mcpplan.orchestrator.core.internal.config.Settings;
 import dev.mcpplan.orchestrator.core.internal.mcp.ServerPool;
 import dev.mcpplan.orchestrator.spi.ActionDetector;
+import dev.mcpplan.orchestrator.spi.ApprovalLedger;
 import dev.mcpplan.orchestrator.spi.AuditRecord;
 import dev.mcpplan.orchestrator.spi.AuditSink;
 import dev.mcpplan.orchestrator.spi.ErrorClassifier;
@@ -25,18 +26,19 @@ import dev.mcpplan.orchestrator.spi.Route;
 import dev.mcpplan.orchestrator.spi.ServerMapping;
 import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
 import io.modelcontextprotocol.spec.McpSchema;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Runs plans: approval check and preflight of every step first (nothing is sent unless all of it
@@ -57,18 +59,26 @@ public final class Engine {
     public static final String RESCHEDULED_SINCE = Reschedules.SINCE_FIELD;
 
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+    /** At most this many characters of a tool's answer go into an audit line. */
+    public static final int RESPONSE_LIMIT = 2000;
+    /** At most this many characters of a tool's answer go into the plan's Execution Log. */
+    public static final int SUMMARY_LIMIT = 160;
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final Analyzer analyzer;
     private final StepCaller caller;
     private final List<ExecutionListener> listeners;
     private final List<AuditSink> auditSinks;
     private final Redactor redactor;
+    private final ApprovalLedger ledger;
     private final Reschedules reschedules;
     private final Clock clock;
 
     /**
      * @param detectors the detectors, in the order asked
      * @param mappings the server mappings, in the order asked
+     * @param ledger the consumed approvals of plans handed over in code and of stores without a ledger
      */
     public Engine(
             List<ActionDetector> detectors,
@@ -80,6 +90,7 @@ public final class Engine {
             List<ExecutionListener> listeners,
             List<AuditSink> auditSinks,
             Redactor redactor,
+            ApprovalLedger ledger,
             Clock clock) {
         this.analyzer = new Analyzer(
                 detectors, mappings, servers, validator, settings.approval(), settings.internalSteps(), clock);
@@ -88,6 +99,7 @@ public final class Engine {
         this.listeners = List.copyOf(listeners);
         this.auditSinks = List.copyOf(auditSinks);
         this.redactor = redactor;
+        this.ledger = ledger;
         this.clock = clock;
     }
 
@@ -164,22 +176,9 @@ public final class Engine {
                     store.id(),
                     redactor.redact(String.valueOf(e.getMessage())));
             Instant now = clock.instant();
-            audit(new AuditRecord(
-                    now,
-                    "plan_rejected",
-                    key,
-                    null,
-                    0,
-                    null,
-                    null,
-                    null,
-                    Map.of(),
-                    "failed",
-                    ErrorKind.VALIDATION,
-                    redactor.redact(e.getMessage()),
-                    0,
-                    0,
-                    null));
+            audit(AuditRecord.builder(now, "plan_rejected", key, "failed")
+                    .error(ErrorKind.VALIDATION, redactor.redact(e.getMessage()))
+                    .build());
             return Optional.of(PlanResult.builder(key, PlanStatus.FAILED)
                     .startedAt(now)
                     .finishedAt(now)
@@ -194,22 +193,26 @@ public final class Engine {
         if (resume) {
             LOG.info("resuming plan {} after an interruption", plan.id());
         }
-        PlanResult result = execute(plan, true, store);
-        try {
-            store.finish(plan, result);
-        } catch (RuntimeException e) {
-            LOG.error("store '{}' could not finish plan {}: {}", store.id(), plan.id(), redactor.redact(e.toString()));
-        }
-        return Optional.of(result);
+        return Optional.of(
+                execute(plan, true, store, resume ? ApprovalLedger.Start.RESUMED : ApprovalLedger.Start.CLAIMED));
     }
 
     /**
-     * Runs a plan.
+     * Runs a plan handed over in code; its approval is consumed in this engine's own ledger.
+     *
+     * @param approvedByStore whether the act of approval of the folder it was read from covers the plan
+     */
+    public PlanResult execute(Plan plan, boolean approvedByStore) {
+        return execute(plan, approvedByStore, null, ApprovalLedger.Start.CLAIMED);
+    }
+
+    /**
+     * Runs a plan and, with a store, finishes it there.
      *
      * @param approvedByStore whether the store's act of approval covers the plan
      * @param store where progress is recorded, or null
      */
-    public PlanResult execute(Plan plan, boolean approvedByStore, PlanStore store) {
+    private PlanResult execute(Plan plan, boolean approvedByStore, PlanStore store, ApprovalLedger.Start start) {
         Instant started = clock.instant();
         announce(l -> l.planStarted(plan));
         audit(planRecord(plan, started, "plan_started", "started", null, null, 0));
@@ -223,7 +226,16 @@ public final class Engine {
         List<Problem> warnings = redacted(all.stream().filter(p -> !p.isError()).toList()); // they quote step texts
         warnings.forEach(w -> LOG.warn("plan {}: {}", plan.id(), w.message()));
         if (!problems.isEmpty()) {
-            return refuse(plan, started, steps, problems);
+            return close(plan, refuse(plan, started, steps, problems), store, null);
+        }
+        ApprovalLedger consumed = store == null ? ledger : store.ledger().orElse(ledger);
+        Optional<String> used = begin(consumed, plan, start);
+        if (used.isPresent()) {
+            return close(
+                    plan,
+                    refuse(plan, started, steps, List.of(new Problem(Problem.Code.APPROVAL_CONSUMED, used.get()))),
+                    store,
+                    null);
         }
 
         String stepsHash = ApprovalSeal.hash(plan); // the steps as the run began, for the check before each step
@@ -243,7 +255,7 @@ public final class Engine {
                 result = StepResult.builder(s.step().number(), StepStatus.SKIPPED)
                         .message("internal step: no detector recognised it")
                         .build();
-                audit(stepRecord(plan, s, clock.instant(), "skipped", result, 0));
+                audit(stepRecord(plan, s, clock.instant(), statusWord(result), result, 0));
                 record(plan, s.step(), result, store);
             } else {
                 StepCaller.Outcome outcome = run(plan, stepsHash, s, approvedByStore, store);
@@ -275,7 +287,57 @@ public final class Engine {
                             + stopper.message().orElse("failed"));
             stop.retryAt().ifPresent(out::retryAfter);
         }
-        return finish(plan, reschedules.bounded(plan, out));
+        return close(plan, finish(plan, reschedules.bounded(plan, out)), store, consumed);
+    }
+
+    /** Consumes the plan's approval: empty when it may run, else why not. */
+    private static Optional<String> begin(ApprovalLedger ledger, Plan plan, ApprovalLedger.Start start) {
+        try {
+            return ledger.begin(plan, start).map(earlier -> "refused as a repeat: " + earlier);
+        } catch (UncheckedIOException e) {
+            return Optional.of("cannot tell whether the approval was used before: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Ends a run in the store and the ledger. A rescheduled run is marked open for the same plan in the
+     * ledger before the plan goes back to the queue, so that a crash between the two cannot lock it
+     * out; a finished run is closed after the store has moved the plan, so that a crash between the
+     * two leaves the run open (refusing copies) rather than closed with the plan still in progress.
+     *
+     * @param consumed the ledger the run began in, or null when it did not begin
+     */
+    private PlanResult close(Plan plan, PlanResult result, PlanStore store, ApprovalLedger consumed) {
+        boolean rescheduled = result.status() == PlanStatus.RETRY_SCHEDULED;
+        if (consumed != null && rescheduled) {
+            end(consumed, plan, result);
+        }
+        if (store != null) {
+            try {
+                store.finish(plan, result);
+            } catch (RuntimeException e) {
+                LOG.error(
+                        "store '{}' could not finish plan {}: {}",
+                        store.id(),
+                        plan.id(),
+                        redactor.redact(e.toString()));
+            }
+        }
+        if (consumed != null && !rescheduled) {
+            end(consumed, plan, result);
+        }
+        return result;
+    }
+
+    private void end(ApprovalLedger ledger, Plan plan, PlanResult result) {
+        try {
+            ledger.end(plan, result);
+        } catch (RuntimeException e) {
+            LOG.error(
+                    "could not record the end of plan {} in the approval ledger: {}",
+                    plan.id(),
+                    redactor.redact(e.toString()));
+        }
     }
 
     /** One step: the approval checked again, then the call, recorded as it goes. */
@@ -309,7 +371,7 @@ public final class Engine {
 
             @Override
             public void attemptFinished(StepResult attempt) {
-                audit(stepRecord(plan, s, clock.instant(), statusWord(attempt.status()), attempt, attempt.attempts()));
+                audit(stepRecord(plan, s, clock.instant(), statusWord(attempt), attempt, attempt.attempts()));
             }
 
             @Override
@@ -319,7 +381,9 @@ public final class Engine {
                 announce(l -> l.stepProgress(plan, s.step(), done, p.total(), message));
             }
         });
-        StepResult result = redacted(outcome.result());
+        StepResult result = redacted(outcome.result()).toBuilder()
+                .summary(response(outcome.result(), SUMMARY_LIMIT))
+                .build();
         if (outcome.alert()) {
             alert(
                     plan,
@@ -361,7 +425,7 @@ public final class Engine {
 
     private PlanResult refuse(Plan plan, Instant started, List<StepPlan> steps, List<Problem> problems) {
         boolean approvalProblem = problems.stream().anyMatch(p -> switch (p.code()) {
-            case NOT_APPROVED, APPROVAL_EXPIRED, ACTION_NOT_APPROVED, APPROVAL_MISMATCH -> true;
+            case NOT_APPROVED, APPROVAL_EXPIRED, ACTION_NOT_APPROVED, APPROVAL_MISMATCH, APPROVAL_CONSUMED -> true;
             default -> false;
         });
         // a server that cannot start now may start later; one that cannot start as configured will not
@@ -429,52 +493,63 @@ public final class Engine {
         announce(l -> l.stepFinished(plan, step, result));
     }
 
-    private static String statusWord(StepStatus status) {
-        return switch (status) {
-            case SUCCEEDED -> "success";
+    /** The real outcome of one attempt, as the audit log says it. */
+    private static String statusWord(StepResult attempt) {
+        return switch (attempt.status()) {
+            case SUCCEEDED -> attempt.duplicate() ? "duplicate" : "success";
             case FAILED -> "failed";
             case OUTCOME_UNKNOWN -> "outcome_unknown";
-            default -> status.name().toLowerCase(Locale.ROOT);
+            default -> attempt.status().name().toLowerCase(Locale.ROOT);
         };
     }
 
     private AuditRecord planRecord(
             Plan plan, Instant at, String event, String status, ErrorKind kind, String message, long durationMs) {
-        return new AuditRecord(
-                at,
-                event,
-                plan.id(),
-                plan.taskId().orElse(null),
-                0,
-                null,
-                null,
-                null,
-                Map.of(),
-                status,
-                kind,
-                message == null ? null : redactor.redact(message),
-                durationMs,
-                0,
-                plan.approval().approvedBy().orElse(null));
+        return AuditRecord.builder(at, event, plan.id(), status)
+                .taskId(plan.taskId().orElse(null))
+                .error(kind, message == null ? null : redactor.redact(message))
+                .durationMs(durationMs)
+                .approver(plan.approval().approvedBy().orElse(null))
+                .build();
     }
 
     private AuditRecord stepRecord(Plan plan, StepPlan s, Instant at, String status, StepResult result, int attempt) {
-        return new AuditRecord(
-                at,
-                "tool_call",
-                plan.id(),
-                plan.taskId().orElse(null),
-                s.step().number(),
-                s.action().map(a -> a.type()).orElse(null),
-                s.route().map(Route::server).orElse(null),
-                s.route().map(Route::tool).orElse(null),
-                redactor.redact(s.arguments()),
-                status,
-                result.errorKind().orElse(null),
-                result.message().map(redactor::redact).orElse(null),
-                result.duration().toMillis(),
-                attempt,
-                plan.approval().approvedBy().orElse(null));
+        return AuditRecord.builder(at, "tool_call", plan.id(), status)
+                .taskId(plan.taskId().orElse(null))
+                .step(
+                        s.step().number(),
+                        s.action().map(a -> a.type()).orElse(null),
+                        s.route().map(Route::server).orElse(null),
+                        s.route().map(Route::tool).orElse(null))
+                .parameters(redactor.redact(s.arguments()))
+                .error(
+                        result.errorKind().orElse(null),
+                        result.message().map(redactor::redact).orElse(null))
+                .durationMs(result.duration().toMillis())
+                .attempt(attempt)
+                .approver(plan.approval().approvedBy().orElse(null))
+                .response(response(result, RESPONSE_LIMIT))
+                .build();
+    }
+
+    /**
+     * What the tool answered, redacted and cut to {@code limit} characters: its structured content as
+     * JSON, else its text; null when it answered nothing. For the Execution Log, the plan file's
+     * structure is kept by the log itself, which puts each entry on one line.
+     */
+    private String response(StepResult result, int limit) {
+        String answer = result.structuredContent()
+                .map(m -> JSON.writeValueAsString(redactor.redact(m)))
+                .or(() -> result.content().map(redactor::redact))
+                .orElse("");
+        if (answer.isEmpty()) {
+            return null;
+        }
+        if (answer.length() <= limit) {
+            return answer;
+        }
+        int cut = Character.isHighSurrogate(answer.charAt(limit - 1)) ? limit - 1 : limit;
+        return answer.substring(0, cut) + "... (" + (answer.length() - cut) + " more characters)";
     }
 
     private void audit(AuditRecord record) {

@@ -25,7 +25,9 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -65,6 +67,9 @@ final class StepCaller {
         /** While an attempt runs, when the tool reports progress (on a transport thread). */
         void progress(McpSchema.ProgressNotification progress);
     }
+
+    /** How servers answer a request whose idempotency key they have seen: "Duplicate request ...". */
+    private static final Pattern DUPLICATE = Pattern.compile("(?i)\\s*duplicate\\b");
 
     private final ServerPool servers;
     private final ServerGuards guards;
@@ -141,7 +146,7 @@ final class StepCaller {
                 .attempts(Math.max(1, last.attempts))
                 .duration(Duration.ofNanos(System.nanoTime() - start));
         if (answer != null && !Boolean.TRUE.equals(answer.isError())) {
-            return new Outcome(result.content(text(answer)).build(), Next.CONTINUE, Optional.empty(), false);
+            return new Outcome(answered(result, answer).build(), Next.CONTINUE, Optional.empty(), false);
         }
         return decide(step, route, connection, last, result);
     }
@@ -201,13 +206,15 @@ final class StepCaller {
                 last.classification =
                         classifiers.classify(ErrorClassifiers.failure(route.server(), route.tool(), answer, text));
                 last.maybeSent = true;
-                recorder.attemptFinished(done.error(last.classification.kind(), last.classification.message())
+                recorder.attemptFinished(answered(done, answer)
+                        .status(attemptStatus(last, connection, route))
+                        .error(last.classification.kind(), last.classification.message())
                         .duration(Duration.ofNanos(System.nanoTime() - start))
                         .build());
                 return answer;
             }
             connection.succeeded();
-            recorder.attemptFinished(done.content(text(answer))
+            recorder.attemptFinished(answered(done, answer)
                     .duration(Duration.ofNanos(System.nanoTime() - start))
                     .build());
             return answer;
@@ -216,11 +223,79 @@ final class StepCaller {
             if (last.classification.kind() == ErrorKind.UNAVAILABLE && !ServerGuards.busy(e)) {
                 connection.reset(); // the server is gone (mid-call, or while idle): the next attempt starts it again
             }
-            recorder.attemptFinished(done.error(last.classification.kind(), last.classification.message())
+            recorder.attemptFinished(done.status(attemptStatus(last, connection, route))
+                    .error(last.classification.kind(), last.classification.message())
                     .duration(Duration.ofNanos(System.nanoTime() - start))
                     .build());
             throw e;
         }
+    }
+
+    /**
+     * The real outcome of an attempt that did not succeed: unknown when the request may have reached the
+     * server, no answer came, and the tool may not be repeated; else failed.
+     */
+    private static StepStatus attemptStatus(LastAttempt last, ServerConnection connection, Route route) {
+        ErrorKind kind = last.classification.kind();
+        boolean noAnswer = kind == ErrorKind.TIMEOUT || kind == ErrorKind.UNAVAILABLE;
+        return noAnswer && last.maybeSent && !safeToRepeat(connection, route)
+                ? StepStatus.OUTCOME_UNKNOWN
+                : StepStatus.FAILED;
+    }
+
+    /**
+     * The result with what the tool answered: its text, its structured content, and, when the server
+     * says it had done this request before and did not do it again, that it was a duplicate.
+     */
+    private static StepResult.Builder answered(StepResult.Builder result, McpSchema.CallToolResult answer) {
+        String text = text(answer);
+        Map<String, Object> structured = structured(answer.structuredContent());
+        boolean duplicate = !Boolean.TRUE.equals(answer.isError())
+                && (structured != null && Boolean.TRUE.equals(structured.get("duplicate"))
+                        || DUPLICATE.matcher(text).lookingAt());
+        result.content(text).duplicate(duplicate);
+        try {
+            result.structuredContent(structured);
+        } catch (IllegalArgumentException notJson) {
+            // a value no JSON reader makes: the text stands for the answer
+        }
+        if (duplicate) {
+            result.message("duplicate request: the server says it had done this request before and did not do it"
+                    + " again; the step counts as done by that earlier request");
+        }
+        return result;
+    }
+
+    /**
+     * Structured content as a JSON-like map: JSON nulls are left out; a value that is not an object is
+     * kept under {@code value}; null when there is none.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> structured(Object content) {
+        if (content == null) {
+            return null;
+        }
+        Object value = withoutNulls(content);
+        return value instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of("value", value);
+    }
+
+    private static Object withoutNulls(Object value) {
+        if (value instanceof Map<?, ?> map) {
+            Map<String, Object> copy = new LinkedHashMap<>();
+            map.forEach((k, v) -> {
+                if (v != null) {
+                    copy.put(String.valueOf(k), withoutNulls(v));
+                }
+            });
+            return copy;
+        }
+        if (value instanceof List<?> list) {
+            return list.stream()
+                    .filter(Objects::nonNull)
+                    .map(StepCaller::withoutNulls)
+                    .toList();
+        }
+        return value;
     }
 
     /**

@@ -88,6 +88,7 @@ class JsonlAuditSinkTest {
                             "tool",
                             "error_kind",
                             "message",
+                            "response",
                             "duration_ms",
                             "attempt",
                             "prev_hash",
