@@ -215,7 +215,7 @@ public final class Plan {
         private final Map<String, Object> frontMatter = new LinkedHashMap<>();
         private PlanStatus status;
         private Approval approval = Approval.none();
-        private final List<Step> steps = new ArrayList<>();
+        private final ArrayList<Step> steps = new ArrayList<>();
 
         private Builder(String id) {
             Objects.requireNonNull(id, "id");
@@ -269,6 +269,7 @@ public final class Plan {
 
         public Builder steps(List<Step> steps) {
             this.steps.clear();
+            this.steps.ensureCapacity(steps.size());
             steps.forEach(this::step);
             return this;
         }

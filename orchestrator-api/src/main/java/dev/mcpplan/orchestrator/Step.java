@@ -2,6 +2,7 @@ package dev.mcpplan.orchestrator;
 
 import dev.mcpplan.orchestrator.spi.JsonValues;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,8 +32,9 @@ public final class Step {
         this.text = b.text;
         this.checked = b.checked;
         this.action = b.action;
-        this.parameters = JsonValues.copyOf(b.parameters);
-        this.dependsOn = List.copyOf(b.dependsOn);
+        // most steps have neither; a plan of 200,000 steps should not copy 200,000 empty collections
+        this.parameters = b.parameters.isEmpty() ? Collections.emptyMap() : JsonValues.copyOf(b.parameters);
+        this.dependsOn = b.dependsOn.isEmpty() ? List.of() : List.copyOf(b.dependsOn);
         this.line = b.line;
         this.flaggedSensitive = b.flaggedSensitive;
     }

@@ -81,10 +81,6 @@ public final class PlanParser {
 
     private static final Pattern STEPS_HEADING = Pattern.compile(
             "(?i)(?:steps|action items|actions required|roadmap|step-by-step checklist|execution steps)\\b");
-    // (?s): with every character allowed after the marker the match cannot fail at the end of a line,
-    // so no input makes the engine retry the white space before it (quadratic time on long lines)
-    private static final Pattern ITEM =
-            Pattern.compile("(?s)^(\\s*)(?:[-*+]|\\d{1,4}[.)])\\s+(?:\\[([ xX])\\]\\s*)?(.*)$");
     private static final Pattern STEP_PREFIX =
             Pattern.compile("(?i)(?:\\*\\*)?step\\s+\\d+\\s*[:.)-]\\s*(?:\\*\\*)?\\s*");
     private static final Pattern BOLD_HEADER = Pattern.compile("(?s)^\\*\\*([^*]+?):\\*\\*\\s*(.*)$");
@@ -216,8 +212,21 @@ public final class PlanParser {
 
         Reader(String name, String text, Path source) {
             this.name = name;
-            this.lines = text.split("\r?\n", -1);
+            this.lines = lines(text);
             this.source = source;
+        }
+
+        /** The text split as {@code split("\\r?\\n", -1)} splits it, by a scan instead of a regular expression. */
+        private static String[] lines(String text) {
+            List<String> lines = new ArrayList<>();
+            int start = 0;
+            for (int nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+                int end = nl > start && text.charAt(nl - 1) == '\r' ? nl - 1 : nl;
+                lines.add(text.substring(start, end));
+                start = nl + 1;
+            }
+            lines.add(text.substring(start));
+            return lines.toArray(String[]::new);
         }
 
         Plan read() {
@@ -558,13 +567,12 @@ public final class PlanParser {
                     continue;
                 }
                 int indent = indent(line);
-                Matcher item = item(line, indent);
+                Item item = Item.of(line, indent);
                 if (item != null && (stepIndent < 0 || indent <= stepIndent)) {
                     stepIndent = indent;
-                    String text = item.group(3).strip();
-                    text = withoutStepPrefix(text);
+                    String text = withoutStepPrefix(item.text());
                     steps.add(Step.builder(steps.size() + 1, text.isEmpty() ? "(empty step)" : text)
-                            .checked(item.group(2) != null && !item.group(2).isBlank())
+                            .checked(item.checked())
                             .flaggedSensitive(sensitive(text))
                             .line(i + 1));
                 } else if (!steps.isEmpty() && indent > stepIndent) {
@@ -600,8 +608,8 @@ public final class PlanParser {
                 }
                 return j;
             }
-            Matcher item = item(lines[i], indent(lines[i]));
-            String content = item != null ? item.group(3).strip() : stripped;
+            Item item = Item.of(lines[i], indent(lines[i]));
+            String content = item != null ? item.text() : stripped;
             Matcher p = PARAMETER.matcher(content);
             if (p.matches()) {
                 put(step, p.group(1), unquoted(p.group(2).strip(), i + 1), i + 1);
@@ -671,7 +679,8 @@ public final class PlanParser {
             if (value instanceof List<?> list) {
                 list.forEach(v -> refs.add(String.valueOf(v).strip()));
             } else {
-                for (String r : String.valueOf(value).replaceAll("[\\[\\]]", "").split(",")) {
+                for (String r :
+                        String.valueOf(value).replace("[", "").replace("]", "").split(",")) {
                     if (!r.isBlank()) {
                         refs.add(r.strip());
                     }
@@ -695,16 +704,55 @@ public final class PlanParser {
         }
 
         /**
-         * The line matched as a list item, or null; lines that cannot be one are not handed to the
-         * regular expression, which is the parser's main cost on a file of many lines.
+         * A list item ({@code - text}, {@code 3. [x] text}): whether its checkbox is checked, and its text
+         * without marker and checkbox, stripped. Read by a scan: a regular expression per line was the
+         * parser's main cost on a file of many short lines.
          */
-        private static Matcher item(String line, int indent) {
-            char first = indent < line.length() ? line.charAt(indent) : ' ';
-            if (first != '-' && first != '*' && first != '+' && (first < '0' || first > '9')) {
-                return null;
+        private record Item(boolean checked, String text) {
+            /**
+             * The line read as an item, or null: after the indent a marker ({@code -}, {@code *},
+             * {@code +}, or one to four digits and {@code .} or {@code )}), then white space, then an
+             * optional checkbox {@code [ ]}, {@code [x]} or {@code [X]}.
+             */
+            static Item of(String line, int indent) {
+                int i = indent;
+                char first = i < line.length() ? line.charAt(i) : ' ';
+                if (first == '-' || first == '*' || first == '+') {
+                    i++;
+                } else {
+                    int digits = 0;
+                    while (i < line.length() && line.charAt(i) >= '0' && line.charAt(i) <= '9') {
+                        i++;
+                        digits++;
+                    }
+                    if (digits < 1 || digits > 4 || i == line.length() || ".)".indexOf(line.charAt(i)) < 0) {
+                        return null;
+                    }
+                    i++;
+                }
+                int afterMarker = i;
+                i = skipSpace(line, i);
+                if (i == afterMarker) {
+                    return null;
+                }
+                boolean checked = false;
+                if (i + 2 < line.length()
+                        && line.charAt(i) == '['
+                        && " xX".indexOf(line.charAt(i + 1)) >= 0
+                        && line.charAt(i + 2) == ']') {
+                    checked = line.charAt(i + 1) != ' ';
+                    i = skipSpace(line, i + 3);
+                }
+                return new Item(checked, line.substring(i).strip());
             }
-            Matcher item = ITEM.matcher(line);
-            return item.matches() ? item : null;
+
+            /** The index after the white space (as {@code \s} has it) from i on. */
+            private static int skipSpace(String line, int i) {
+                while (i < line.length() && " \t\n\u000B\f\r".indexOf(line.charAt(i)) >= 0) {
+                    i++;
+                }
+                return i;
+            }
         }
 
         /** The text without a {@code Step 3:} prefix; only text that can start with one meets the pattern. */
