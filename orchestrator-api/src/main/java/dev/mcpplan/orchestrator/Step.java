@@ -32,9 +32,8 @@ public final class Step {
         this.text = b.text;
         this.checked = b.checked;
         this.action = b.action;
-        // most steps have neither; a plan of 200,000 steps should not copy 200,000 empty collections
-        this.parameters = b.parameters.isEmpty() ? Collections.emptyMap() : JsonValues.copyOf(b.parameters);
-        this.dependsOn = b.dependsOn.isEmpty() ? List.of() : List.copyOf(b.dependsOn);
+        this.parameters = b.parameters == null ? Collections.emptyMap() : JsonValues.copyOf(b.parameters);
+        this.dependsOn = b.dependsOn == null ? List.of() : List.copyOf(b.dependsOn);
         this.line = b.line;
         this.flaggedSensitive = b.flaggedSensitive;
     }
@@ -53,8 +52,8 @@ public final class Step {
         b.id = id;
         b.checked = checked;
         b.action = action;
-        b.parameters.putAll(parameters);
-        b.dependsOn.addAll(dependsOn);
+        b.parameters(parameters);
+        b.dependsOn(dependsOn);
         b.line = line;
         b.flaggedSensitive = flaggedSensitive;
         return b;
@@ -143,8 +142,9 @@ public final class Step {
         private String id;
         private boolean checked;
         private String action;
-        private final Map<String, Object> parameters = new LinkedHashMap<>();
-        private final List<String> dependsOn = new ArrayList<>();
+        // made on first use: most steps have neither, and a plan may have 200,000 steps
+        private Map<String, Object> parameters;
+        private List<String> dependsOn;
         private int line;
         private boolean flaggedSensitive;
 
@@ -173,7 +173,12 @@ public final class Step {
 
         /** Adds one parameter; a later value for the same key replaces the earlier one. */
         public Builder parameter(String key, Object value) {
-            parameters.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(value, "value");
+            if (parameters == null) {
+                parameters = new LinkedHashMap<>();
+            }
+            parameters.put(key, value);
             return this;
         }
 
@@ -183,7 +188,13 @@ public final class Step {
         }
 
         public Builder dependsOn(List<String> references) {
-            references.forEach(r -> dependsOn.add(Objects.requireNonNull(r, "reference")));
+            references.forEach(r -> {
+                Objects.requireNonNull(r, "reference");
+                if (dependsOn == null) {
+                    dependsOn = new ArrayList<>();
+                }
+                dependsOn.add(r);
+            });
             return this;
         }
 

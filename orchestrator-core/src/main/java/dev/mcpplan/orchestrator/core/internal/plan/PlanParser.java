@@ -181,6 +181,11 @@ public final class PlanParser {
     }
 
     private static String decode(String sourceName, byte[] content) {
+        String text = new String(content, StandardCharsets.UTF_8);
+        // the lenient decoder is the fast one; only a text with a replacement character can be malformed
+        if (text.indexOf('\uFFFD') < 0) {
+            return text;
+        }
         try {
             return StandardCharsets.UTF_8
                     .newDecoder()
