@@ -332,8 +332,9 @@ public final class PlanParser {
                 if (isStepsHeading(Heading.of(lines[i]))) {
                     return;
                 }
-                Matcher m = BOLD_HEADER.matcher(lines[i].strip());
-                if (m.matches()) {
+                String line = lines[i].strip();
+                Matcher m = mayBeBoldHeader(line) ? BOLD_HEADER.matcher(line) : null;
+                if (m != null && m.matches()) {
                     String key = NOT_KEY_CHARACTERS
                             .matcher(m.group(1).strip().toLowerCase(Locale.ROOT))
                             .replaceAll("_");
@@ -343,6 +344,19 @@ public final class PlanParser {
                     }
                 }
             }
+        }
+
+        /**
+         * Whether the line has the shape {@code **Key:**}: the first {@code *} after the opening two
+         * closes the key. Only such lines meet the pattern, whose lazy key costs a step per character
+         * of a long line.
+         */
+        private static boolean mayBeBoldHeader(String line) {
+            int close = line.startsWith("**") ? line.indexOf('*', 2) : -1;
+            return close > 3
+                    && line.charAt(close - 1) == ':'
+                    && close + 1 < line.length()
+                    && line.charAt(close + 1) == '*';
         }
 
         private static boolean isStepsHeading(Heading h) {
@@ -762,7 +776,8 @@ public final class PlanParser {
 
         /** The text without a {@code Step 3:} prefix; only text that can start with one meets the pattern. */
         private static String withoutStepPrefix(String text) {
-            if (text.isEmpty() || "sS*".indexOf(text.charAt(0)) < 0) {
+            int word = text.startsWith("**") ? 2 : 0;
+            if (!text.regionMatches(true, word, "step", 0, 4)) {
                 return text;
             }
             Matcher prefix = STEP_PREFIX.matcher(text);
