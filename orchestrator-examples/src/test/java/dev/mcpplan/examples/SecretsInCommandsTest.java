@@ -177,6 +177,7 @@ class SecretsInCommandsTest {
                         null,
                         1,
                         1,
+                        null,
                         null));
         assertBroken(
                 log,

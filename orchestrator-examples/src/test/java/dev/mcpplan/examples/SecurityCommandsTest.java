@@ -3,12 +3,15 @@ package dev.mcpplan.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mcpplan.examples.cli.OrchestratorCli;
+import dev.mcpplan.orchestrator.Approval;
+import dev.mcpplan.orchestrator.core.McpPlanOrchestrator;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -72,11 +75,18 @@ class SecurityCommandsTest {
                         "--as",
                         "boss@company.com",
                         "--expires-in",
-                        "PT2H",
+                        "2h", // the forms the configuration takes
                         "--actions",
                         "read_vault"))
                 .startsWith("0\n")
                 .contains("approval_hash: v2:sha256:");
+        try (McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder().build()) {
+            Approval approval = orchestrator.parse(plan).approval();
+            assertThat(Duration.between(
+                            approval.approvedAt().orElseThrow(),
+                            approval.expiresAt().orElseThrow()))
+                    .isEqualTo(Duration.ofHours(2));
+        }
         assertThat(Files.readString(plan)).contains("status: approved").contains("approved_actions: read_vault");
         assertThat(OrchestratorCli.run(
                         "check",

@@ -57,42 +57,6 @@ public record AuditRecord(
         parameters = JsonValues.copyOf(parameters);
     }
 
-    /** A record without a response, with the components the record had before {@code response}. */
-    public AuditRecord(
-            Instant timestamp,
-            String event,
-            String planId,
-            String taskId,
-            int step,
-            String action,
-            String server,
-            String tool,
-            Map<String, Object> parameters,
-            String status,
-            ErrorKind errorKind,
-            String message,
-            long durationMs,
-            int attempt,
-            String approver) {
-        this(
-                timestamp,
-                event,
-                planId,
-                taskId,
-                step,
-                action,
-                server,
-                tool,
-                parameters,
-                status,
-                errorKind,
-                message,
-                durationMs,
-                attempt,
-                approver,
-                null);
-    }
-
     /**
      * A builder with the required components; the others are null, empty or 0 until set.
      *

@@ -154,7 +154,7 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
      * setting (1 s by default).
      */
     public VaultPlanStore openVault(Path vault) {
-        return VaultPlanStore.open(Objects.requireNonNull(vault, "vault"), clock, vaultSettle);
+        return VaultPlanStore.open(Objects.requireNonNull(vault, "vault"), clock, vaultSettle, redactor);
     }
 
     private static boolean approvedByFolder(Plan plan) {

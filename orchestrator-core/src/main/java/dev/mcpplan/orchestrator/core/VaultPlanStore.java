@@ -8,6 +8,7 @@ import dev.mcpplan.orchestrator.PlanStatus;
 import dev.mcpplan.orchestrator.Step;
 import dev.mcpplan.orchestrator.StepResult;
 import dev.mcpplan.orchestrator.StepStatus;
+import dev.mcpplan.orchestrator.core.internal.audit.Redactor;
 import dev.mcpplan.orchestrator.core.internal.engine.Engine;
 import dev.mcpplan.orchestrator.core.internal.io.AtomicFiles;
 import dev.mcpplan.orchestrator.core.internal.ledger.FileLedger;
@@ -83,8 +84,11 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     private boolean watchUnsupported;
     private final Map<Path, VaultJournal> running = new ConcurrentHashMap<>();
     private final Map<Path, Set<Integer>> interruptedSteps = new ConcurrentHashMap<>();
+    /** For what the store writes of its own: the reason beside a plan it put aside. */
+    private final Redactor redactor;
 
-    private VaultPlanStore(Path vault, Clock clock, Duration settle) {
+    private VaultPlanStore(Path vault, Clock clock, Duration settle, Redactor redactor) {
+        this.redactor = redactor;
         this.vault = vault.toAbsolutePath().normalize();
         this.clock = clock;
         this.ledger = new FileLedger(this.vault.resolve(".orchestrator").resolve("ledger.jsonl"), clock);
@@ -120,12 +124,17 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
      * @throws IllegalArgumentException if {@code settle} is negative
      */
     public static VaultPlanStore open(Path vault, Clock clock, Duration settle) {
+        return open(vault, clock, settle, Redactor.defaults());
+    }
+
+    /** The store of {@link McpPlanOrchestrator#openVault}: its reasons pass the orchestrator's own redactor. */
+    static VaultPlanStore open(Path vault, Clock clock, Duration settle, Redactor redactor) {
         Objects.requireNonNull(settle, "settle");
         if (settle.isNegative()) {
             throw new IllegalArgumentException("settle must not be negative: " + settle);
         }
         return new VaultPlanStore(
-                Objects.requireNonNull(vault, "vault"), Objects.requireNonNull(clock, "clock"), settle);
+                Objects.requireNonNull(vault, "vault"), Objects.requireNonNull(clock, "clock"), settle, redactor);
     }
 
     private List<Path> folders() {
@@ -385,7 +394,7 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
             Path failed = AtomicFiles.moveWithoutOverwrite(file, failedDir());
             AtomicFiles.write(
                     failed.resolveSibling(failed.getFileName() + ".error.txt"),
-                    (why.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
+                    (redactor.redact(why.getMessage()) + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException io) {
             throw new UncheckedIOException("cannot move unreadable plan " + file + " to " + failedDir(), io);
         }

@@ -61,6 +61,7 @@ class AuditLogTest {
                     null,
                     5,
                     1,
+                    null,
                     null));
         }
         return logs.resolve(day + ".jsonl");
@@ -322,6 +323,7 @@ class AuditLogTest {
                     null,
                     0,
                     0,
+                    null,
                     null));
         }
         return logs.resolve(day + ".jsonl");

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,7 +44,7 @@ class ProgressTest {
     }
 
     private static Plan longOperation(int seconds, int steps) {
-        return Plan.builder("long")
+        return Plan.builder("long-" + UUID.randomUUID())
                 .status(PlanStatus.APPROVED)
                 .steps(List.of(Step.builder(1, "Run the long operation")
                         .action("long")

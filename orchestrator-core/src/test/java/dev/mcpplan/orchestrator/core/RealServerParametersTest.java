@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,15 +59,18 @@ class RealServerParametersTest {
                 .build();
     }
 
+    /** A plan of its own each time: one plan id runs once. */
     private Plan plan(String steps) {
-        return PlanParser.parse("plan.md", """
+        return PlanParser.parse(
+                "plan.md", """
                 ---
                 status: approved
+                plan_id: parameters-%s
                 ---
                 # Parameters
                 ## Steps
                 %s
-                """.formatted(steps).getBytes(StandardCharsets.UTF_8), null);
+                """.formatted(UUID.randomUUID(), steps).getBytes(StandardCharsets.UTF_8), null);
     }
 
     @Test

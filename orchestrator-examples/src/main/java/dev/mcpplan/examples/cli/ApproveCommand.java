@@ -38,8 +38,9 @@ final class ApproveCommand implements Callable<Integer> {
     @Option(
             names = "--expires-in",
             paramLabel = "DURATION",
-            defaultValue = "PT24H",
-            description = "how long the approval holds (ISO-8601, default PT24H)")
+            defaultValue = "24h",
+            converter = DurationConverter.class,
+            description = "how long the approval holds (24h, 30m, 7d or ISO-8601; default 24h)")
     Duration expiresIn;
 
     @Option(

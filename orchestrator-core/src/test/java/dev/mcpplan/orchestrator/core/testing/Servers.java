@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import tools.jackson.databind.json.JsonMapper;
@@ -72,9 +73,9 @@ public final class Servers {
         };
     }
 
-    /** An approved one-step plan that echoes "hi". */
+    /** An approved one-step plan that echoes "hi"; a plan of its own each time (one plan id runs once). */
     public static Plan echoPlan() {
-        return Plan.builder("p")
+        return Plan.builder("echo-" + UUID.randomUUID())
                 .status(PlanStatus.APPROVED)
                 .steps(List.of(Step.builder(1, "Echo")
                         .action("echo")
@@ -83,11 +84,14 @@ public final class Servers {
                 .build();
     }
 
-    /** An approved plan of one step that names {@code action} and has {@code parameters}. */
+    /**
+     * An approved plan of one step that names {@code action} and has {@code parameters}; a plan of its own
+     * each time (one plan id runs once).
+     */
     public static Plan oneStep(String action, Map<String, Object> parameters) {
         Step.Builder step = Step.builder(1, action).action(action);
         parameters.forEach(step::parameter);
-        return Plan.builder(action)
+        return Plan.builder(action + "-" + UUID.randomUUID())
                 .status(PlanStatus.APPROVED)
                 .steps(List.of(step.build()))
                 .build();

@@ -1,6 +1,7 @@
 package dev.mcpplan.orchestrator.core.internal.config;
 
 import dev.mcpplan.orchestrator.ConfigurationException;
+import dev.mcpplan.orchestrator.core.internal.audit.Redactor;
 import dev.mcpplan.orchestrator.spi.Route;
 import dev.mcpplan.orchestrator.spi.ServerDefinition;
 import java.nio.file.Files;
@@ -30,6 +31,9 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class ConfigLoader {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigLoader.class);
+    /** Messages about a configuration may quote it: the token shapes are masked before they leave. */
+    private static final Redactor REDACTOR = Redactor.defaults();
+
     private static final Set<String> SERVER_KEYS =
             Set.of("command", "args", "env", "cwd", "type", "url", "headers", "disabled", "timeout");
     private static final Set<String> SETTINGS_KEYS = Set.of(
@@ -119,14 +123,14 @@ public final class ConfigLoader {
         try {
             root = json.readTree(Files.readAllBytes(file));
         } catch (java.io.IOException e) {
-            throw new ConfigurationException(name + ": cannot read the file: " + e.getMessage(), e);
-        } catch (JacksonException e) {
             throw new ConfigurationException(
-                    name + ": not valid JSON: " + e.getOriginalMessage()
-                            + (e.getLocation() == null
-                                    ? ""
-                                    : " (line " + e.getLocation().getLineNr() + ")"),
-                    e);
+                    name + ": cannot read the file: " + REDACTOR.redact(String.valueOf(e.getMessage())), e);
+        } catch (JacksonException e) {
+            throw new ConfigurationException(name + ": not valid JSON: " + REDACTOR.redact(e.getOriginalMessage())
+                    + (e.getLocation() == null
+                            ? ""
+                            : " (line " + e.getLocation().getLineNr() + ")"));
+            // no cause: the parser's own message may quote the text, secrets and all
         }
         if (root == null || !root.isObject()) {
             throw new ConfigurationException(name + ": the file must hold a JSON object");
@@ -143,7 +147,7 @@ public final class ConfigLoader {
                 readSettings(root);
             }
         } catch (IllegalArgumentException e) {
-            throw new ConfigurationException(name + ": " + e.getMessage(), e);
+            throw new ConfigurationException(name + ": " + REDACTOR.redact(String.valueOf(e.getMessage())), e);
         }
         return this;
     }

@@ -6,6 +6,7 @@ import dev.mcpplan.orchestrator.Plan;
 import dev.mcpplan.orchestrator.PlanStatus;
 import dev.mcpplan.orchestrator.Problem;
 import dev.mcpplan.orchestrator.Step;
+import dev.mcpplan.orchestrator.core.internal.audit.Redactor;
 import dev.mcpplan.orchestrator.core.internal.config.ApprovalPolicy;
 import dev.mcpplan.orchestrator.core.internal.config.Settings;
 import dev.mcpplan.orchestrator.core.internal.mcp.ServerConnection;
@@ -45,6 +46,7 @@ final class Analyzer {
     private final JsonSchemaValidator validator;
     private final ApprovalPolicy policy;
     private final Settings.InternalSteps internalSteps;
+    private final Redactor redactor;
     private final Clock clock;
 
     Analyzer(
@@ -54,8 +56,10 @@ final class Analyzer {
             JsonSchemaValidator validator,
             ApprovalPolicy policy,
             Settings.InternalSteps internalSteps,
+            Redactor redactor,
             Clock clock) {
         this.policy = policy;
+        this.redactor = redactor;
         this.internalSteps = internalSteps;
         this.detectors = List.copyOf(detectors);
         this.mappings = List.copyOf(mappings);
@@ -191,7 +195,7 @@ final class Analyzer {
                         detector.id(),
                         step.label(),
                         plan.sourceName(),
-                        e.toString());
+                        redactor.redact(e.toString()));
                 continue;
             }
             if (found.isPresent()) {
@@ -282,7 +286,11 @@ final class Analyzer {
                     return route;
                 }
             } catch (RuntimeException e) {
-                LOG.warn("server mapping '{}' failed for '{}'; skipped: {}", mapping.id(), actionType, e.toString());
+                LOG.warn(
+                        "server mapping '{}' failed for '{}'; skipped: {}",
+                        mapping.id(),
+                        actionType,
+                        redactor.redact(e.toString()));
             }
         }
         return Optional.empty();

@@ -93,9 +93,16 @@ public final class Engine {
             ApprovalLedger ledger,
             Clock clock) {
         this.analyzer = new Analyzer(
-                detectors, mappings, servers, validator, settings.approval(), settings.internalSteps(), clock);
+                detectors,
+                mappings,
+                servers,
+                validator,
+                settings.approval(),
+                settings.internalSteps(),
+                redactor,
+                clock);
         this.reschedules = new Reschedules(settings, clock);
-        this.caller = new StepCaller(servers, new ErrorClassifiers(classifiers), settings, clock);
+        this.caller = new StepCaller(servers, new ErrorClassifiers(classifiers, redactor), settings, clock);
         this.listeners = List.copyOf(listeners);
         this.auditSinks = List.copyOf(auditSinks);
         this.redactor = redactor;

@@ -1,5 +1,6 @@
 package dev.mcpplan.orchestrator.core.internal.engine;
 
+import dev.mcpplan.orchestrator.core.internal.audit.Redactor;
 import dev.mcpplan.orchestrator.spi.CallFailure;
 import dev.mcpplan.orchestrator.spi.Classification;
 import dev.mcpplan.orchestrator.spi.ErrorClassifier;
@@ -27,8 +28,10 @@ public final class ErrorClassifiers {
             Pattern.compile("Cannot run program|No such file or directory|error=13\\b|exited with code [1-9]");
 
     private final List<ErrorClassifier> chain;
+    private final Redactor redactor;
 
-    public ErrorClassifiers(List<ErrorClassifier> classifiers) {
+    public ErrorClassifiers(List<ErrorClassifier> classifiers, Redactor redactor) {
+        this.redactor = redactor;
         List<ErrorClassifier> sorted = new ArrayList<>(classifiers);
         sorted.sort(Comparator.comparingInt(ErrorClassifier::priority).reversed());
         sorted.add(BUILT_IN);
@@ -47,7 +50,7 @@ public final class ErrorClassifiers {
                 LOG.warn(
                         "error classifier {} failed; asking the next: {}",
                         classifier.getClass().getName(),
-                        e.toString());
+                        redactor.redact(e.toString()));
             }
         }
         throw new IllegalStateException("the built-in classifier answers every failure");

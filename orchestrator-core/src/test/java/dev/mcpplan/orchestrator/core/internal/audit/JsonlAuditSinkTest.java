@@ -56,7 +56,8 @@ class JsonlAuditSinkTest {
                 "refused for jane@example.com",
                 12,
                 1,
-                "ops@example.com");
+                "ops@example.com",
+                null);
     }
 
     @Test

@@ -254,6 +254,7 @@ class RedactorPropertiesTest {
                 message,
                 12,
                 1,
+                null,
                 null);
     }
 

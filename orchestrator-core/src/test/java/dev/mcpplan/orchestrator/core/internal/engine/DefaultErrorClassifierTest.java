@@ -3,6 +3,7 @@ package dev.mcpplan.orchestrator.core.internal.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mcpplan.orchestrator.ErrorKind;
+import dev.mcpplan.orchestrator.core.internal.audit.Redactor;
 import dev.mcpplan.orchestrator.spi.CallFailure;
 import dev.mcpplan.orchestrator.spi.Classification;
 import io.modelcontextprotocol.spec.McpError;
@@ -12,7 +13,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class DefaultErrorClassifierTest {
-    private final ErrorClassifiers chain = new ErrorClassifiers(List.of());
+    private final ErrorClassifiers chain = new ErrorClassifiers(List.of(), Redactor.defaults());
 
     private Classification errorResult(String text) {
         return chain.classify(
