@@ -196,13 +196,15 @@ public final class Redactor {
             out = out.replace(literal, MASK);
         }
         out = keyValues(out);
+        // addresses before token shapes: an address whose local part looks like a token ("pk_aaaaaa@x.com")
+        // keeps no domain in clear
+        out = EMAIL.matcher(out).replaceAll(r -> Matcher.quoteReplacement(r.group(1) + "***@***." + r.group(2)));
         for (Pattern p : SECRET_VALUES) {
             out = p.matcher(out).replaceAll(MASK);
         }
         for (Pattern p : valuePatterns) {
             out = p.matcher(out).replaceAll(MASK);
         }
-        out = EMAIL.matcher(out).replaceAll(r -> Matcher.quoteReplacement(r.group(1) + "***@***." + r.group(2)));
         return maskPhones(maskCards(out));
     }
 

@@ -58,6 +58,12 @@ public final class PlanParser {
      * busy for seconds.
      */
     static final int MAX_YAML_BLOCKS = 1000;
+    /**
+     * The most entries (counted by their separators: commas and line breaks) a front matter or parameter
+     * block may have: the YAML parser spends tens of microseconds on each, so that a 64 KiB flow list of
+     * 20,000 entries kept it busy for a third of a second. Real front matter has dozens.
+     */
+    static final int MAX_YAML_ENTRIES = 4000;
 
     /**
      * YAML with limits: nesting depth, document and string length, and no aliases at all (the anchor
@@ -288,8 +294,17 @@ public final class PlanParser {
          */
         private JsonNode yaml(int after, int before, String what) {
             int size = 0;
+            int entries = 0;
             for (int i = after; i < before; i++) {
                 size += lines[i].length() + 1;
+                entries += 1 + commas(lines[i]);
+                if (entries > MAX_YAML_ENTRIES) {
+                    throw new PlanFormatException(
+                            name,
+                            i + 1,
+                            "the " + what + " has more than " + MAX_YAML_ENTRIES
+                                    + " entries (lines and comma-separated items)");
+                }
                 if (size > MAX_FRONT_MATTER) {
                     throw new PlanFormatException(
                             name, i + 1, "the " + what + " is larger than " + MAX_FRONT_MATTER / 1024 + " KiB");
@@ -311,6 +326,14 @@ public final class PlanParser {
                         after + (e.getLocation() == null ? 1 : e.getLocation().getLineNr());
                 throw new PlanFormatException(name, line, "broken " + what + ": " + e.getOriginalMessage());
             }
+        }
+
+        private static int commas(String line) {
+            int n = 0;
+            for (int at = line.indexOf(','); at >= 0; at = line.indexOf(',', at + 1)) {
+                n++;
+            }
+            return n;
         }
 
         private static Object value(JsonNode node) {

@@ -283,4 +283,10 @@ class RedactorTest {
                 .build();
         assertThat(configured.redact("sunshine and x7Pq2Lm9Zr")).isEqualTo("*** and ***");
     }
+
+    @Test
+    void anAddressWhoseLocalPartLooksLikeATokenKeepsNoDomainInClear() {
+        // found by RedactorPropertiesTest: the token shape took "pk_aaaaaa" and left "@aaa.com" standing
+        assertThat(redactor.redact("reply to pk_aaaaaa@aaa.com")).isEqualTo("reply to p***@***.com");
+    }
 }

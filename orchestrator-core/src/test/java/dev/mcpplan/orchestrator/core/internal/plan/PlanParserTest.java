@@ -201,13 +201,14 @@ class PlanParserTest {
         assertThatThrownBy(() -> parse("## Steps\n- a\n  ```yaml\n  base: &b {k: v}\n  copy: *b\n  ```\n"))
                 .isInstanceOf(PlanFormatException.class)
                 .hasMessage("plan.md:4: YAML anchors and aliases are not allowed in a plan");
-        String bigBlock =
-                "## Steps\n- a\n  ```yaml\n" + "  k: v\n".repeat(PlanParser.MAX_FRONT_MATTER / 7 + 10) + "  ```\n";
+        String bigBlock = "## Steps\n- a\n  ```yaml\n"
+                + ("  k: " + "v".repeat(1000) + "\n").repeat(PlanParser.MAX_FRONT_MATTER / 1000 + 10) + "  ```\n";
         assertThatThrownBy(() -> parse(bigBlock))
                 .isInstanceOf(PlanFormatException.class)
                 .hasMessageContaining("the yaml block is larger than 64 KiB");
         String bigFrontMatter =
-                "---\n" + "k: v\n".repeat(PlanParser.MAX_FRONT_MATTER / 5 + 10) + "---\n## Steps\n- a\n";
+                "---\n" + ("k: " + "v".repeat(1000) + "\n").repeat(PlanParser.MAX_FRONT_MATTER / 1000 + 10)
+                        + "---\n## Steps\n- a\n";
         assertThatThrownBy(() -> parse(bigFrontMatter))
                 .isInstanceOf(PlanFormatException.class)
                 .hasMessageContaining("the YAML front matter is larger than 64 KiB");

@@ -171,6 +171,17 @@ class PlanParserTimingTest {
     }
 
     @Test
+    void frontMatterWithMoreEntriesThanTheLimitIsRefusedBeforeTheYamlParserSeesIt() {
+        String atLimit = "---\ntags: [" + "x,".repeat(PlanParser.MAX_YAML_ENTRIES - 3) + "x]\n---\n## Steps\n- [ ] a\n";
+        assertThat(parseTimed(atLimit).parsed()).isTrue();
+        String flowList = "---\ntags: [" + "x,".repeat(20_000) + "x]\n---\n## Steps\n- [ ] a\n";
+        assertThatThrownBy(() -> PlanParser.parse("flow.md", flowList.getBytes(StandardCharsets.UTF_8), null))
+                .isInstanceOf(PlanFormatException.class)
+                .hasMessage("flow.md:2: the YAML front matter has more than " + PlanParser.MAX_YAML_ENTRIES
+                        + " entries (lines and comma-separated items)");
+    }
+
+    @Test
     void mutatedPlansParseOrAreRefusedQuickly() {
         int count = Integer.getInteger("planparser.fuzz.count", 2000);
         Random random = new Random(20261201L);
