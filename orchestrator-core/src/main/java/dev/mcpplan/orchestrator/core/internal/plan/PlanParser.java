@@ -64,6 +64,8 @@ public final class PlanParser {
      * 20,000 entries kept it busy for a third of a second. Real front matter has dozens.
      */
     static final int MAX_YAML_ENTRIES = 4000;
+    /** The most steps a plan may have: far beyond any plan a person approves, and quick to refuse. */
+    static final int MAX_STEPS = 10_000;
 
     /**
      * YAML with limits: nesting depth, document and string length, and no aliases at all (the anchor
@@ -612,6 +614,9 @@ public final class PlanParser {
                 Item item = Item.of(line, indent);
                 if (item != null && (stepIndent < 0 || indent <= stepIndent)) {
                     stepIndent = indent;
+                    if (steps.size() == MAX_STEPS) {
+                        throw new PlanFormatException(name, i + 1, "a plan may have at most " + MAX_STEPS + " steps");
+                    }
                     String text = withoutStepPrefix(item.text());
                     steps.add(Step.builder(steps.size() + 1, text.isEmpty() ? "(empty step)" : text)
                             .checked(item.checked())

@@ -182,6 +182,18 @@ class PlanParserTimingTest {
     }
 
     @Test
+    void aPlanWithMoreStepsThanTheLimitIsRefusedAndOneAtTheLimitParses() {
+        assertThat(parseTimed("## Steps\n" + "- x\n".repeat(PlanParser.MAX_STEPS))
+                        .parsed())
+                .isTrue();
+        String over = "## Steps\n" + "- x\n".repeat(PlanParser.MAX_STEPS + 1);
+        assertThatThrownBy(() -> PlanParser.parse("steps.md", over.getBytes(StandardCharsets.UTF_8), null))
+                .isInstanceOf(PlanFormatException.class)
+                .hasMessage("steps.md:" + (PlanParser.MAX_STEPS + 2) + ": a plan may have at most "
+                        + PlanParser.MAX_STEPS + " steps");
+    }
+
+    @Test
     void mutatedPlansParseOrAreRefusedQuickly() {
         int count = Integer.getInteger("planparser.fuzz.count", 2000);
         Random random = new Random(20261201L);
