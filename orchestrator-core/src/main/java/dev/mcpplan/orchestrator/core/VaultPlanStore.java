@@ -84,6 +84,7 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     private boolean watchUnsupported;
     private final Map<Path, VaultJournal> running = new ConcurrentHashMap<>();
     private final Map<Path, Set<Integer>> interruptedSteps = new ConcurrentHashMap<>();
+    private static final long SETTLE_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     /** For what the store writes of its own: the reason beside a plan it put aside. */
     private final Redactor redactor;
 
@@ -201,7 +202,8 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     @Override
     public List<String> ready() {
         requireOwnFolders();
-        long deadline = System.nanoTime() + settle.toNanos();
+        // a little past the settle time: a file that arrived just before this call settles just after it
+        long deadline = System.nanoTime() + settle.toNanos() + (settle.isZero() ? 0 : SETTLE_MARGIN_NANOS);
         while (true) {
             Instant now = Instant.now(); // file times are the wall clock's, whatever clock the store has
             List<String> ready = new ArrayList<>();
