@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
@@ -111,9 +110,12 @@ final class VaultJournal {
         return plans;
     }
 
-    /** A new, locked journal for a plan this process just claimed; an orphan of the same name is replaced. */
-    static VaultJournal start(Path planFile) throws IOException {
-        return create(planFile, true).orElseThrow();
+    /**
+     * A new journal, locked, for a plan this process is about to move into {@code In_Progress/}; empty
+     * when that name has a journal already (another process claiming it, or a dead one's orphan).
+     */
+    static Optional<VaultJournal> start(Path planFile) throws IOException {
+        return HELD.contains(of(planFile).toAbsolutePath()) ? Optional.empty() : create(planFile);
     }
 
     /**
@@ -126,7 +128,7 @@ final class VaultJournal {
             return Optional.empty();
         }
         if (!Files.exists(path)) {
-            return create(planFile, false);
+            return create(planFile);
         }
         FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock lock;
@@ -145,19 +147,15 @@ final class VaultJournal {
         return Optional.of(new VaultJournal(path, channel, lock));
     }
 
-    private static Optional<VaultJournal> create(Path planFile, boolean replace) throws IOException {
+    private static Optional<VaultJournal> create(Path planFile) throws IOException {
         Path path = of(planFile).toAbsolutePath();
         Path temp = AtomicFiles.temporaryFile(path.getParent(), ".journal-");
         FileChannel channel = FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock lock = channel.lock();
         try {
             // locked before it has its name, so no other process can take it over in between
-            if (replace) {
-                Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } else {
-                Files.createLink(path, temp);
-                Files.delete(temp);
-            }
+            Files.createLink(path, temp);
+            Files.delete(temp);
         } catch (FileAlreadyExistsException lostRace) {
             lock.release();
             channel.close();

@@ -294,6 +294,7 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     public Optional<Plan> claim(String key) {
         Path source = approvedDir().resolve(fileName(key));
         VaultEntry before;
+        Claim claim = new Claim();
         Path claimed;
         try {
             before = VaultEntry.of(source);
@@ -305,27 +306,33 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
                     && sameFile(source, inProgressDir().resolve(source.getFileName()))) {
                 return Optional.empty(); // a move between the two is half done: In_Progress/ completes it
             }
-            claimed = AtomicFiles.moveWithoutOverwrite(source, inProgressDir());
+            claimed = AtomicFiles.moveWithoutOverwrite(source, inProgressDir(), claim::journalFor);
         } catch (NoSuchFileException lost) {
+            claim.abandon();
             return Optional.empty();
         } catch (IOException e) {
+            claim.abandon();
             throw new UncheckedIOException("cannot claim " + key, e);
         }
-        byte[] content = readClaimed(claimed);
-        if (changedSince(claimed, before, content)) {
-            try {
-                AtomicFiles.moveWithoutOverwrite(claimed, approvedDir());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot give back " + claimed + ", still being written", e);
-            }
-            return Optional.empty();
-        }
-        Plan plan = parseOrMoveAside(claimed, content);
+        byte[] content;
+        Plan plan;
         try {
-            running.put(claimed, VaultJournal.start(claimed));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the journal of " + claimed, e);
+            content = readClaimed(claimed);
+            if (changedSince(claimed, before, content)) {
+                try {
+                    AtomicFiles.moveWithoutOverwrite(claimed, approvedDir());
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot give back " + claimed + ", still being written", e);
+                }
+                claim.abandon();
+                return Optional.empty();
+            }
+            plan = parseOrMoveAside(claimed, content);
+        } catch (RuntimeException e) {
+            claim.abandon(); // the plan was put aside, given back, or is left to be resumed
+            throw e;
         }
+        running.put(claimed, claim.journal);
         Instant approvedAt = before.changed().truncatedTo(ChronoUnit.SECONDS);
         edit(claimed, d -> {
             PlanDocument out = d.withField("status", "in_progress")
@@ -335,6 +342,38 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
             return plan.approval().approvedAt().isPresent() ? out : out.withField("approved_at", approvedAt.toString());
         });
         return Optional.of(withApprovalTime(plan, approvedAt));
+    }
+
+    /**
+     * The journal of a claim, locked before the plan takes its name in {@code In_Progress/}: a plan
+     * there without a journal is never one that a live process is claiming, and of two processes that
+     * race for one name, the one without the journal tries the next name.
+     */
+    private final class Claim {
+        private VaultJournal journal;
+
+        boolean journalFor(Path target) throws IOException {
+            abandon(); // the name it held was taken meanwhile
+            Optional<VaultJournal> fresh = VaultJournal.start(target);
+            if (fresh.isEmpty()) {
+                Optional<VaultJournal> orphan = VaultJournal.takeOver(target);
+                if (orphan.isEmpty()) {
+                    return false; // another process holds that name's journal
+                }
+                finishOrphan(orphan.get()); // a dead process's, whose plan moved on
+                fresh = VaultJournal.start(target);
+            }
+            journal = fresh.orElse(null);
+            return journal != null;
+        }
+
+        /** The claim did not happen, or was given back: its journal goes. */
+        void abandon() {
+            if (journal != null) {
+                closeQuietly(journal, true);
+                journal = null;
+            }
+        }
     }
 
     /** Whether a writer changed the file after it was seen settled: what was read may be its first half. */
@@ -414,21 +453,17 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     }
 
     /**
-     * Plans in {@code In_Progress/} whose run was interrupted: their journal is not locked, because the
-     * process that ran them died. A plan without a journal counts when it has been there for a minute
-     * (its claimer died before it could start one).
+     * Plans in {@code In_Progress/} that this store is not running: interrupted, when no other process
+     * holds their journal, which {@link #resume} finds out. A plan without a journal is interrupted: a
+     * claim locks the journal before the plan arrives.
      */
     @Override
     public List<String> interrupted() {
         requireOwnFolders();
         cleanUpAfterDeadProcesses();
-        Instant stale = clock.instant().minus(Duration.ofMinutes(1));
         List<String> keys = new ArrayList<>();
         for (VaultEntry entry : entries(inProgressDir())) {
-            Path p = entry.path();
-            if (!running.containsKey(p)
-                    && (Files.exists(VaultJournal.of(p))
-                            || entry.attributes().lastModifiedTime().toInstant().isBefore(stale))) {
+            if (!running.containsKey(entry.path())) {
                 keys.add(entry.name());
             }
         }
@@ -657,6 +692,7 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
                 if (journal != null) {
                     journal.moving(new VaultJournal.Move(relative(next), dashboardLine(at, planId, status, next)));
                 }
+                return true;
             });
             moved = true;
             VaultDashboard.add(vault, dashboardLine(at, planId, status, to));

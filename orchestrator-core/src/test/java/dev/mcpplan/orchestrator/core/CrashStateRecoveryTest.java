@@ -2,14 +2,18 @@ package dev.mcpplan.orchestrator.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mcpplan.orchestrator.Plan;
 import dev.mcpplan.orchestrator.PlanResult;
 import dev.mcpplan.orchestrator.StepStatus;
 import dev.mcpplan.orchestrator.core.testing.Servers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -79,7 +83,7 @@ class CrashStateRecoveryTest {
     void aStepJournaledBeforeThePlanFileHadItGetsItsLogLineOnResumeAndIsNotRunAgain() throws IOException {
         VaultPlanStore store = VaultPlanStore.open(vault);
         Path file = Files.writeString(store.inProgressDir().resolve("crashed.md"), plan("in_progress", " ", ""));
-        VaultJournal journal = VaultJournal.start(file);
+        VaultJournal journal = VaultJournal.start(file).orElseThrow();
         journal.started(1, AT);
         journal.finished(1, StepStatus.SUCCEEDED, AT, STEP_1_LOG);
         journal.close(false); // killed here: before the checkbox and the log line reached the file
@@ -102,7 +106,7 @@ class CrashStateRecoveryTest {
         Path file = Files.writeString(
                 store.inProgressDir().resolve("crashed.md"),
                 plan("completed", "x", "\n## Execution Log\n\n" + verdict + "\n"));
-        VaultJournal journal = VaultJournal.start(file);
+        VaultJournal journal = VaultJournal.start(file).orElseThrow();
         journal.finishing();
         journal.close(false); // killed after the verdict was written, before the move
 
@@ -123,7 +127,7 @@ class CrashStateRecoveryTest {
         Path planned = store.inProgressDir().resolve("crashed.md");
         Files.writeString(store.doneDir().resolve("crashed.md"), plan("completed", "x", ""));
         String line = "- " + AT + " crashed: completed -> Done/crashed.md";
-        VaultJournal journal = VaultJournal.start(planned);
+        VaultJournal journal = VaultJournal.start(planned).orElseThrow();
         journal.finishing();
         journal.moving(new VaultJournal.Move("Done/crashed.md", line));
         journal.close(false); // killed after the move, before the dashboard
@@ -141,7 +145,7 @@ class CrashStateRecoveryTest {
         Path file = Files.writeString(store.inProgressDir().resolve("crashed.md"), plan("completed", "x", ""));
         Files.createLink(store.doneDir().resolve("crashed.md"), file);
         String line = "- " + AT + " crashed: completed -> Done/crashed.md";
-        VaultJournal journal = VaultJournal.start(file);
+        VaultJournal journal = VaultJournal.start(file).orElseThrow();
         journal.finishing();
         journal.moving(new VaultJournal.Move("Done/crashed.md", line));
         journal.close(false); // killed between the link into Done/ and the unlink from In_Progress/
@@ -155,6 +159,51 @@ class CrashStateRecoveryTest {
         assertThat(store.failedDir()).isEmptyDirectory();
         assertThat(dashboardLines()).containsExactly(line);
         assertThat(recorded()).isEmpty();
+    }
+
+    @Test
+    void aClaimKilledAfterItsJournalBeforeItsMoveLeavesNothingBehind() throws IOException {
+        VaultPlanStore store = VaultPlanStore.open(vault, Clock.systemUTC(), Duration.ZERO);
+        Files.writeString(store.approvedDir().resolve("crashed.md"), plan("approved", " ", ""));
+        VaultJournal.start(store.inProgressDir().resolve("crashed.md"))
+                .orElseThrow()
+                .close(false); // killed after locking the claim's journal, before the plan's move
+
+        process(store);
+
+        assertThat(store.doneDir().resolve("crashed.md")).exists();
+        assertThat(store.inProgressDir()).isEmptyDirectory();
+        assertThat(recorded()).hasSize(2);
+    }
+
+    @Test
+    void aPlanInProgressWithoutAJournalIsResumedAtOnce() throws IOException {
+        VaultPlanStore store = VaultPlanStore.open(vault);
+        Files.writeString(store.inProgressDir().resolve("crashed.md"), plan("in_progress", " ", ""));
+
+        process(store);
+
+        assertThat(store.doneDir().resolve("crashed.md")).exists();
+        assertThat(store.inProgressDir()).isEmptyDirectory();
+        assertThat(recorded()).hasSize(2);
+    }
+
+    @Test
+    void aClaimLeavesANameWhoseJournalIsHeldAndTakesTheNext() throws IOException {
+        VaultPlanStore store = VaultPlanStore.open(vault, Clock.systemUTC(), Duration.ZERO);
+        Files.writeString(store.approvedDir().resolve("crashed.md"), plan("approved", " ", ""));
+        Path taken = store.inProgressDir().resolve("crashed.md");
+        VaultJournal held = VaultJournal.start(taken).orElseThrow(); // another claim of that name, under way
+        try {
+            Optional<Plan> claimed = store.claim("crashed.md");
+
+            assertThat(claimed).isPresent();
+            assertThat(claimed.get().source()).contains(store.inProgressDir().resolve("crashed-2.md"));
+            assertThat(taken).doesNotExist();
+            assertThat(VaultJournal.of(taken)).exists();
+        } finally {
+            held.close(true);
+        }
     }
 
     @Test

@@ -136,12 +136,13 @@ public final class AtomicFiles {
      *     then nothing is left in the target folder
      */
     public static Path moveWithoutOverwrite(Path source, Path targetDir) throws IOException {
-        return moveWithoutOverwrite(source, targetDir, target -> {});
+        return moveWithoutOverwrite(source, targetDir, target -> true);
     }
 
     /** Called with the name a move is about to take, before it takes it (a journal records it there). */
     public interface BeforeMove {
-        void to(Path target) throws IOException;
+        /** Whether the move may take this name; false makes it try the next one. */
+        boolean to(Path target) throws IOException;
     }
 
     /**
@@ -159,7 +160,9 @@ public final class AtomicFiles {
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
                 continue;
             }
-            before.to(target);
+            if (!before.to(target)) {
+                continue;
+            }
             try {
                 // link, then unlink the source: unlike a rename, a link never replaces an existing file;
                 // and of two processes racing for one source, only the one whose unlink succeeds wins
