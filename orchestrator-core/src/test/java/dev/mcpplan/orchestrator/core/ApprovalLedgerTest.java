@@ -304,18 +304,7 @@ class ApprovalLedgerTest {
         Path settings = settings("{}");
         List<Process> workers = new ArrayList<>();
         for (String name : List.of("a", "b")) {
-            workers.add(new ProcessBuilder(
-                            Servers.java(),
-                            "-cp",
-                            System.getProperty("java.class.path"),
-                            "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                            ClaimWorker.class.getName(),
-                            vault.toString(),
-                            settings.toString(),
-                            recordLog().toString(),
-                            name,
-                            "a",
-                            "b")
+            workers.add(ClaimWorker.command(vault, settings, recordLog(), name)
                     .redirectErrorStream(true)
                     .redirectOutput(vault.resolve("worker-" + name + ".out").toFile())
                     .start());

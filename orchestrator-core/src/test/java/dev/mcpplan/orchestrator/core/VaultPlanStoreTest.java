@@ -163,18 +163,7 @@ class VaultPlanStoreTest {
 
         List<Process> workers = new ArrayList<>();
         for (String name : List.of("a", "b")) {
-            workers.add(new ProcessBuilder(
-                            Servers.java(),
-                            "-cp",
-                            System.getProperty("java.class.path"),
-                            "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                            ClaimWorker.class.getName(),
-                            vault.toString(),
-                            settings.toString(),
-                            log.toString(),
-                            name,
-                            "a",
-                            "b")
+            workers.add(ClaimWorker.command(vault, settings, log, name)
                     .redirectError(vault.resolve("worker-" + name + ".err").toFile())
                     .start());
         }

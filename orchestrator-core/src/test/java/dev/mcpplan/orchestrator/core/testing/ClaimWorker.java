@@ -17,6 +17,22 @@ import java.util.List;
 public final class ClaimWorker {
     private ClaimWorker() {}
 
+    /** The command line of worker {@code name}, one of {@code a} and {@code b}, not yet started. */
+    public static ProcessBuilder command(Path vault, Path settings, Path recordLog, String name) {
+        return new ProcessBuilder(
+                Servers.java(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                ClaimWorker.class.getName(),
+                vault.toString(),
+                settings.toString(),
+                recordLog.toString(),
+                name,
+                "a",
+                "b");
+    }
+
     public static void main(String[] args) throws IOException, InterruptedException {
         Path vault = Path.of(args[0]);
         int ran = 0;
