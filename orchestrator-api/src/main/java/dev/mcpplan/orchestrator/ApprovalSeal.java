@@ -53,9 +53,14 @@ public final class ApprovalSeal {
 
     private ApprovalSeal() {}
 
-    /** The hash of what the approval allows, as {@code approval_hash} carries it. */
+    /** The hash of what the approval allows, as {@code approval_hash} carries it; computed once per plan. */
     public static String hash(Plan plan) {
-        return HASH_PREFIX + HexFormat.of().formatHex(sha256(canonical(plan)));
+        String hash = plan.sealHash;
+        if (hash == null) {
+            hash = HASH_PREFIX + HexFormat.of().formatHex(sha256(canonical(plan)));
+            plan.sealHash = hash;
+        }
+        return hash;
     }
 
     /**

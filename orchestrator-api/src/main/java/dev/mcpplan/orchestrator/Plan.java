@@ -37,6 +37,11 @@ public final class Plan {
     private final List<Step> steps;
     /** The steps by {@code id}, so that a reference is found without a scan. */
     private final Map<String, Step> byId;
+    /**
+     * {@link ApprovalSeal#hash}, once computed: a run checks it before every step. Racy single check,
+     * as {@link String#hashCode}: every thread that computes it computes the same immutable string.
+     */
+    String sealHash;
 
     private Plan(Builder b) {
         this.id = b.id;

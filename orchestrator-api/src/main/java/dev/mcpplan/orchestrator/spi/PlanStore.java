@@ -32,8 +32,10 @@ public interface PlanStore {
 
     /**
      * The plan as the store holds it now, read again, so that the orchestrator can see, before each
-     * step, whether it changed since it was claimed. Empty when the store cannot tell (the default);
-     * then the plan as claimed is checked.
+     * step, whether it changed since it was claimed. {@code plan} itself when the store knows it has not
+     * changed (then only what time can change is checked again, and a long plan costs no more per step
+     * than a short one). Empty when the store cannot tell (the default); then the plan as claimed is
+     * checked.
      *
      * @throws dev.mcpplan.orchestrator.PlanFormatException if the plan can no longer be read
      */

@@ -11,6 +11,7 @@ import dev.mcpplan.orchestrator.StepStatus;
 import dev.mcpplan.orchestrator.core.internal.audit.Redactor;
 import dev.mcpplan.orchestrator.core.internal.engine.Engine;
 import dev.mcpplan.orchestrator.core.internal.io.AtomicFiles;
+import dev.mcpplan.orchestrator.core.internal.io.FileVersion;
 import dev.mcpplan.orchestrator.core.internal.ledger.FileLedger;
 import dev.mcpplan.orchestrator.core.internal.plan.PlanDocument;
 import dev.mcpplan.orchestrator.core.internal.plan.PlanParser;
@@ -84,6 +85,18 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     private boolean watchUnsupported;
     private final Map<Path, VaultJournal> running = new ConcurrentHashMap<>();
     private final Map<Path, Set<Integer>> interruptedSteps = new ConcurrentHashMap<>();
+    /** The version of each running plan's file as this store last wrote it. */
+    private final Map<Path, FileVersion> written = new ConcurrentHashMap<>();
+    /** What each run has journaled and not yet written into its plan file. */
+    private final Map<Path, Progress> unwritten = new ConcurrentHashMap<>();
+    /**
+     * How far a running plan's file may fall behind its journal: a step's result is written into the
+     * file with the step if the file was last written this long ago, else with a later step or the
+     * verdict. The journal has it on disk before the orchestrator goes on either way; a long plan of
+     * quick steps is so not rewritten whole at every step.
+     */
+    private static final long FILE_LAG_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
     private static final long SETTLE_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     /** For what the store writes of its own: the reason beside a plan it put aside. */
     private final Redactor redactor;
@@ -616,6 +629,14 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     @Override
     public Optional<Plan> current(Plan plan) {
         Path file = plan.source().orElseThrow();
+        FileVersion ours = written.get(file);
+        try {
+            if (ours != null && ours.equals(FileVersion.of(file))) {
+                return Optional.of(plan); // nobody wrote it since this store did: nothing to read again
+            }
+        } catch (IOException e) {
+            // read again below, which says what is wrong with the file
+        }
         return Optional.of(
                 withApprovalTime(parse(file), plan.approval().approvedAt().orElse(null)));
     }
@@ -631,17 +652,49 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
                 + result.duration().toMillis() + " ms)"
                 + result.message().map(m -> ": " + m).orElse("")
                 + result.summary().map(r -> " -> " + r).orElse("");
-        if (result.attempts() > 0) {
-            journal(plan, j -> j.finished(step.number(), result.status(), clock.instant(), line));
+        journal(plan, j -> j.finished(step.number(), result.status(), clock.instant(), line));
+        Progress progress = unwritten.computeIfAbsent(file, f -> new Progress());
+        if (progress.add(result.status() == StepStatus.SUCCEEDED ? step.number() : 0, line) >= FILE_LAG_NANOS) {
+            edit(file, d -> d);
         }
-        edit(file, d -> {
-            // the file has gained front matter lines since it was parsed: find the step where it is now
-            PlanDocument out = result.status() == StepStatus.SUCCEEDED
-                    ? d.withStepChecked(
-                            parse(file).steps().get(step.number() - 1).line())
-                    : d;
-            return out.withLogLine(line);
-        });
+    }
+
+    /**
+     * The steps that succeeded and the Execution Log lines of one run, journaled but not yet in its
+     * plan file.
+     */
+    private static final class Progress {
+        private final List<Integer> succeeded = new ArrayList<>();
+        private final List<String> logLines = new ArrayList<>();
+        private long writtenAt = System.nanoTime();
+
+        /** Adds a step's result (0: a step that did not succeed); how long ago the file was written. */
+        synchronized long add(int succeededStep, String logLine) {
+            if (succeededStep > 0) {
+                succeeded.add(succeededStep);
+            }
+            logLines.add(logLine);
+            return System.nanoTime() - writtenAt;
+        }
+
+        /** The document with what is not yet written, which is then taken as written. */
+        synchronized PlanDocument applyTo(Path file, PlanDocument d) {
+            PlanDocument out = d;
+            if (!succeeded.isEmpty()) {
+                // the file has gained front matter lines since it was parsed: find the steps where they are now
+                List<Step> steps =
+                        PlanParser.parse(file.toString(), d.bytes(), file).steps();
+                out = out.withStepsChecked(succeeded.stream()
+                        .filter(n -> n <= steps.size())
+                        .map(n -> steps.get(n - 1).line())
+                        .toList());
+            }
+            out = out.withLogLines(logLines);
+            succeeded.clear();
+            logLines.clear();
+            writtenAt = System.nanoTime();
+            return out;
+        }
     }
 
     @Override
@@ -685,6 +738,8 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
         };
         VaultJournal journal = running.remove(file);
         interruptedSteps.remove(file);
+        written.remove(file);
+        unwritten.remove(file);
         String at = now();
         boolean moved = false;
         try {
@@ -809,12 +864,27 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
         PlanDocument apply(PlanDocument document);
     }
 
-    private static void edit(Path file, Edit edit) {
+    /**
+     * Rewrites a plan file of {@code In_Progress/}: what its run has not yet written into it, then
+     * {@code edit}. The version written is kept, so that {@link #current} can tell that nobody else
+     * wrote the file since without reading it.
+     */
+    private void edit(Path file, Edit edit) {
         try {
-            AtomicFiles.write(
+            PlanDocument document = PlanDocument.of(AtomicFiles.readRegularFile(file, PlanParser.MAX_PLAN_BYTES));
+            // a running plan's progress counts from the write of its claim
+            Progress progress = running.containsKey(file)
+                    ? unwritten.computeIfAbsent(file, f -> new Progress())
+                    : unwritten.get(file);
+            Optional<FileVersion> version = AtomicFiles.writeVersion(
                     file,
-                    edit.apply(PlanDocument.of(AtomicFiles.readRegularFile(file, PlanParser.MAX_PLAN_BYTES)))
+                    edit.apply(progress == null ? document : progress.applyTo(file, document))
                             .bytes());
+            if (version.isPresent() && running.containsKey(file)) {
+                written.put(file, version.get());
+            } else {
+                written.remove(file);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot update plan " + file, e);
         }

@@ -163,9 +163,20 @@ class KillAndRestartTest {
                             && !Files.exists(
                                     p.resolveSibling(name.substring(1, name.length() - ".journal".length())))) {
                         orphanJournals++;
-                    } else if (name.endsWith(".md")
-                            && VERDICT.matcher(Files.readString(p)).find()) {
-                        unmovedVerdicts++;
+                    } else if (name.endsWith(".md")) {
+                        String text = Files.readString(p);
+                        if (VERDICT.matcher(text).find()) {
+                            unmovedVerdicts++;
+                        }
+                        Path journal = p.resolveSibling("." + name + ".journal");
+                        if (Files.exists(journal)) {
+                            for (String line : Files.readAllLines(journal)) {
+                                String[] f = line.split(" ", 5);
+                                if (f[0].equals("finished") && f.length == 5 && !text.contains("- " + f[4])) {
+                                    unloggedSteps++;
+                                }
+                            }
+                        }
                     }
                 }
             }

@@ -4,7 +4,6 @@ import dev.mcpplan.orchestrator.Plan;
 import dev.mcpplan.orchestrator.PlanResult;
 import dev.mcpplan.orchestrator.PlanStatus;
 import dev.mcpplan.orchestrator.Step;
-import dev.mcpplan.orchestrator.StepResult;
 import dev.mcpplan.orchestrator.core.McpPlanOrchestrator;
 import dev.mcpplan.orchestrator.core.VaultPlanStore;
 import dev.mcpplan.orchestrator.spi.ExecutionListener;
@@ -31,12 +30,14 @@ import tools.jackson.databind.json.JsonMapper;
  * with its own stdio transport on the same server, in the same run, and prints the figures:
  * <ul>
  *   <li>cold start: from {@code execute} to the first tool call, the server not yet started;</li>
- *   <li>per step: the median and 90th percentile of a step in a plan of N steps (default 100);</li>
- *   <li>per step in a vault: the same plan as a file processed through the vault store (journal forced to
- *       disk twice per step, plan file rewritten atomically), from one step's start to the next;</li>
- *   <li>raw SDK: the median of {@code callTool} through {@code McpClient.sync(new StdioClientTransport(...))}.</li>
+ *   <li>raw SDK: the median of {@code callTool} through {@code McpClient.sync(new StdioClientTransport(...))};</li>
+ *   <li>per step, in memory: the median time from one step's start to the next's, in plans of each size
+ *       (default 100 and 2,000 steps), as a ratio to the raw call;</li>
+ *   <li>per step in a vault: the same plans as files processed through the vault store (journal forced to
+ *       disk twice per step, the plan file following it);</li>
+ *   <li>the per-step cost of the long plans against the short ones: 1.00x is a cost flat in plan length.</li>
  * </ul>
- * Run: {@code java -cp orchestrator-examples/target/mcp-orchestrator.jar dev.mcpplan.examples.bench.ExecutionBenchmark [steps] [rounds]}
+ * Run: {@code java -cp orchestrator-examples/target/mcp-orchestrator.jar dev.mcpplan.examples.bench.ExecutionBenchmark [sizes] [rounds]}
  */
 public final class ExecutionBenchmark {
     private ExecutionBenchmark() {}
@@ -46,7 +47,9 @@ public final class ExecutionBenchmark {
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
-        int steps = args.length > 0 ? Integer.parseInt(args[0]) : 100;
+        int[] sizes = Arrays.stream((args.length > 0 ? args[0] : "100,2000").split(","))
+                .mapToInt(Integer::parseInt)
+                .toArray();
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         Path vault = Files.createTempDirectory("bench-vault");
         Files.writeString(vault.resolve("note.md"), "# A note\nSome text to read back.\n");
@@ -59,14 +62,17 @@ public final class ExecutionBenchmark {
                 vault.toString());
 
         System.out.printf(
-                "ExecutionBenchmark: %d-step plans, %d rounds, Java %s, %d cores%n",
-                steps,
+                "ExecutionBenchmark: plans of %s steps, %d rounds, Java %s, %d cores, load %s%n",
+                Arrays.toString(sizes),
                 rounds,
                 System.getProperty("java.version"),
-                Runtime.getRuntime().availableProcessors());
-        for (int round = 1; round <= rounds; round++) {
+                Runtime.getRuntime().availableProcessors(),
+                loadAverage());
+        double[][] memory = new double[sizes.length][rounds];
+        double[][] inVault = new double[sizes.length][rounds];
+        for (int round = 0; round < rounds; round++) {
             AtomicLong firstCall = new AtomicLong();
-            List<Long> vaultStepStarts = new CopyOnWriteArrayList<>();
+            List<Long> stepStarts = new CopyOnWriteArrayList<>();
             try (McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder()
                     .server(ServerDefinition.builder("vault-watcher", ServerDefinition.STDIO)
                             .command(java)
@@ -78,47 +84,64 @@ public final class ExecutionBenchmark {
                         @Override
                         public void stepStarted(Plan plan, Step step, int attempt) {
                             firstCall.compareAndSet(0, System.nanoTime());
-                            if (plan.id().startsWith("vault-")) {
-                                vaultStepStarts.add(System.nanoTime());
-                            }
+                            stepStarts.add(System.nanoTime());
                         }
                     })
                     .build()) {
                 long start = System.nanoTime();
-                PlanResult cold = orchestrator.execute(plan("cold-" + round, 1));
-                require(cold);
+                require(orchestrator.execute(plan("cold-" + round, 1)));
                 double coldMs = (firstCall.get() - start) / 1e6;
-                PlanResult warm = orchestrator.execute(plan("warm-" + round, steps));
-                require(warm);
-                double[] perStep = warm.steps().stream()
-                        .map(StepResult::duration)
-                        .mapToDouble(d -> d.toNanos() / 1e6)
-                        .toArray();
-                double[] raw = rawSdk(java, serverArgs, steps);
-                double[] vaultStep = vaultSteps(orchestrator, vault, "vault-" + round, steps, vaultStepStarts);
-                System.out.printf(
-                        "round %d: execute -> first tool call (cold server) %7.1f ms | orchestrator step"
-                                + " median %6.3f ms p90 %6.3f ms | raw SDK callTool median %6.3f ms p90 %6.3f ms"
-                                + " | in a vault (journal, plan file rewrite) median %6.3f ms p90 %6.3f ms%n",
-                        round,
-                        coldMs,
-                        percentile(perStep, 50),
-                        percentile(perStep, 90),
-                        percentile(raw, 50),
-                        percentile(raw, 90),
-                        percentile(vaultStep, 50),
-                        percentile(vaultStep, 90));
+                double raw = percentile(rawSdk(java, serverArgs, 200), 50);
+                StringBuilder line = new StringBuilder(String.format(
+                        "round %d: cold start %6.1f ms | raw SDK callTool median %6.3f ms", round + 1, coldMs, raw));
+                for (int i = 0; i < sizes.length; i++) {
+                    stepStarts.clear();
+                    require(orchestrator.execute(plan("memory-" + round + "-" + sizes[i], sizes[i])));
+                    memory[i][round] = percentile(intervals(stepStarts), 50) / raw;
+                    stepStarts.clear();
+                    vaultSteps(orchestrator, vault, "vault-" + round + "-" + sizes[i], sizes[i]);
+                    inVault[i][round] = percentile(intervals(stepStarts), 50);
+                    line.append(String.format(
+                            " | %d steps: in memory %.2fx raw, in a vault %6.3f ms (%.1fx raw)",
+                            sizes[i], memory[i][round], inVault[i][round], inVault[i][round] / raw));
+                }
+                System.out.println(line);
             }
         }
+        for (int i = 1; i < sizes.length; i++) {
+            System.out.printf(
+                    "per step, %d steps against %d, medians of the rounds: in memory %.2fx, in a vault %.2fx%n",
+                    sizes[i], sizes[0], median(memory[i]) / median(memory[0]), median(inVault[i]) / median(inVault[0]));
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ", 4)[0];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** The time from each step's start to the next's: the whole cost of a step, the orchestrator's included. */
+    private static double[] intervals(List<Long> starts) {
+        double[] between = new double[starts.size() - 1];
+        for (int i = 1; i < starts.size(); i++) {
+            between[i - 1] = (starts.get(i) - starts.get(i - 1)) / 1e6;
+        }
+        return between;
+    }
+
+    private static double median(double[] values) {
+        return percentile(values, 50);
     }
 
     /**
      * The same plan as a file in the vault's {@code Approved/}, processed through the vault store: each
-     * step also forces a journal line twice and rewrites the plan file. Returns the time from one step's
-     * start to the next's.
+     * step also forces a journal line twice, and the plan file follows.
      */
-    private static double[] vaultSteps(
-            McpPlanOrchestrator orchestrator, Path vault, String id, int steps, List<Long> starts) throws IOException {
+    private static void vaultSteps(McpPlanOrchestrator orchestrator, Path vault, String id, int steps)
+            throws IOException {
         StringBuilder text = new StringBuilder("---\nplan_id: " + id + "\n---\n# Benchmark\n\n## Steps\n");
         for (int i = 1; i <= steps; i++) {
             text.append("- [ ] Read from vault note.md\n  - path: note.md\n");
@@ -128,11 +151,6 @@ public final class ExecutionBenchmark {
             List<PlanResult> results = orchestrator.processReady(store);
             results.forEach(ExecutionBenchmark::require);
         }
-        double[] between = new double[starts.size() - 1];
-        for (int i = 1; i < starts.size(); i++) {
-            between[i - 1] = (starts.get(i) - starts.get(i - 1)) / 1e6;
-        }
-        return between;
     }
 
     private static Plan plan(String id, int steps) {

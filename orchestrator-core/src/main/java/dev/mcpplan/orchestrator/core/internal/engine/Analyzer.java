@@ -75,6 +75,16 @@ final class Analyzer {
      *     into {@code Approved/} by a person), whatever its front matter status says
      */
     List<Problem> approvalProblems(Plan plan, boolean approvedByStore) {
+        List<Problem> problems = standingProblems(plan, approvedByStore);
+        problems.addAll(bindingProblems(plan));
+        return problems;
+    }
+
+    /**
+     * The approval's problems apart from its binding to the steps (hash and signature): what is checked
+     * again before each step of a plan that has not changed, the clock having moved on.
+     */
+    List<Problem> standingProblems(Plan plan, boolean approvedByStore) {
         List<Problem> problems = new ArrayList<>();
         Approval approval = plan.approval();
         Instant now = clock.instant();
@@ -114,7 +124,6 @@ final class Analyzer {
         if (approval.approvedActions().isEmpty() && policy.listingRequired(approval.riskLevel())) {
             problems.add(new Problem(Problem.Code.ACTION_NOT_APPROVED, "approved_actions must be listed for " + risk));
         }
-        problems.addAll(bindingProblems(plan));
         return problems;
     }
 

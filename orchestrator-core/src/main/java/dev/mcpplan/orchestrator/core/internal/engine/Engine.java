@@ -423,10 +423,15 @@ public final class Engine {
             }
         }
         List<String> reasons = new ArrayList<>();
-        if (!ApprovalSeal.hash(current).equals(stepsHash)) {
+        // the plan as the run began: its steps and seal were checked then, only the clock has moved
+        boolean unchanged = current == plan;
+        if (!unchanged && !ApprovalSeal.hash(current).equals(stepsHash)) {
             reasons.add("the plan's steps were edited after the run started");
         }
-        analyzer.approvalProblems(current, approvedByStore).forEach(p -> reasons.add(p.message()));
+        (unchanged
+                        ? analyzer.standingProblems(current, approvedByStore)
+                        : analyzer.approvalProblems(current, approvedByStore))
+                .forEach(p -> reasons.add(p.message()));
         return reasons.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", reasons));
     }
 

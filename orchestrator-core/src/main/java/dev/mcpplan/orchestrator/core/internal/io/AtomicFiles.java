@@ -13,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -37,6 +38,15 @@ public final class AtomicFiles {
      * followed.
      */
     public static void write(Path target, byte[] content) throws IOException {
+        writeVersion(target, content);
+    }
+
+    /**
+     * As {@link #write}, telling which version of the file the write made, so that a later look can
+     * tell whether anyone changed it since without reading it; empty when another writer changed it
+     * as soon as it was moved into place.
+     */
+    public static Optional<FileVersion> writeVersion(Path target, byte[] content) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path temp = temporaryFile(dir, "." + target.getFileName() + ".");
@@ -50,10 +60,17 @@ public final class AtomicFiles {
                 }
                 channel.force(true);
             }
+            FileVersion written = FileVersion.of(temp);
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            try {
+                FileVersion placed = FileVersion.of(target);
+                return placed.sameBytesAs(written) ? Optional.of(placed) : Optional.empty();
+            } catch (NoSuchFileException movedOn) {
+                return Optional.empty();
             }
         } finally {
             Files.deleteIfExists(temp);

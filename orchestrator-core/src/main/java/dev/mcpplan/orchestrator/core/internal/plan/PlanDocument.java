@@ -2,6 +2,7 @@ package dev.mcpplan.orchestrator.core.internal.plan;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -161,17 +162,32 @@ public final class PlanDocument {
 
     /** Checks the checkbox of the step on the given 1-based line; a line without one stays as it is. */
     public PlanDocument withStepChecked(int line) {
-        if (line < 1 || line > lines.size()) {
-            return this;
-        }
+        return withStepsChecked(List.of(line));
+    }
+
+    /** Checks the checkboxes of the steps on the given 1-based lines, in one copy of the document. */
+    public PlanDocument withStepsChecked(Collection<Integer> stepLines) {
         List<String> out = new ArrayList<>(lines);
-        out.set(line - 1, out.get(line - 1).replaceFirst("\\[ \\]", "[x]"));
+        for (int line : stepLines) {
+            if (line >= 1 && line <= out.size()) {
+                out.set(line - 1, out.get(line - 1).replaceFirst("\\[ \\]", "[x]"));
+            }
+        }
         return new PlanDocument(out, newline, finalNewline);
     }
 
     /** Appends {@code - text} to the Execution Log section at the end, creating it when absent. */
     public PlanDocument withLogLine(String text) {
-        List<String> out = new ArrayList<>(lines);
+        return withLogLines(List.of(text));
+    }
+
+    /** Appends {@code - text} for each text to the Execution Log section at the end, in one copy. */
+    public PlanDocument withLogLines(List<String> texts) {
+        if (texts.isEmpty()) {
+            return this;
+        }
+        List<String> out = new ArrayList<>(lines.size() + texts.size() + 3);
+        out.addAll(lines);
         if (!out.contains(LOG_HEADING)) {
             if (!out.isEmpty() && !out.get(out.size() - 1).isBlank()) {
                 out.add("");
@@ -179,7 +195,9 @@ public final class PlanDocument {
             out.add(LOG_HEADING);
             out.add("");
         }
-        out.add("- " + oneLine(text));
+        for (String text : texts) {
+            out.add("- " + oneLine(text));
+        }
         return new PlanDocument(out, newline, true);
     }
 
