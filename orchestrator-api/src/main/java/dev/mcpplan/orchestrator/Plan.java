@@ -160,12 +160,11 @@ public final class Plan {
     }
 
     /**
-     * What is wrong with a step's {@code depends_on}, if anything: a reference to no step of this plan,
-     * to the step itself, or to a later step. Steps run in order, so a step can wait only for earlier
-     * ones; this also rules out cycles.
+     * What is wrong with a step's {@code depends_on} in any mode, if anything: a reference to no step of
+     * this plan, or to the step itself.
      *
-     * @return one sentence naming the step and the reference, or empty when every reference names an
-     *     earlier step
+     * @return one sentence naming the step and the reference, or empty when every reference names
+     *     another step of this plan
      */
     public Optional<String> dependencyProblem(Step step) {
         for (String ref : step.dependsOn()) {
@@ -173,13 +172,72 @@ public final class Plan {
             if (target.isEmpty()) {
                 return Optional.of(step.label() + " depends on '" + ref + "', which is not a step of this plan");
             }
-            int n = target.get().number();
-            if (n == step.number()) {
+            if (target.get().number() == step.number()) {
                 return Optional.of(step.label() + " depends on '" + ref + "', which is the step itself");
             }
-            if (n > step.number()) {
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A reference of a step's {@code depends_on} to a later step: a problem when the steps run in order
+     * (one after another a step can only wait for earlier ones), an edge of the graph in parallel mode.
+     *
+     * @return one sentence naming the step and the reference, or empty
+     */
+    public Optional<String> laterDependency(Step step) {
+        for (String ref : step.dependsOn()) {
+            Optional<Step> target = step(ref);
+            if (target.isPresent() && target.get().number() > step.number()) {
                 return Optional.of(step.label() + " depends on '" + ref + "', which is the later "
-                        + target.get().label() + "; steps run in order, so a step can only depend on an earlier one");
+                        + target.get().label() + "; steps run in order, so a step can only depend on an earlier"
+                        + " one (or the plan says execution: parallel)");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A cycle of {@code depends_on} among the steps, which no order can run: the steps on it, named.
+     * References to no step are left to {@link #dependencyProblem}.
+     */
+    public Optional<String> dependencyCycle() {
+        int[] state = new int[steps.size() + 1]; // 0 unseen, 1 on the path, 2 done
+        int[] next = new int[steps.size() + 1];
+        int[] parent = new int[steps.size() + 1];
+        for (Step root : steps) {
+            if (state[root.number()] != 0) {
+                continue;
+            }
+            // depth first, without recursion: a plan may have thousands of steps
+            int at = root.number();
+            state[at] = 1;
+            while (at != 0) {
+                List<String> refs = steps.get(at - 1).dependsOn();
+                if (next[at] < refs.size()) {
+                    Optional<Step> target = step(refs.get(next[at]++));
+                    if (target.isEmpty()) {
+                        continue;
+                    }
+                    int to = target.get().number();
+                    if (state[to] == 1) {
+                        List<String> cycle = new ArrayList<>();
+                        for (int n = at; n != to; n = parent[n]) {
+                            cycle.add(0, steps.get(n - 1).label());
+                        }
+                        cycle.add(0, steps.get(to - 1).label());
+                        return Optional.of("the steps depend on each other in a cycle: " + String.join(" -> ", cycle)
+                                + " -> " + steps.get(to - 1).label());
+                    }
+                    if (state[to] == 0) {
+                        state[to] = 1;
+                        parent[to] = at;
+                        at = to;
+                    }
+                } else {
+                    state[at] = 2;
+                    at = parent[at];
+                }
             }
         }
         return Optional.empty();

@@ -187,7 +187,8 @@ final class VaultJournal {
                 + PlanDocument.oneLine(move.dashboardLine()));
     }
 
-    private void append(String line) throws IOException {
+    /** One line, forced to disk; steps of a plan in parallel mode append from several threads. */
+    private synchronized void append(String line) throws IOException {
         ByteBuffer bytes = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
         long position = channel.size();
         while (bytes.hasRemaining()) {

@@ -870,12 +870,21 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
      * wrote the file since without reading it.
      */
     private void edit(Path file, Edit edit) {
+        // a running plan's progress counts from the write of its claim; its steps may finish at once
+        Progress progress =
+                running.containsKey(file) ? unwritten.computeIfAbsent(file, f -> new Progress()) : unwritten.get(file);
+        if (progress == null) {
+            write(file, edit, null);
+        } else {
+            synchronized (progress) {
+                write(file, edit, progress);
+            }
+        }
+    }
+
+    private void write(Path file, Edit edit, Progress progress) {
         try {
             PlanDocument document = PlanDocument.of(AtomicFiles.readRegularFile(file, PlanParser.MAX_PLAN_BYTES));
-            // a running plan's progress counts from the write of its claim
-            Progress progress = running.containsKey(file)
-                    ? unwritten.computeIfAbsent(file, f -> new Progress())
-                    : unwritten.get(file);
             Optional<FileVersion> version = AtomicFiles.writeVersion(
                     file,
                     edit.apply(progress == null ? document : progress.applyTo(file, document))

@@ -224,12 +224,19 @@ class ApprovalCoverageTest {
     }
 
     @Test
-    void aDependencyOnALaterStepIsAFormatErrorNamingFileStepAndReference() throws IOException {
+    void aDependencyOnALaterStepIsRefusedInOrderNamingFileStepAndReference() throws IOException {
         Path file = file(PLAN.replace("  - id: first\n", "  - id: first\n  - depends_on: second\n")
                 .replace("  - depends_on: first\n", ""));
-        refused(file)
-                .hasMessageContaining(file + ":12:")
-                .hasMessageContaining("step 1 (first) depends on 'second', which is the later step 2 (second)");
+        try (McpPlanOrchestrator orchestrator = orchestrator(false)) {
+            PlanResult result = orchestrator.execute(orchestrator.parse(file));
+
+            assertThat(result.status()).isEqualTo(PlanStatus.FAILED);
+            assertThat(result.error())
+                    .hasValueSatisfying(e -> assertThat(e)
+                            .contains("preflight failed, nothing was sent")
+                            .contains(file + ":12: step 1 (first) depends on 'second', which is the later step 2"
+                                    + " (second)"));
+        }
     }
 
     @Test

@@ -56,7 +56,10 @@ public final class ConfigLoader {
             "rescheduleFor",
             "vault",
             "maxCallTime",
-            "inheritEnv");
+            "inheritEnv",
+            "execution",
+            "maxParallelSteps",
+            "maxConcurrentSteps");
     private static final Set<String> SERVER_SETTINGS_KEYS =
             Set.of("timeout", "rateLimit", "maxConcurrent", "inheritEnv");
     private static final Set<String> ACTION_KEYS = Set.of("server", "tool", "parameters", "idempotent");
@@ -94,6 +97,7 @@ public final class ConfigLoader {
     private Duration maxCallTime;
     private List<String> inheritEnv = Settings.defaults().inheritEnv();
     private final Map<String, List<String>> serverInheritEnv = new LinkedHashMap<>();
+    private StepExecution stepExecution = StepExecution.defaults();
 
     public ConfigLoader(Map<String, String> environment) {
         this.expander = new EnvironmentExpander(environment);
@@ -192,7 +196,8 @@ public final class ConfigLoader {
                         vaultSettle,
                         maxCallTime,
                         inheritEnv,
-                        serverInheritEnv));
+                        serverInheritEnv,
+                        stepExecution));
     }
 
     private void readServers(Path configFile, JsonNode node) {
@@ -316,6 +321,27 @@ public final class ConfigLoader {
                 throw new IllegalArgumentException(
                         "internalSteps must be \"skip\", \"warn\" or \"fail\", not '" + value + "'", e);
             }
+        }
+        if (node.has("execution")) {
+            String value = text(node.get("execution"), "execution");
+            stepExecution = new StepExecution(
+                    StepExecution.parallel(value)
+                            .orElseThrow(() -> new IllegalArgumentException(
+                                    "execution must be \"parallel\" or \"sequential\", not '" + value + "'")),
+                    stepExecution.perPlan(),
+                    stepExecution.overall());
+        }
+        if (node.has("maxParallelSteps")) {
+            stepExecution = new StepExecution(
+                    stepExecution.parallel(),
+                    wholeNumber(node.get("maxParallelSteps"), "maxParallelSteps", 1, 1024),
+                    stepExecution.overall());
+        }
+        if (node.has("maxConcurrentSteps")) {
+            stepExecution = new StepExecution(
+                    stepExecution.parallel(),
+                    stepExecution.perPlan(),
+                    wholeNumber(node.get("maxConcurrentSteps"), "maxConcurrentSteps", 1, 4096));
         }
         if (node.has("maxReschedules")) {
             maxReschedules = wholeNumber(node.get("maxReschedules"), "maxReschedules", 0, Integer.MAX_VALUE);

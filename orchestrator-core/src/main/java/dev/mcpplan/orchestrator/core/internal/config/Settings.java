@@ -47,6 +47,7 @@ import java.util.regex.Pattern;
  * @param inheritEnv the host environment variables a started server inherits (names, or prefixes
  *     ending in {@code *}); by default {@link TransportContext#DEFAULT_INHERITED_ENVIRONMENT}
  * @param serverInheritEnv per-server replacements of {@code inheritEnv}
+ * @param stepExecution sequential or parallel steps, and the bounds of parallel mode
  */
 public record Settings(
         Map<String, Route> actions,
@@ -72,7 +73,8 @@ public record Settings(
 
         Duration maxCallTime,
         List<String> inheritEnv,
-        Map<String, List<String>> serverInheritEnv) {
+        Map<String, List<String>> serverInheritEnv,
+        StepExecution stepExecution) {
 
     /** What a step that no detector recognises (an internal step) does to the plan. */
     public enum InternalSteps {
@@ -97,6 +99,7 @@ public record Settings(
         Objects.requireNonNull(rescheduleFor, "rescheduleFor");
         inheritEnv = List.copyOf(inheritEnv);
         serverInheritEnv = Map.copyOf(serverInheritEnv);
+        Objects.requireNonNull(stepExecution, "stepExecution");
     }
 
     /** The seed's defaults. */
@@ -124,7 +127,8 @@ public record Settings(
                 Duration.ofSeconds(1),
                 null,
                 TransportContext.DEFAULT_INHERITED_ENVIRONMENT,
-                Map.of());
+                Map.of(),
+                StepExecution.defaults());
     }
 
     /** The longest a call to a server with this per-call time-out may run, progress or not. */

@@ -174,13 +174,21 @@ final class Analyzer {
 
     /**
      * @param connect whether to start servers to read their tool lists and schemas
+     * @param parallel whether the steps run as the graph of their {@code depends_on}, where a reference
+     *     to a later step is an edge; one after another it is a problem
      */
-    List<StepPlan> steps(Plan plan, boolean connect) {
+    List<StepPlan> steps(Plan plan, boolean connect, boolean parallel) {
         List<StepPlan> result = new ArrayList<>();
         for (Step step : plan.steps()) {
             StepPlan analysed = step(plan, step, connect);
-            // the parser refuses such a file; a plan built in code is held to the same rule here
+            // the parser refuses a reference to no step; a plan built in code is held to the same rule here
             Optional<String> dependency = plan.dependencyProblem(step);
+            if (dependency.isEmpty() && !parallel) {
+                dependency = plan.laterDependency(step)
+                        .map(problem -> plan.source().isPresent()
+                                ? plan.sourceName() + ":" + step.line() + ": " + problem
+                                : problem);
+            }
             if (dependency.isPresent()) {
                 List<Problem> problems = new ArrayList<>(analysed.problems());
                 problems.add(new Problem(Problem.Code.PLAN, dependency.get()));

@@ -14,6 +14,7 @@ import dev.mcpplan.orchestrator.StepResult;
 import dev.mcpplan.orchestrator.StepStatus;
 import dev.mcpplan.orchestrator.core.internal.audit.Redactor;
 import dev.mcpplan.orchestrator.core.internal.config.Settings;
+import dev.mcpplan.orchestrator.core.internal.config.StepExecution;
 import dev.mcpplan.orchestrator.core.internal.mcp.ServerPool;
 import dev.mcpplan.orchestrator.spi.ActionDetector;
 import dev.mcpplan.orchestrator.spi.ApprovalLedger;
@@ -30,10 +31,20 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -42,8 +53,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Runs plans: approval check and preflight of every step first (nothing is sent unless all of it
- * passes), then each unchecked step in order through its server and tool, recording every step in the
- * store, the listeners and the audit sinks. A failed step stops the plan; later steps are not run.
+ * passes), then each unchecked step through its server and tool, in order or, in parallel mode, as the
+ * graph of their {@code depends_on}, recording every step in the store, the listeners and the audit
+ * sinks. A step that does not succeed stops the plan; steps not yet started are not run.
  *
  * <p>Thread-safe: plans may run concurrently.
  */
@@ -74,6 +86,11 @@ public final class Engine {
     private final ApprovalLedger ledger;
     private final Reschedules reschedules;
     private final Clock clock;
+    private final StepExecution execution;
+    /** The steps of all plans in parallel mode at once: at most {@code maxConcurrentSteps}. */
+    private final Semaphore allSteps;
+    /** Threads for the steps of plans in parallel mode; idle ones end after a minute. */
+    private final ExecutorService stepThreads;
 
     /**
      * @param detectors the detectors, in the order asked
@@ -108,12 +125,21 @@ public final class Engine {
         this.redactor = redactor;
         this.ledger = ledger;
         this.clock = clock;
+        this.execution = settings.stepExecution();
+        this.allSteps = new Semaphore(execution.overall(), true);
+        AtomicInteger threads = new AtomicInteger();
+        this.stepThreads =
+                new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+                    Thread thread = new Thread(r, "mcp-orchestrator-step-" + threads.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                });
     }
 
     /** A dry run; servers are started to read tool schemas only when {@code connect} is true. */
     public CheckReport check(Plan plan, boolean approvedByStore, boolean connect) {
-        List<StepPlan> planned = analyzer.steps(plan, connect);
         List<Problem> planProblems = new ArrayList<>(analyzer.approvalProblems(plan, approvedByStore));
+        List<StepPlan> planned = analyzer.steps(plan, connect, parallel(plan, planProblems));
         planProblems.addAll(analyzer.coverageProblems(plan, planned));
         return new CheckReport(
                 plan,
@@ -225,8 +251,9 @@ public final class Engine {
         audit(planRecord(plan, started, "plan_started", "started", null, null, 0));
 
         List<Problem> approval = analyzer.approvalProblems(plan, approvedByStore);
-        List<StepPlan> steps = analyzer.steps(plan, approval.isEmpty());
         List<Problem> all = new ArrayList<>(approval);
+        boolean parallel = parallel(plan, all);
+        List<StepPlan> steps = analyzer.steps(plan, approval.isEmpty(), parallel);
         all.addAll(analyzer.coverageProblems(plan, steps));
         steps.forEach(s -> all.addAll(s.problems()));
         List<Problem> problems = all.stream().filter(Problem::isError).toList();
@@ -246,33 +273,11 @@ public final class Engine {
         }
 
         String stepsHash = ApprovalSeal.hash(plan); // the steps as the run began, for the check before each step
-        List<StepResult> results = new ArrayList<>();
-        StepCaller.Outcome stop = null;
-        for (StepPlan s : steps) {
-            StepResult result;
-            if (s.step().checked()) {
-                result = StepResult.builder(s.step().number(), StepStatus.ALREADY_DONE)
-                        .message("checked before the run")
-                        .build();
-            } else if (stop != null) {
-                result = StepResult.builder(s.step().number(), StepStatus.NOT_RUN)
-                        .message("not run: step " + stop.result().step() + " did not succeed")
-                        .build();
-            } else if (s.internal()) {
-                result = StepResult.builder(s.step().number(), StepStatus.SKIPPED)
-                        .message("internal step: no detector recognised it")
-                        .build();
-                audit(stepRecord(plan, s, clock.instant(), statusWord(result), result, 0));
-                record(plan, s.step(), result, store);
-            } else {
-                StepCaller.Outcome outcome = run(plan, stepsHash, s, approvedByStore, store);
-                result = outcome.result();
-                if (outcome.next() != StepCaller.Next.CONTINUE) {
-                    stop = outcome;
-                }
-            }
-            results.add(result);
-        }
+        Ran ran = parallel
+                ? inParallel(plan, stepsHash, steps, approvedByStore, store)
+                : inOrder(plan, stepsHash, steps, approvedByStore, store);
+        List<StepResult> results = ran.results();
+        StepCaller.Outcome stop = ran.stop();
         PlanResult.Builder out = PlanResult.builder(
                         plan.id(),
                         stop == null
@@ -295,6 +300,213 @@ public final class Engine {
             stop.retryAt().ifPresent(out::retryAfter);
         }
         return close(plan, finish(plan, reschedules.bounded(plan, out)), store, consumed);
+    }
+
+    /**
+     * Whether the plan's steps run in parallel: its {@code execution} field, else the setting. A field
+     * that says neither, and a cycle of {@code depends_on} (no order can run it), go to {@code problems}.
+     */
+    private boolean parallel(Plan plan, List<Problem> problems) {
+        boolean parallel = false;
+        try {
+            parallel = execution.parallelFor(plan.frontMatter());
+        } catch (IllegalArgumentException e) {
+            problems.add(new Problem(Problem.Code.PLAN, e.getMessage()));
+        }
+        plan.dependencyCycle().ifPresent(cycle -> problems.add(new Problem(Problem.Code.PLAN, cycle)));
+        return parallel;
+    }
+
+    /**
+     * What a run of the steps gave: a result for every step, in step order, and the outcome that
+     * stopped the plan, or null when none did.
+     */
+    private record Ran(List<StepResult> results, StepCaller.Outcome stop) {}
+
+    /** The steps one after another; the first that does not succeed stops the plan. */
+    private Ran inOrder(Plan plan, String stepsHash, List<StepPlan> steps, boolean approvedByStore, PlanStore store) {
+        List<StepResult> results = new ArrayList<>();
+        StepCaller.Outcome stop = null;
+        for (StepPlan s : steps) {
+            // after a stop, only a step checked before the run is more than not run
+            Optional<StepResult> settled =
+                    stop != null && !s.step().checked() ? Optional.empty() : settledWithoutCall(plan, s, store);
+            StepResult result;
+            if (settled.isPresent()) {
+                result = settled.get();
+            } else if (stop != null) {
+                result = notRun(s, stop);
+            } else {
+                StepCaller.Outcome outcome = run(plan, stepsHash, s, approvedByStore, store);
+                result = outcome.result();
+                if (outcome.next() != StepCaller.Next.CONTINUE) {
+                    stop = outcome;
+                }
+            }
+            results.add(result);
+        }
+        return new Ran(results, stop);
+    }
+
+    /**
+     * A step that needs no call: checked before the run, or internal (no detector recognised it, and
+     * it is recorded as skipped). Either counts as done for the steps that depend on it.
+     */
+    private Optional<StepResult> settledWithoutCall(Plan plan, StepPlan s, PlanStore store) {
+        if (s.step().checked()) {
+            return Optional.of(StepResult.builder(s.step().number(), StepStatus.ALREADY_DONE)
+                    .message("checked before the run")
+                    .build());
+        }
+        if (s.internal()) {
+            StepResult result = StepResult.builder(s.step().number(), StepStatus.SKIPPED)
+                    .message("internal step: no detector recognised it")
+                    .build();
+            audit(stepRecord(plan, s, clock.instant(), statusWord(result), result, 0));
+            record(plan, s.step(), result, store);
+            return Optional.of(result);
+        }
+        return Optional.empty();
+    }
+
+    private static StepResult notRun(StepPlan s, StepCaller.Outcome stop) {
+        return StepResult.builder(s.step().number(), StepStatus.NOT_RUN)
+                .message("not run: step " + stop.result().step() + " did not succeed")
+                .build();
+    }
+
+    /**
+     * The steps as the graph of their {@code depends_on}: a step starts once every step it depends on
+     * is done, at most {@code maxParallelSteps} of the plan and {@code maxConcurrentSteps} of all plans
+     * at once (and each server's own {@code maxConcurrent}). Once a step does not succeed no other
+     * starts; those running are waited for and recorded, the rest are not run. Of several steps that
+     * did not succeed the gravest decides the plan: one whose outcome is unknown (review), then one
+     * that failed, then one to be tried again later.
+     */
+    private Ran inParallel(
+            Plan plan, String stepsHash, List<StepPlan> steps, boolean approvedByStore, PlanStore store) {
+        int count = steps.size();
+        StepResult[] results = new StepResult[count];
+        int[] waitingFor = new int[count + 1];
+        List<List<Integer>> dependants = new ArrayList<>(count + 1);
+        for (int n = 0; n <= count; n++) {
+            dependants.add(new ArrayList<>());
+        }
+        for (StepPlan s : steps) {
+            int n = s.step().number();
+            s.step().dependsOn().stream()
+                    .map(ref -> plan.step(ref).orElseThrow().number())
+                    .distinct()
+                    .forEach(on -> {
+                        waitingFor[n]++;
+                        dependants.get(on).add(n);
+                    });
+        }
+        ArrayDeque<Integer> ready = new ArrayDeque<>();
+        for (int n = 1; n <= count; n++) {
+            if (waitingFor[n] == 0) {
+                ready.add(n);
+            }
+        }
+        CompletionService<StepCaller.Outcome> done = new ExecutorCompletionService<>(stepThreads);
+        int running = 0;
+        StepCaller.Outcome stop = null;
+        RuntimeException broken = null;
+        boolean interrupted = false;
+        while (true) {
+            while (stop == null
+                    && broken == null
+                    && !interrupted
+                    && running < execution.perPlan()
+                    && !ready.isEmpty()) {
+                StepPlan s = steps.get(ready.poll() - 1);
+                Optional<StepResult> settled = settledWithoutCall(plan, s, store);
+                if (settled.isPresent()) {
+                    results[s.step().number() - 1] = settled.get();
+                    release(s.step().number(), waitingFor, dependants, ready);
+                    continue;
+                }
+                try {
+                    allSteps.acquire();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    ready.addFirst(s.step().number());
+                    break;
+                }
+                done.submit(() -> {
+                    try {
+                        return run(plan, stepsHash, s, approvedByStore, store);
+                    } finally {
+                        allSteps.release();
+                    }
+                });
+                running++;
+            }
+            if (running == 0) {
+                break;
+            }
+            StepCaller.Outcome outcome;
+            try {
+                outcome = done.take().get();
+            } catch (InterruptedException e) {
+                interrupted = true; // no new step starts; those running end by their own time-outs
+                continue;
+            } catch (ExecutionException e) {
+                running--;
+                broken = broken != null ? broken : asUnchecked(e.getCause());
+                continue;
+            }
+            running--;
+            StepResult result = outcome.result();
+            results[result.step() - 1] = result;
+            if (outcome.next() == StepCaller.Next.CONTINUE) {
+                release(result.step(), waitingFor, dependants, ready);
+            } else if (stop == null || gravity(outcome.next()) > gravity(stop.next())) {
+                stop = outcome;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (broken != null) {
+            throw broken;
+        }
+        List<StepResult> all = new ArrayList<>(count);
+        for (int n = 1; n <= count; n++) {
+            StepResult result = results[n - 1];
+            all.add(
+                    result != null
+                            ? result
+                            : stop != null
+                                    ? notRun(steps.get(n - 1), stop)
+                                    : StepResult.builder(n, StepStatus.NOT_RUN)
+                                            .message("not run: the run was interrupted")
+                                            .build());
+        }
+        return new Ran(all, stop);
+    }
+
+    /** How grave an outcome is for the plan: unknown (review), then failed, then to be tried again later. */
+    private static int gravity(StepCaller.Next next) {
+        return switch (next) {
+            case REVIEW -> 3;
+            case FAIL -> 2;
+            case RESCHEDULE -> 1;
+            case CONTINUE -> 0;
+        };
+    }
+
+    /** A step is done: the steps that waited only for it are ready. */
+    private static void release(int step, int[] waitingFor, List<List<Integer>> dependants, ArrayDeque<Integer> ready) {
+        for (int n : dependants.get(step)) {
+            if (--waitingFor[n] == 0) {
+                ready.add(n);
+            }
+        }
+    }
+
+    private static RuntimeException asUnchecked(Throwable cause) {
+        return cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
     }
 
     /** Consumes the plan's approval: empty when it may run, else why not. */

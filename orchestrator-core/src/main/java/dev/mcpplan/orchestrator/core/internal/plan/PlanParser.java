@@ -736,7 +736,11 @@ public final class PlanParser {
             return refs;
         }
 
-        /** The plan, once its step ids are unique and every {@code depends_on} names an earlier step. */
+        /**
+         * The plan, once its step ids are unique, every {@code depends_on} names another step and the
+         * references make no cycle. A reference to a later step is the engine's to judge: it is an edge
+         * in parallel mode, which a setting may choose.
+         */
         private Plan validated(Plan plan) {
             Set<String> ids = new HashSet<>();
             for (Step s : plan.steps()) {
@@ -747,6 +751,9 @@ public final class PlanParser {
                     throw new PlanFormatException(name, s.line(), problem);
                 });
             }
+            plan.dependencyCycle().ifPresent(problem -> {
+                throw new PlanFormatException(name, plan.steps().get(0).line(), problem);
+            });
             return plan;
         }
 

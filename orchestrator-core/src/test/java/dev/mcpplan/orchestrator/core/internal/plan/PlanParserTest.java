@@ -155,8 +155,7 @@ class PlanParserTest {
                 "plan.md:2: step 1 depends on '7', which is not a step of this plan");
         fails(
                 "## Steps\n- a\n  - depends_on: 2\n- b\n  - depends_on: 1\n",
-                "plan.md:2: step 1 depends on '2', which is the later step 2; steps run in order, so a step can"
-                        + " only depend on an earlier one");
+                "plan.md:2: the steps depend on each other in a cycle: step 1 -> step 2 -> step 1");
         fails("## Steps\n- a\n  - id: x\n- b\n  - id: x\n", "plan.md:4: two steps have the id 'x'");
         fails(
                 "---\nexpires_at: tomorrow\n---\n## Steps\n- a\n",
