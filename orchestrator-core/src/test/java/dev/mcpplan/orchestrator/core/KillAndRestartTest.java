@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Crash recovery for real: an orchestrator process runs plans against a slow server and is killed with
+ * Crash recovery for real: an orchestrator process runs plans (half of them in parallel mode, two steps
+ * at once) against a slow server and is killed with
  * SIGKILL at random moments (seeded, so a failure can be replayed), then started again, many times.
  * Half of the kills come after a random time; the others as a temporary file appears in
  * {@code In_Progress/} or a plan lands in {@code Done/}, which is where the narrow windows are (between
@@ -49,10 +50,13 @@ class KillAndRestartTest {
     @TempDir
     Path vault;
 
+    /** Every other plan runs in parallel mode: its two e-mails at once, the slow read after the first. */
     private static String plan(int n) {
+        boolean parallel = n % 2 == 0;
         return """
                 ---
                 plan_id: crash-%d
+                execution: %s
                 ---
                 # Plan %d
 
@@ -64,11 +68,12 @@ class KillAndRestartTest {
                 - [ ] Read something slowly
                   - action: slow_read
                   - ms: 100
+                  - depends_on: 1
                 - [ ] Send the second e-mail
                   - action: send
                   - text: plan-%d-second
                   - ms: 60
-                """.formatted(n, n, n, n);
+                %s""".formatted(n, parallel ? "parallel" : "sequential", n, n, n, parallel ? "" : "  - depends_on: 2\n");
     }
 
     private Process worker(Path settings, Path log) throws IOException {
