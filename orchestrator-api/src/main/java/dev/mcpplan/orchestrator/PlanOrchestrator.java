@@ -3,6 +3,7 @@ package dev.mcpplan.orchestrator;
 import dev.mcpplan.orchestrator.spi.PlanStore;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Carries out approved plans: detects each step's action, routes it to an MCP server and tool, checks
@@ -37,6 +38,15 @@ public interface PlanOrchestrator extends AutoCloseable {
      * @return what became of the plan; failures are reported here, not thrown
      */
     PlanResult execute(Plan plan);
+
+    /**
+     * Queues the plan to be run as {@link #execute} runs it, and returns at once. At most
+     * {@code maxConcurrentPlans} plans run at once (2 by default); the most urgent (front matter
+     * {@code priority}) goes first, a plan that waits long gains urgency, and no thread waits per plan.
+     *
+     * @return the plan's result once it has run; completed exceptionally only if the run itself broke
+     */
+    CompletableFuture<PlanResult> submit(Plan plan);
 
     /**
      * Claims every plan the store has ready, runs each, and hands each result back to the store (which

@@ -43,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -142,6 +143,11 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
     @Override
     public PlanResult execute(Plan plan) {
         return engine.execute(Objects.requireNonNull(plan, "plan"), approvedByFolder(plan));
+    }
+
+    @Override
+    public CompletableFuture<PlanResult> submit(Plan plan) {
+        return engine.submit(Objects.requireNonNull(plan, "plan"), approvedByFolder(plan));
     }
 
     @Override

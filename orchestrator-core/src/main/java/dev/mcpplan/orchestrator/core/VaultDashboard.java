@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * A vault's {@code Dashboard.md}: the {@code ## Recent Activity} list, newest first, at most 50 lines.
@@ -20,10 +22,19 @@ final class VaultDashboard {
     private static final int LINES = 50;
     private static final int MAX_BYTES = 4 * 1024 * 1024;
 
+    /** A JVM may not hold two locks on one file: the plans of one process finishing at once queue here first. */
+    private static final ConcurrentMap<Path, Object> IN_THIS_JVM = new ConcurrentHashMap<>();
+
     private VaultDashboard() {}
 
     /** Adds {@code line} under {@code ## Recent Activity}, unless it is there (a recovery may write it again). */
     static void add(Path vault, String line) throws IOException {
+        synchronized (IN_THIS_JVM.computeIfAbsent(vault.toAbsolutePath().normalize(), v -> new Object())) {
+            addLocked(vault, line);
+        }
+    }
+
+    private static void addLocked(Path vault, String line) throws IOException {
         Path dashboard = vault.resolve("Dashboard.md");
         try (FileChannel lockFile = FileChannel.open(
                 vault.resolve(".dashboard.lock"),

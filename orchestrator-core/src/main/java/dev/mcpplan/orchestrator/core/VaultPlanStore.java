@@ -10,6 +10,7 @@ import dev.mcpplan.orchestrator.StepResult;
 import dev.mcpplan.orchestrator.StepStatus;
 import dev.mcpplan.orchestrator.core.internal.audit.Redactor;
 import dev.mcpplan.orchestrator.core.internal.engine.Engine;
+import dev.mcpplan.orchestrator.core.internal.engine.Priority;
 import dev.mcpplan.orchestrator.core.internal.io.AtomicFiles;
 import dev.mcpplan.orchestrator.core.internal.io.FileVersion;
 import dev.mcpplan.orchestrator.core.internal.ledger.FileLedger;
@@ -74,6 +75,8 @@ import org.slf4j.LoggerFactory;
 public final class VaultPlanStore implements PlanStore, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VaultPlanStore.class);
     private static final Pattern RETRY_AFTER = Pattern.compile("(?m)^retry_after:\\s*\"?([^\"\\s]+)");
+    private static final Pattern PRIORITY = Pattern.compile("(?m)^priority:\\s*[\"']?([^\"'\\s#]+)");
+    private static final Pattern FRONT_MATTER_END = Pattern.compile("(?m)^---\\s*$");
     /** How long a file in {@code Approved/} must stay unchanged before it is taken, by default. */
     public static final Duration DEFAULT_SETTLE = Duration.ofSeconds(1);
 
@@ -219,30 +222,35 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
         long deadline = System.nanoTime() + settle.toNanos() + (settle.isZero() ? 0 : SETTLE_MARGIN_NANOS);
         while (true) {
             Instant now = Instant.now(); // file times are the wall clock's, whatever clock the store has
-            List<String> ready = new ArrayList<>();
+            List<Queued> ready = new ArrayList<>();
             Duration wait = null;
             for (VaultEntry entry : entries(approvedDir())) {
                 Duration left = entry.settledAfter(now, settle);
                 if (left.isZero()) {
-                    if (due(entry)) {
-                        ready.add(entry.name());
-                    }
+                    queued(entry).ifPresent(ready::add);
                 } else if (wait == null || left.compareTo(wait) < 0) {
                     wait = left;
                 }
             }
             long remaining = deadline - System.nanoTime();
             if (wait == null || remaining <= 0) {
-                return ready;
+                Instant at = clock.instant();
+                ready.sort(Comparator.comparingDouble((Queued q) -> Priority.rank(q.level(), q.since(), at))
+                        .thenComparing(Queued::due)
+                        .thenComparing(Queued::since));
+                return ready.stream().map(Queued::key).toList();
             }
             try {
                 Thread.sleep(Math.max(1, Math.min(wait.toMillis() + 1, TimeUnit.NANOSECONDS.toMillis(remaining))));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return ready;
+                return ready.stream().map(Queued::key).toList();
             }
         }
     }
+
+    /** A plan file of {@code Approved/} that is due: its priority level, due time and arrival. */
+    private record Queued(String key, int level, Instant due, Instant since) {}
 
     /** The plan entries in {@code dir} (any kind of file named {@code *.md}), oldest first. */
     private static List<VaultEntry> entries(Path dir) {
@@ -266,21 +274,47 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     }
 
     /**
-     * Whether a plan's {@code retry_after} has passed. Only a plan file that can run is read for it;
-     * anything else is due at once, to be put aside by {@link #claim}.
+     * The plan as the queue sees it, when its {@code retry_after} has passed: empty while it has not.
+     * Only a plan file that can run is read for it; anything else is due at once, to be put aside by
+     * {@link #claim}. A {@code priority} that is none of the words or numbers counts as medium here;
+     * the run refuses it.
      */
-    private boolean due(VaultEntry entry) {
+    private Optional<Queued> queued(VaultEntry entry) {
+        Instant arrived = entry.changed();
         if (entry.refusal().isPresent()) {
-            return true;
+            return Optional.of(new Queued(entry.name(), 0, arrived, arrived));
         }
+        String frontMatter;
         try {
-            String text = new String(
-                    AtomicFiles.readRegularFile(entry.path(), PlanParser.MAX_PLAN_BYTES), StandardCharsets.UTF_8);
-            Matcher m = RETRY_AFTER.matcher(text);
-            return !m.find() || !Instant.parse(m.group(1)).isAfter(clock.instant());
-        } catch (IOException | DateTimeParseException e) {
-            return true;
+            frontMatter = frontMatter(new String(
+                    AtomicFiles.readRegularFile(entry.path(), PlanParser.MAX_PLAN_BYTES), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            return Optional.of(new Queued(entry.name(), 0, arrived, arrived));
         }
+        Instant due = arrived;
+        Matcher retry = RETRY_AFTER.matcher(frontMatter);
+        if (retry.find()) {
+            try {
+                due = Instant.parse(retry.group(1));
+            } catch (DateTimeParseException e) {
+                due = arrived; // the parser names the problem when the plan is claimed
+            }
+            if (due.isAfter(clock.instant())) {
+                return Optional.empty();
+            }
+        }
+        Matcher priority = PRIORITY.matcher(frontMatter);
+        int level = priority.find() ? Priority.level(priority.group(1)).orElse(Priority.MEDIUM) : Priority.MEDIUM;
+        return Optional.of(new Queued(entry.name(), level, due, arrived));
+    }
+
+    /** The front matter of a plan's text, between its first two {@code ---} lines; empty when it has none. */
+    private static String frontMatter(String text) {
+        if (!text.startsWith("---")) {
+            return "";
+        }
+        Matcher end = FRONT_MATTER_END.matcher(text);
+        return end.find(3) ? text.substring(0, end.start()) : "";
     }
 
     /** The name as a file name in one of the vault's folders: a key that is a path is refused. */

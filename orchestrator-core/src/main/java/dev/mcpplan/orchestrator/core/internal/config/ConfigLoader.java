@@ -59,7 +59,8 @@ public final class ConfigLoader {
             "inheritEnv",
             "execution",
             "maxParallelSteps",
-            "maxConcurrentSteps");
+            "maxConcurrentSteps",
+            "maxConcurrentPlans");
     private static final Set<String> SERVER_SETTINGS_KEYS =
             Set.of("timeout", "rateLimit", "maxConcurrent", "inheritEnv");
     private static final Set<String> ACTION_KEYS = Set.of("server", "tool", "parameters", "idempotent");
@@ -329,19 +330,29 @@ public final class ConfigLoader {
                             .orElseThrow(() -> new IllegalArgumentException(
                                     "execution must be \"parallel\" or \"sequential\", not '" + value + "'")),
                     stepExecution.perPlan(),
-                    stepExecution.overall());
+                    stepExecution.overall(),
+                    stepExecution.plans());
         }
         if (node.has("maxParallelSteps")) {
             stepExecution = new StepExecution(
                     stepExecution.parallel(),
                     wholeNumber(node.get("maxParallelSteps"), "maxParallelSteps", 1, 1024),
-                    stepExecution.overall());
+                    stepExecution.overall(),
+                    stepExecution.plans());
         }
         if (node.has("maxConcurrentSteps")) {
             stepExecution = new StepExecution(
                     stepExecution.parallel(),
                     stepExecution.perPlan(),
-                    wholeNumber(node.get("maxConcurrentSteps"), "maxConcurrentSteps", 1, 4096));
+                    wholeNumber(node.get("maxConcurrentSteps"), "maxConcurrentSteps", 1, 4096),
+                    stepExecution.plans());
+        }
+        if (node.has("maxConcurrentPlans")) {
+            stepExecution = new StepExecution(
+                    stepExecution.parallel(),
+                    stepExecution.perPlan(),
+                    stepExecution.overall(),
+                    wholeNumber(node.get("maxConcurrentPlans"), "maxConcurrentPlans", 1, 1024));
         }
         if (node.has("maxReschedules")) {
             maxReschedules = wholeNumber(node.get("maxReschedules"), "maxReschedules", 0, Integer.MAX_VALUE);

@@ -5,26 +5,28 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * How the steps of a plan run: one after another (the default), or as the graph of their
- * {@code depends_on}, several at once.
+ * How plans and their steps run: the steps of a plan one after another (the default), or as the graph
+ * of their {@code depends_on}, several at once; and how many plans at once.
  *
  * @param parallel whether plans that do not say run their steps in parallel ({@code "execution"})
  * @param perPlan at most this many steps of one plan at once in parallel mode ({@code "maxParallelSteps"})
  * @param overall at most this many steps of all plans at once in parallel mode ({@code "maxConcurrentSteps"})
+ * @param plans at most this many plans at once, from the queue ({@code "maxConcurrentPlans"})
  */
-public record StepExecution(boolean parallel, int perPlan, int overall) {
+public record StepExecution(boolean parallel, int perPlan, int overall, int plans) {
     /** The front matter field a plan chooses its mode with. */
     public static final String FIELD = "execution";
 
     public StepExecution {
-        if (perPlan < 1 || overall < 1) {
-            throw new IllegalArgumentException("maxParallelSteps and maxConcurrentSteps must be 1 or more");
+        if (perPlan < 1 || overall < 1 || plans < 1) {
+            throw new IllegalArgumentException(
+                    "maxParallelSteps, maxConcurrentSteps and maxConcurrentPlans must be 1 or more");
         }
     }
 
-    /** Sequential, and in parallel mode at most 4 steps of a plan and 16 in all at once. */
+    /** Sequential; in parallel mode at most 4 steps of a plan and 16 in all at once; 2 plans at once. */
     public static StepExecution defaults() {
-        return new StepExecution(false, 4, 16);
+        return new StepExecution(false, 4, 16, 2);
     }
 
     /** Whether {@code word} is parallel ({@code "parallel"}) or sequential ({@code "sequential"}); empty for anything else. */

@@ -36,6 +36,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
@@ -91,6 +93,8 @@ public final class Engine {
     private final Semaphore allSteps;
     /** Threads for the steps of plans in parallel mode; idle ones end after a minute. */
     private final ExecutorService stepThreads;
+    /** Plans waiting to run, at most {@code maxConcurrentPlans} at once. */
+    private final PlanQueue plans;
 
     /**
      * @param detectors the detectors, in the order asked
@@ -127,13 +131,18 @@ public final class Engine {
         this.clock = clock;
         this.execution = settings.stepExecution();
         this.allSteps = new Semaphore(execution.overall(), true);
-        AtomicInteger threads = new AtomicInteger();
-        this.stepThreads =
-                new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-                    Thread thread = new Thread(r, "mcp-orchestrator-step-" + threads.incrementAndGet());
-                    thread.setDaemon(true);
-                    return thread;
-                });
+        this.stepThreads = threads("mcp-orchestrator-step-");
+        this.plans = new PlanQueue(execution.plans(), threads("mcp-orchestrator-plan-"), clock);
+    }
+
+    /** Daemon threads, as many as the bounds of their users allow; idle ones end after a minute. */
+    private static ExecutorService threads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+            Thread thread = new Thread(r, prefix + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /** A dry run; servers are started to read tool schemas only when {@code connect} is true. */
@@ -187,14 +196,36 @@ public final class Engine {
      * Claims and runs every plan the store has ready.
      */
     public List<PlanResult> processReady(PlanStore store) {
-        List<PlanResult> results = new ArrayList<>();
+        List<CompletableFuture<Optional<PlanResult>>> taken = new ArrayList<>();
+        // interrupted runs first, then the store's order (which is the queue's: priority, due time, age)
         for (String key : store.interrupted()) {
-            take(store, key, true).ifPresent(results::add);
+            taken.add(plans.submit(0, null, () -> take(store, key, true)));
         }
         for (String key : store.ready()) {
-            take(store, key, false).ifPresent(results::add);
+            taken.add(plans.submit(Priority.MEDIUM, null, () -> take(store, key, false)));
+        }
+        List<PlanResult> results = new ArrayList<>();
+        RuntimeException first = null;
+        for (CompletableFuture<Optional<PlanResult>> t : taken) {
+            try {
+                t.join().ifPresent(results::add);
+            } catch (CompletionException e) {
+                first = first != null ? first : asUnchecked(e.getCause());
+            }
+        }
+        if (first != null) {
+            throw first;
         }
         return results;
+    }
+
+    /**
+     * Queues a plan handed over in code, to run as {@link #execute(Plan, boolean)} does when its turn
+     * comes: at most {@code maxConcurrentPlans} at once, the most urgent first.
+     */
+    public CompletableFuture<PlanResult> submit(Plan plan, boolean approvedByStore) {
+        int level = Priority.level(plan.frontMatter().get(Priority.FIELD)).orElse(Priority.MEDIUM);
+        return plans.submit(level, null, () -> execute(plan, approvedByStore));
     }
 
     /** Claims (or resumes) and runs one plan; empty when another process took it first. */
@@ -304,7 +335,8 @@ public final class Engine {
 
     /**
      * Whether the plan's steps run in parallel: its {@code execution} field, else the setting. A field
-     * that says neither, and a cycle of {@code depends_on} (no order can run it), go to {@code problems}.
+     * that says neither, a cycle of {@code depends_on} (no order can run it) and a {@code priority} that
+     * is no level go to {@code problems}.
      */
     private boolean parallel(Plan plan, List<Problem> problems) {
         boolean parallel = false;
@@ -314,6 +346,13 @@ public final class Engine {
             problems.add(new Problem(Problem.Code.PLAN, e.getMessage()));
         }
         plan.dependencyCycle().ifPresent(cycle -> problems.add(new Problem(Problem.Code.PLAN, cycle)));
+        Object priority = plan.frontMatter().get(Priority.FIELD);
+        if (Priority.level(priority).isEmpty()) {
+            problems.add(new Problem(
+                    Problem.Code.PLAN,
+                    "priority must be urgent, high, medium, low or a whole number from 0 (most urgent) to 1000,"
+                            + " not '" + priority + "'"));
+        }
         return parallel;
     }
 
