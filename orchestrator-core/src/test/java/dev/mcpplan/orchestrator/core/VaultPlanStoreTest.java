@@ -55,7 +55,10 @@ class VaultPlanStoreTest {
         Files.writeString(store.approvedDir().resolve("broken.md"), "---\nstatus: [unclosed\n---\n# x\n");
         byte[] broken = Files.readAllBytes(store.approvedDir().resolve("broken.md"));
         Path settings = vault.resolve("settings.json");
-        Files.writeString(settings, "{ \"orchestrator\": { \"actions\": { \"record\": \"fault\" } } }");
+        // one plan at a time, so that the audit log's lines come in one order
+        Files.writeString(
+                settings,
+                "{ \"orchestrator\": { \"maxConcurrentPlans\": 1, \"actions\": { \"record\": \"fault\" } } }");
 
         List<PlanResult> results;
         try (McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder()
