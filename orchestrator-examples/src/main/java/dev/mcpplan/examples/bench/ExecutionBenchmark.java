@@ -15,8 +15,12 @@ import io.modelcontextprotocol.client.transport.StdioClientTransport;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -92,18 +96,27 @@ public final class ExecutionBenchmark {
                 require(orchestrator.execute(plan("cold-" + round, 1)));
                 double coldMs = (firstCall.get() - start) / 1e6;
                 double raw = percentile(rawSdk(java, serverArgs, 200), 50);
+                double fsync = percentile(fsyncs(vault, 200), 50);
                 StringBuilder line = new StringBuilder(String.format(
-                        "round %d: cold start %6.1f ms | raw SDK callTool median %6.3f ms", round + 1, coldMs, raw));
+                        "round %d: cold start %6.1f ms | raw SDK callTool median %6.3f ms | a line appended and"
+                                + " forced to disk %6.3f ms",
+                        round + 1, coldMs, raw, fsync));
                 for (int i = 0; i < sizes.length; i++) {
                     stepStarts.clear();
                     require(orchestrator.execute(plan("memory-" + round + "-" + sizes[i], sizes[i])));
-                    memory[i][round] = percentile(intervals(stepStarts), 50) / raw;
+                    double memoryMs = percentile(intervals(stepStarts), 50);
+                    memory[i][round] = memoryMs / raw;
                     stepStarts.clear();
                     vaultSteps(orchestrator, vault, "vault-" + round + "-" + sizes[i], sizes[i]);
                     inVault[i][round] = percentile(intervals(stepStarts), 50);
                     line.append(String.format(
-                            " | %d steps: in memory %.2fx raw, in a vault %6.3f ms (%.1fx raw)",
-                            sizes[i], memory[i][round], inVault[i][round], inVault[i][round] / raw));
+                            " | %d steps: in memory %.2fx raw, in a vault %6.3f ms (%.1fx raw; %.1f fsyncs more than in"
+                                    + " memory)",
+                            sizes[i],
+                            memory[i][round],
+                            inVault[i][round],
+                            inVault[i][round] / raw,
+                            (inVault[i][round] - memoryMs) / fsync));
                 }
                 System.out.println(line);
             }
@@ -113,6 +126,25 @@ public final class ExecutionBenchmark {
                     "per step, %d steps against %d, medians of the rounds: in memory %.2fx, in a vault %.2fx%n",
                     sizes[i], sizes[0], median(memory[i]) / median(memory[0]), median(inVault[i]) / median(inVault[0]));
         }
+    }
+
+    /** The time to append a line to a file in the vault and force it to disk, as the journal does per write. */
+    private static double[] fsyncs(Path vault, int count) throws IOException {
+        Path file = vault.resolve(".bench-fsync");
+        double[] times = new double[count];
+        try (FileChannel channel = FileChannel.open(
+                file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            for (int i = 0; i < count; i++) {
+                long start = System.nanoTime();
+                channel.write(
+                        ByteBuffer.wrap(("started " + i + " 2026-12-01T08:00:00Z\n").getBytes(StandardCharsets.UTF_8)));
+                channel.force(true);
+                times[i] = (System.nanoTime() - start) / 1e6;
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
+        return times;
     }
 
     private static String loadAverage() {
