@@ -210,7 +210,9 @@ class FaultInjectionTest {
                 .isTrue();
         Thread.sleep(idleMillis);
         audit.clear();
-        PlanResult result = run(name, Duration.ofSeconds(8), plan(step(1, "echo", "text", "after")));
+        // the run starts the server again: its bound is what a start may take (startTimeout, 10 s) and the
+        // call (5 s), not what an idle machine needs (a busy one took 8.95 s)
+        PlanResult result = run(name, Duration.ofSeconds(20), plan(step(1, "echo", "text", "after")));
         assertThat(result.status()).as(result.toString()).isEqualTo(PlanStatus.COMPLETED);
         return result;
     }
@@ -255,7 +257,8 @@ class FaultInjectionTest {
     @Test
     void garbageOnStdoutIsSkipped() throws IOException {
         orchestrator("", "--garbage");
-        PlanResult result = run("garbage on stdout", Duration.ofSeconds(8), plan(step(1, "echo", "text", "fine")));
+        // the bound of a first call, which starts the server: startTimeout (10 s) and the call (500 ms)
+        PlanResult result = run("garbage on stdout", Duration.ofSeconds(15), plan(step(1, "echo", "text", "fine")));
         assertThat(result.status()).isEqualTo(PlanStatus.COMPLETED);
         assertThat(result.steps().get(0).content()).contains("fine");
     }
