@@ -60,7 +60,8 @@ public interface PlanOrchestrator extends AutoCloseable {
      * Starts every configured server (if not yet started), lists its tools and pings it. A server that
      * is down says why: its exit code and last stderr lines, "command not found", the time-out.
      *
-     * @return one entry per configured server, by name; empty when none is configured
+     * @return one entry per configured server, by name, or per instance of a server that runs as several
+     *     ({@code NAME#1}, {@code NAME#2}, ...); empty when none is configured
      */
     List<ServerHealth> health();
 

@@ -189,24 +189,36 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
         List<ServerDefinition> byName = new ArrayList<>(servers.definitions());
         byName.sort(java.util.Comparator.comparing(ServerDefinition::name));
         for (ServerDefinition definition : byName) {
+            List<ServerConnection> instances;
             try {
-                ServerConnection connection = servers.connection(definition.name());
-                List<String> tools = List.copyOf(connection.tools().keySet());
-                Duration ping = connection.ping();
-                report.add(new ServerHealth(
-                        definition.name(), definition.type(), true, tools, Optional.of(ping), Optional.empty()));
+                instances = servers.instances(definition.name());
             } catch (RuntimeException e) {
-                report.add(new ServerHealth(
-                        definition.name(),
-                        definition.type(),
-                        false,
-                        List.of(),
-                        Optional.empty(),
-                        // the SDK's outer message ("Client failed to initialize ...") says nothing: add the cause's
-                        Optional.of(redactor.redact(ErrorClassifiers.messageOf(e)))));
+                report.add(down(definition.name(), definition, e));
+                continue;
+            }
+            for (ServerConnection connection : instances) {
+                try {
+                    List<String> tools = List.copyOf(connection.tools().keySet());
+                    Duration ping = connection.ping();
+                    report.add(new ServerHealth(
+                            connection.name(), definition.type(), true, tools, Optional.of(ping), Optional.empty()));
+                } catch (RuntimeException e) {
+                    report.add(down(connection.name(), definition, e));
+                }
             }
         }
         return report;
+    }
+
+    private ServerHealth down(String name, ServerDefinition definition, RuntimeException e) {
+        return new ServerHealth(
+                name,
+                definition.type(),
+                false,
+                List.of(),
+                Optional.empty(),
+                // the SDK's outer message ("Client failed to initialize ...") says nothing: add the cause's
+                Optional.of(redactor.redact(ErrorClassifiers.messageOf(e))));
     }
 
     /** Stops the health checks and ends every server process this orchestrator started. */

@@ -62,7 +62,7 @@ public final class ConfigLoader {
             "maxConcurrentSteps",
             "maxConcurrentPlans");
     private static final Set<String> SERVER_SETTINGS_KEYS =
-            Set.of("timeout", "rateLimit", "maxConcurrent", "inheritEnv");
+            Set.of("timeout", "rateLimit", "maxConcurrent", "instances", "inheritEnv");
     private static final Set<String> ACTION_KEYS = Set.of("server", "tool", "parameters", "idempotent");
     private static final Set<String> APPROVAL_KEYS = Set.of(
             "signingKey", "requireHash", "maxAge", "requireApproverFor", "requireListedActionsFor", "alwaysListed");
@@ -383,18 +383,23 @@ public final class ConfigLoader {
                     maxConcurrent =
                             wholeNumber(server.get("maxConcurrent"), where + ".maxConcurrent", 1, Integer.MAX_VALUE);
                 }
+                int instances = 1;
+                if (server.has("instances")) {
+                    instances =
+                            wholeNumber(server.get("instances"), where + ".instances", 1, ServerLimits.MOST_INSTANCES);
+                }
                 if (server.has("rateLimit")) {
                     String rate = text(server.get("rateLimit"), where + ".rateLimit");
                     ServerLimits limits;
                     try {
-                        limits = ServerLimits.withRate(rate, maxConcurrent);
+                        limits = ServerLimits.withRate(rate, maxConcurrent, instances);
                     } catch (IllegalArgumentException problem) {
                         throw new IllegalArgumentException(where + ".rateLimit: " + problem.getMessage(), problem);
                     }
                     within(limits.ratePeriod(), where + ".rateLimit period");
                     serverLimits.put(e.getKey(), limits);
-                } else if (maxConcurrent > 0) {
-                    serverLimits.put(e.getKey(), new ServerLimits(null, null, maxConcurrent));
+                } else if (maxConcurrent > 0 || instances > 1) {
+                    serverLimits.put(e.getKey(), new ServerLimits(null, null, maxConcurrent, instances));
                 }
             }
         }
@@ -492,6 +497,21 @@ public final class ConfigLoader {
         return out;
     }
 
+    /** A server's name, or a list of them (the action is served by any of them). */
+    private static List<String> serverNames(JsonNode node, String where) {
+        if (!node.isArray()) {
+            return List.of(text(node, where));
+        }
+        Set<String> out = textSet(node, where);
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(where + ": the list names no server");
+        }
+        if (out.size() < node.size()) {
+            throw new IllegalArgumentException(where + ": the list names a server twice");
+        }
+        return List.copyOf(out);
+    }
+
     private static Set<String> lowerCaseSet(JsonNode node, String where) {
         Set<String> out = new LinkedHashSet<>();
         textSet(node, where).forEach(v -> out.add(v.toLowerCase(Locale.ROOT)));
@@ -523,8 +543,8 @@ public final class ConfigLoader {
         if (!a.has("server")) {
             throw new IllegalArgumentException(where + " names no server");
         }
-        Route route = Route.to(
-                text(a.get("server"), where + " server"),
+        Route route = Route.toAny(
+                serverNames(a.get("server"), where + " server"),
                 a.has("tool") ? text(a.get("tool"), where + " tool") : action);
         if (a.has("parameters")) {
             Map<String, String> names = new LinkedHashMap<>();

@@ -316,44 +316,68 @@ final class Analyzer {
     /** The problems found at the server, and the arguments as its tool's schema types them. */
     private record ServerCheck(List<Problem> problems, Map<String, Object> arguments) {}
 
+    /**
+     * Checks the route's servers: each must be configured with a transport, and at least one must have
+     * the tool (started when {@code connect}); the first that has it types the arguments by its schema.
+     */
     private ServerCheck serverProblems(String where, Route route, Map<String, Object> arguments, boolean connect) {
-        List<Problem> problems = serverProblems(where, route, connect);
-        if (!problems.isEmpty()) {
-            return new ServerCheck(problems, arguments);
+        List<Problem> configured = route.servers().stream()
+                .flatMap(server -> configurationProblems(where, server).stream())
+                .toList();
+        if (!configured.isEmpty()) {
+            return new ServerCheck(configured, arguments);
         }
-        ToolInfo tool = servers.connection(route.server()).knownTools().get(route.tool());
+        String usable = null;
+        List<Problem> firstProblems = List.of();
+        for (String server : route.servers()) {
+            List<Problem> problems = reachProblems(where, server, route.tool(), connect);
+            if (problems.isEmpty()) {
+                usable = server;
+                break;
+            }
+            firstProblems = firstProblems.isEmpty() ? problems : firstProblems;
+        }
+        if (usable == null) {
+            return new ServerCheck(firstProblems, arguments);
+        }
+        ToolInfo tool = servers.connection(usable).knownTools().get(route.tool());
         if (tool == null) {
             return new ServerCheck(List.of(), arguments);
         }
         SchemaTypes.Typed typed = SchemaTypes.coerce(tool.inputSchema(), arguments, route.parameterNames());
         if (!typed.misfits().isEmpty()) {
+            String at = usable;
             return new ServerCheck(
                     typed.misfits().stream()
                             .map(m -> new Problem(
                                     Problem.Code.INVALID_PARAMETER,
-                                    where + ": for " + route.server() + "/" + route.tool() + ", " + m))
+                                    where + ": for " + at + "/" + route.tool() + ", " + m))
                             .toList(),
                     typed.arguments());
         }
-        return new ServerCheck(schemaProblems(where, route, tool, typed.arguments()), typed.arguments());
+        return new ServerCheck(schemaProblems(where, usable, route, tool, typed.arguments()), typed.arguments());
     }
 
-    private List<Problem> serverProblems(String where, Route route, boolean connect) {
-        Optional<ServerDefinition> server = servers.definition(route.server());
+    private List<Problem> configurationProblems(String where, String name) {
+        Optional<ServerDefinition> server = servers.definition(name);
         if (server.isEmpty()) {
             return List.of(new Problem(
                     Problem.Code.UNKNOWN_SERVER,
-                    where + ": the server '" + route.server() + "' is not configured in mcpServers"));
+                    where + ": the server '" + name + "' is not configured in mcpServers"));
         }
         if (!servers.hasTransport(server.get())) {
             return List.of(new Problem(
                     Problem.Code.NO_TRANSPORT,
                     where + ": no transport provider serves type '"
-                            + server.get().type() + "' of server '" + route.server() + "' (available: "
+                            + server.get().type() + "' of server '" + name + "' (available: "
                             + servers.transportTypes() + ")"));
         }
+        return List.of();
+    }
+
+    private List<Problem> reachProblems(String where, String name, String toolName, boolean connect) {
         Map<String, ToolInfo> tools;
-        ServerConnection connection = servers.connection(route.server());
+        ServerConnection connection = servers.connection(name);
         if (connect) {
             try {
                 tools = connection.tools();
@@ -361,14 +385,13 @@ final class Analyzer {
                 if (ErrorClassifiers.cannotStart(e)) {
                     return List.of(new Problem(
                             Problem.Code.SERVER_CANNOT_START,
-                            where + ": the server '" + route.server() + "' cannot start as configured (in "
-                                    + server.get().origin() + "): "
+                            where + ": the server '" + name + "' cannot start as configured (in "
+                                    + connection.definition().origin() + "): "
                                     + ErrorClassifiers.messageOf(e)));
                 }
                 return List.of(new Problem(
                         Problem.Code.SERVER_UNAVAILABLE,
-                        where + ": the server '" + route.server() + "' could not be started: "
-                                + ErrorClassifiers.messageOf(e)));
+                        where + ": the server '" + name + "' could not be started: " + ErrorClassifiers.messageOf(e)));
             }
         } else {
             tools = connection.knownTools();
@@ -376,11 +399,11 @@ final class Analyzer {
                 return List.of();
             }
         }
-        if (!tools.containsKey(route.tool())) {
+        if (!tools.containsKey(toolName)) {
             return List.of(new Problem(
                     Problem.Code.UNKNOWN_TOOL,
-                    where + ": the server '" + route.server() + "' has no tool '" + route.tool() + "' (it has "
-                            + tools.keySet() + ")"));
+                    where + ": the server '" + name + "' has no tool '" + toolName + "' (it has " + tools.keySet()
+                            + ")"));
         }
         return List.of();
     }
@@ -400,7 +423,8 @@ final class Analyzer {
         return b.append(")").toString();
     }
 
-    private List<Problem> schemaProblems(String where, Route route, ToolInfo tool, Map<String, Object> arguments) {
+    private List<Problem> schemaProblems(
+            String where, String server, Route route, ToolInfo tool, Map<String, Object> arguments) {
         if (tool.inputSchema().isEmpty()) {
             return List.of();
         }
@@ -420,7 +444,7 @@ final class Analyzer {
             if (!response.valid()) {
                 problems.add(new Problem(
                         Problem.Code.INVALID_PARAMETER,
-                        where + ": the parameters do not match the" + " input schema of " + route.server() + "/"
+                        where + ": the parameters do not match the" + " input schema of " + server + "/"
                                 + route.tool() + ": " + response.errorMessage()
                                 + renamed(route)));
             }

@@ -782,7 +782,9 @@ public final class Engine {
                 .step(
                         s.step().number(),
                         s.action().map(a -> a.type()).orElse(null),
-                        s.route().map(Route::server).orElse(null),
+                        // the instance that took the call, when there was one
+                        result.server()
+                                .orElseGet(() -> s.route().map(Route::server).orElse(null)),
                         s.route().map(Route::tool).orElse(null))
                 .parameters(redactor.redact(s.arguments()))
                 .error(

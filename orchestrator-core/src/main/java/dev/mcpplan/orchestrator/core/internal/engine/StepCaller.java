@@ -3,8 +3,6 @@ package dev.mcpplan.orchestrator.core.internal.engine;
 import dev.failsafe.CircuitBreakerOpenException;
 import dev.failsafe.ExecutionContext;
 import dev.failsafe.Failsafe;
-import dev.failsafe.FailsafeExecutor;
-import dev.failsafe.Policy;
 import dev.failsafe.RateLimitExceededException;
 import dev.failsafe.RetryPolicy;
 import dev.mcpplan.orchestrator.ErrorKind;
@@ -22,6 +20,7 @@ import io.modelcontextprotocol.spec.McpSchema;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +28,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Calls one step's tool through Failsafe: retries with exponential backoff and jitter where a retry is
@@ -41,6 +42,7 @@ import java.util.stream.Collectors;
  * check. Thread-safe.
  */
 final class StepCaller {
+    private static final Logger LOG = LoggerFactory.getLogger(StepCaller.class);
     /** What the plan does after a step that did not succeed. */
     enum Next {
         /** The step succeeded: go on. */
@@ -89,6 +91,9 @@ final class StepCaller {
     private static final class LastAttempt {
         final StepResult template;
         final Recorder recorder;
+        /** The instance of the last attempt. */
+        ServerConnection target;
+
         Classification classification;
         boolean maybeSent;
         int attempts;
@@ -104,7 +109,9 @@ final class StepCaller {
         Step step = s.step();
         Route route = s.route().orElseThrow();
         String action = s.action().orElseThrow().type();
-        ServerConnection connection = servers.connection(route.server());
+        List<ServerConnection> candidates = route.servers().stream()
+                .flatMap(server -> servers.instances(server).stream())
+                .toList();
         LastAttempt last = new LastAttempt(
                 StepResult.builder(step.number(), StepStatus.FAILED)
                         .action(action)
@@ -118,7 +125,7 @@ final class StepCaller {
                     } else if (!(result instanceof McpSchema.CallToolResult r) || !Boolean.TRUE.equals(r.isError())) {
                         return false;
                     }
-                    return retryable(last.classification.kind(), last.maybeSent, connection, route);
+                    return retryable(last.classification.kind(), last.maybeSent, last.target, route);
                 })
                 .withBackoff(
                         settings.backoff(),
@@ -128,27 +135,24 @@ final class StepCaller {
                 .withJitter(0.25)
                 .withMaxRetries(settings.retries())
                 .build();
-        FailsafeExecutor<Object> executor = Failsafe.with(retry);
-        for (Policy<Object> policy : guards.policies(route.server(), connection.requestTimeout())) {
-            executor = executor.compose(policy);
-        }
         long start = System.nanoTime();
         McpSchema.CallToolResult answer = null;
         try {
             answer = (McpSchema.CallToolResult)
-                    executor.get(ctx -> attempt(plan, s, connection, route, action, ctx, last, recorder));
+                    Failsafe.with(retry).get(ctx -> attempt(plan, s, candidates, route, action, ctx, last, recorder));
         } catch (RuntimeException e) {
             classify(last, route, e, false);
         }
+        ServerConnection target = last.target != null ? last.target : candidates.get(0);
         StepResult.Builder result = StepResult.builder(step.number(), StepStatus.SUCCEEDED)
                 .action(action)
-                .route(route.server(), route.tool())
+                .route(target.name(), route.tool())
                 .attempts(Math.max(1, last.attempts))
                 .duration(Duration.ofNanos(System.nanoTime() - start));
         if (answer != null && !Boolean.TRUE.equals(answer.isError())) {
             return new Outcome(answered(result, answer).build(), Next.CONTINUE, Optional.empty(), false);
         }
-        return decide(step, route, connection, last, result);
+        return decide(step, route, candidates, target, last, result);
     }
 
     /**
@@ -176,13 +180,17 @@ final class StepCaller {
     private McpSchema.CallToolResult attempt(
             Plan plan,
             StepPlan s,
-            ServerConnection connection,
+            List<ServerConnection> candidates,
             Route route,
             String action,
             ExecutionContext<Object> ctx,
             LastAttempt last,
             Recorder recorder) {
         int attempt = ctx.getAttemptCount() + 1;
+        // a request that may have reached an instance is sent again only to it, whose idempotency
+        // key dedupes it; one that never left may go to any
+        List<ServerConnection> untried =
+                new ArrayList<>(last.target != null && last.maybeSent ? List.of(last.target) : candidates);
         last.attempts = attempt;
         last.classification = null;
         last.maybeSent = false;
@@ -193,14 +201,35 @@ final class StepCaller {
         meta.put(Engine.ATTEMPT_KEY, attempt);
         StepResult.Builder done = StepResult.builder(s.step().number(), StepStatus.SUCCEEDED)
                 .action(action)
-                .route(route.server(), route.tool())
                 .attempts(attempt);
         long start = System.nanoTime();
+        ServerConnection connection = untried.get(0);
         try {
-            McpSchema.CallToolResult answer = guards.call(
-                    route.server(),
-                    connection.requestTimeout(),
-                    () -> connection.call(route.tool(), s.arguments(), meta, recorder::progress));
+            McpSchema.CallToolResult answer;
+            while (true) {
+                connection = guards.choose(untried);
+                untried.remove(connection);
+                last.target = connection;
+                done.route(connection.name(), route.tool());
+                ServerConnection target = connection;
+                try {
+                    answer = guards.call(
+                            target, () -> target.call(route.tool(), s.arguments(), meta, recorder::progress));
+                    break;
+                } catch (RuntimeException e) {
+                    if (maybeSent(e) || untried.isEmpty()) {
+                        throw e;
+                    }
+                    LOG.info(
+                            "step {} of plan {}: not sent to '{}' ({}); trying another",
+                            s.step().number(),
+                            plan.id(),
+                            target.name(),
+                            ErrorClassifiers.messageOf(e));
+                } finally {
+                    target.callEnded();
+                }
+            }
             if (Boolean.TRUE.equals(answer.isError())) {
                 String text = text(answer);
                 last.classification =
@@ -220,7 +249,7 @@ final class StepCaller {
             return answer;
         } catch (RuntimeException e) {
             classify(last, route, e, true);
-            if (last.classification.kind() == ErrorKind.UNAVAILABLE && !ServerGuards.busy(e)) {
+            if (last.classification.kind() == ErrorKind.UNAVAILABLE && !notCalled(e)) {
                 connection.reset(); // the server is gone (mid-call, or while idle): the next attempt starts it again
             }
             recorder.attemptFinished(done.status(attemptStatus(last, connection, route))
@@ -229,6 +258,13 @@ final class StepCaller {
                     .build());
             throw e;
         }
+    }
+
+    /** Whether our own guards stopped the call before it reached the instance (busy, circuit open, rate limit). */
+    private static boolean notCalled(Throwable error) {
+        return ServerGuards.busy(error)
+                || error instanceof CircuitBreakerOpenException
+                || error instanceof RateLimitExceededException;
     }
 
     /**
@@ -356,10 +392,15 @@ final class StepCaller {
     }
 
     private Outcome decide(
-            Step step, Route route, ServerConnection connection, LastAttempt last, StepResult.Builder result) {
+            Step step,
+            Route route,
+            List<ServerConnection> candidates,
+            ServerConnection connection,
+            LastAttempt last,
+            StepResult.Builder result) {
         Classification c = last.classification;
         ErrorKind kind = c.kind();
-        String where = "step " + step.number() + " (" + route.server() + "/" + route.tool() + ")";
+        String where = "step " + step.number() + " (" + connection.name() + "/" + route.tool() + ")";
         boolean safe = !last.maybeSent || safeToRepeat(connection, route);
         if (startFailedForGood(last.error)) {
             return stop(
@@ -374,8 +415,8 @@ final class StepCaller {
         }
         return switch (kind) {
             case RATE_LIMIT -> {
-                Duration wait = c.retryAfter()
-                        .orElseGet(() -> max(guards.waitBefore(route.server(), kind), settings.backoff()));
+                Duration wait =
+                        c.retryAfter().orElseGet(() -> max(guards.waitBefore(candidates, kind), settings.backoff()));
                 yield stop(
                         result,
                         StepStatus.FAILED,
@@ -387,7 +428,7 @@ final class StepCaller {
             }
             case TIMEOUT, UNAVAILABLE ->
                 safe
-                        ? reschedule(route, kind, c, last, result)
+                        ? reschedule(candidates, kind, c, last, result)
                         : stop(
                                 result,
                                 StepStatus.OUTCOME_UNKNOWN,
@@ -400,7 +441,7 @@ final class StepCaller {
                                 false);
             case SERVER_ERROR ->
                 safe
-                        ? reschedule(route, kind, c, last, result)
+                        ? reschedule(candidates, kind, c, last, result)
                         : stop(
                                 result,
                                 StepStatus.FAILED,
@@ -427,8 +468,12 @@ final class StepCaller {
     }
 
     private Outcome reschedule(
-            Route route, ErrorKind kind, Classification c, LastAttempt last, StepResult.Builder result) {
-        Duration wait = max(guards.waitBefore(route.server(), kind), rescheduleDelay());
+            List<ServerConnection> candidates,
+            ErrorKind kind,
+            Classification c,
+            LastAttempt last,
+            StepResult.Builder result) {
+        Duration wait = max(guards.waitBefore(candidates, kind), rescheduleDelay());
         String attempts = last.attempts + (last.attempts == 1 ? " attempt" : " attempts");
         return stop(
                 result,

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -32,6 +33,9 @@ import org.slf4j.LoggerFactory;
  * server died), the next use starts the server again, but not before a wait that doubles with each
  * breakdown since the last successful call (the restart backoff, up to 32 times its base).
  *
+ * <p>A server configured with several instances has one connection per instance, each named
+ * {@code NAME#N} (from 1) with its own process, restart backoff and counts of calls.
+ *
  * <p>Thread-safe: starting and stopping are serialized; calls may run concurrently.
  */
 public final class ServerConnection implements AutoCloseable {
@@ -44,6 +48,9 @@ public final class ServerConnection implements AutoCloseable {
     private static final AtomicLong CALLS = new AtomicLong();
 
     private final ServerDefinition definition;
+    private final String label;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicLong callsStarted = new AtomicLong();
     private final TransportProvider provider;
     private final TransportContext context;
     private final Duration requestTimeout;
@@ -63,9 +70,14 @@ public final class ServerConnection implements AutoCloseable {
     private int resets;
 
     private Instant notBefore = Instant.MIN;
+    /** Failed starts in a row: while the last one is recent, another instance is preferred to this one. */
+    private int startFailures;
+
+    private Instant shunnedUntil = Instant.MIN;
 
     ServerConnection(
             ServerDefinition definition,
+            String label,
             TransportProvider provider,
             McpJsonMapper jsonMapper,
             Settings settings,
@@ -76,6 +88,7 @@ public final class ServerConnection implements AutoCloseable {
         this.restartBackoff = restartBackoff;
         this.clock = clock;
         this.definition = definition;
+        this.label = label;
         this.provider = provider;
         this.requestTimeout = definition.requestTimeout().orElse(settings.requestTimeout());
         this.maxCallTime = settings.maxCallTimeFor(requestTimeout);
@@ -125,8 +138,39 @@ public final class ServerConnection implements AutoCloseable {
         return definition;
     }
 
+    /** The server's name, with {@code #N} when it runs as several instances. */
     public String name() {
-        return definition.name();
+        return label;
+    }
+
+    /** The calls to this instance that have started and not yet ended. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** The calls to this instance since it was first used, ended or not. */
+    public long callsStarted() {
+        return callsStarted.get();
+    }
+
+    /**
+     * Counts a call to this instance as in flight, from the moment it was chosen for it (so that calls
+     * chosen at the same time spread over the instances); {@link #callEnded()} ends it.
+     */
+    public void callChosen() {
+        callsStarted.incrementAndGet();
+        inFlight.incrementAndGet();
+    }
+
+    /** Ends a call counted by {@link #callChosen()}. */
+    public void callEnded() {
+        inFlight.decrementAndGet();
+    }
+
+    /** Whether a call now could use the server: it runs, or it may be started (no restart backoff). */
+    public synchronized boolean ready() {
+        Instant now = clock.instant();
+        return !closed && (client != null || !now.isBefore(notBefore) && !now.isBefore(shunnedUntil));
     }
 
     /** The per-call time-out of this server: how long a call may go without an answer or progress. */
@@ -182,8 +226,11 @@ public final class ServerConnection implements AutoCloseable {
                         (System.nanoTime() - start) / 1_000_000);
             } catch (RuntimeException e) {
                 c.close();
+                shunnedUntil = clock.instant().plus(restartBackoff.multipliedBy(1L << Math.min(startFailures, 5)));
+                startFailures++;
                 throw e;
             }
+            startFailures = 0;
             client = c;
         }
         return client;

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The configured servers, each connected on first use. Only servers named in the configuration can be
- * reached: a plan cannot make the orchestrator start anything else.
+ * reached: a plan cannot make the orchestrator start anything else. A server configured with
+ * {@code servers.NAME.instances} above 1 has that many connections, each its own process.
  *
  * <p>Thread-safe.
  */
@@ -83,11 +84,29 @@ public final class ServerPool implements AutoCloseable {
     }
 
     /**
-     * The connection to a configured server (not started until used).
+     * The connection to a configured server (not started until used); of several instances, the first.
      *
      * @throws IllegalArgumentException if the server is not configured or no transport serves its type
      */
     public ServerConnection connection(String name) {
+        return instance(name, 1);
+    }
+
+    /**
+     * The connections to each instance of a configured server (none started until used).
+     *
+     * @throws IllegalArgumentException if the server is not configured or no transport serves its type
+     */
+    public List<ServerConnection> instances(String name) {
+        int count = settings.limitsFor(name).instances();
+        List<ServerConnection> all = new ArrayList<>(count);
+        for (int i = 1; i <= count; i++) {
+            all.add(instance(name, i));
+        }
+        return all;
+    }
+
+    private ServerConnection instance(String name, int number) {
         if (closed) {
             throw new IllegalStateException("the orchestrator is closed");
         }
@@ -100,10 +119,19 @@ public final class ServerPool implements AutoCloseable {
             throw new IllegalArgumentException("no transport provider serves type '" + definition.type()
                     + "' of server '" + name + "' (available: " + transports.keySet() + ")");
         }
+        String label = settings.limitsFor(name).instances() == 1 ? name : name + "#" + number;
         return connections.computeIfAbsent(
-                name,
+                label,
                 n -> new ServerConnection(
-                        definition, provider, jsonMapper, settings, restartBackoff, redactor, stateDirectory, clock));
+                        definition,
+                        label,
+                        provider,
+                        jsonMapper,
+                        settings,
+                        restartBackoff,
+                        redactor,
+                        stateDirectory,
+                        clock));
     }
 
     /**

@@ -95,11 +95,12 @@ class ConfigLoaderTest {
                   "orchestrator": {
                     "actions": {
                       "write_vault": { "server": "fs", "tool": "write_file", "parameters": {"text": "content"}, "idempotent": true },
-                      "send_invoice": "billing"
+                      "send_invoice": "billing",
+                      "send_bulk": { "server": ["mail", "fs"] }
                     },
                     "phrases": { "Send Invoice": "send_invoice" },
                     "timeout": "5s", "retries": 1, "backoff": "250ms",
-                    "servers": { "fs": { "timeout": "1500ms", "rateLimit": "10/1h", "maxConcurrent": 2 } },
+                    "servers": { "fs": { "timeout": "1500ms", "rateLimit": "10/1h", "maxConcurrent": 2 }, "mail": { "instances": 3 } },
                     "redactKeys": ["iban"], "redactPatterns": ["ACME-[0-9]{6}"],
                     "circuitBreaker": { "failures": 2, "delay": "5s" },
                     "approval": { "signingKey": "${KEY}", "maxAge": "7d", "requireApproverFor": ["High"] }
@@ -127,8 +128,10 @@ class ConfigLoaderTest {
         assertThat(s.redactPatterns())
                 .extracting(java.util.regex.Pattern::pattern)
                 .containsExactly("ACME-[0-9]{6}");
-        assertThat(s.limitsFor("fs")).isEqualTo(new ServerLimits(10, Duration.ofHours(1), 2));
+        assertThat(s.limitsFor("fs")).isEqualTo(new ServerLimits(10, Duration.ofHours(1), 2, 1));
         assertThat(s.limitsFor("other")).isEqualTo(ServerLimits.NONE);
+        assertThat(s.limitsFor("mail")).isEqualTo(new ServerLimits(null, null, 0, 3));
+        assertThat(s.actions().get("send_bulk")).isEqualTo(Route.toAny(List.of("mail", "fs"), "send_bulk"));
         assertThat(s.circuitFailures()).isEqualTo(2);
         assertThat(s.circuitDelay()).isEqualTo(Duration.ofSeconds(5));
         assertThat(s.approval().maxAge()).isEqualTo(Duration.ofDays(7));
@@ -177,6 +180,13 @@ class ConfigLoaderTest {
             "servers": { "s": { "maxConcurrent": 1 } }       |
             "servers": { "s": { "maxConcurrent": 2147483647 } } |
             "servers": { "s": { "timeout": "0s" } }          | servers.s.timeout must be positive
+            "servers": { "s": { "instances": 0 } }           | servers.s.instances must be a whole number from 1 to 64, not 0
+            "servers": { "s": { "instances": 1 } }           |
+            "servers": { "s": { "instances": 64 } }          |
+            "servers": { "s": { "instances": 65 } }          | servers.s.instances must be a whole number from 1 to 64, not 65
+            "actions": { "a": { "server": [] } }             | action 'a' server: the list names no server
+            "actions": { "a": { "server": ["x", "x"] } }     | action 'a' server: the list names a server twice
+            "actions": { "a": { "server": ["x", 1] } }       | action 'a' server
             "approval": { "maxAge": "0s" }                   | approval maxAge must be positive
             "approval": { "maxAge": "1ms" }                  |
             "maxReschedules": 0                              |
