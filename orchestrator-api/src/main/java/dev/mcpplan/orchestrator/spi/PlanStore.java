@@ -78,8 +78,13 @@ public interface PlanStore {
         return Optional.empty();
     }
 
-    /** Called before each attempt of a step's call: a store with a journal records it, durably, now. */
-    default void stepStarted(Plan plan, Step step) {}
+    /**
+     * Called before each attempt of a step's call: a store with a journal records it now, and durably
+     * unless {@code safeToRepeat}. A step is safe to repeat when its tool is idempotent or read-only: a
+     * record of it lost in a crash only makes the next run call it again, so a store may skip forcing
+     * that record (and the step's result) to disk.
+     */
+    default void stepStarted(Plan plan, Step step, boolean safeToRepeat) {}
 
     /** Called after each step, with its result: the store records progress (checkbox, log line). */
     void stepFinished(Plan plan, Step step, StepResult result);

@@ -31,7 +31,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The journal of one plan's run, beside the plan in {@code In_Progress/} as {@code .NAME.journal}: a
  * line when a step's request is about to be sent and a line when its result is in, each forced to disk
- * before the orchestrator goes on. The running process holds an exclusive lock on it; the operating
+ * before the orchestrator goes on; but for a step that is safe to repeat (an idempotent or read-only
+ * tool), whose lines are written and left to the next forced line or the system to bring to disk, since
+ * losing them in a crash only makes the next run call it again. The running process holds an exclusive lock on it; the operating
  * system drops the lock when the process dies, which is how another process knows the run was
  * interrupted and may take it over.
  *
@@ -48,6 +50,9 @@ final class VaultJournal {
     private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
     private final Path path;
+    /** The steps that are safe to repeat, whose lines need not be forced to disk. */
+    private final Set<Integer> repeatable = ConcurrentHashMap.newKeySet();
+
     private final FileChannel channel;
     private final FileLock lock;
     /** The file this journal locked, to tell it from a newer journal that has since taken its name. */
@@ -166,35 +171,49 @@ final class VaultJournal {
         return Optional.of(new VaultJournal(path, channel, lock));
     }
 
-    void started(int step, Instant at) throws IOException {
-        append("started " + step + " " + at);
+    void started(int step, Instant at, boolean safeToRepeat) throws IOException {
+        if (safeToRepeat) {
+            repeatable.add(step);
+        } else {
+            repeatable.remove(step);
+        }
+        append("started " + step + " " + at, !safeToRepeat);
     }
 
     /** A step's result, with the line the plan's Execution Log gets for it. */
     void finished(int step, StepStatus status, Instant at, String logLine) throws IOException {
-        append("finished " + step + " " + status.name().toLowerCase(Locale.ROOT) + " " + at + " "
-                + PlanDocument.oneLine(logLine));
+        append(
+                "finished " + step + " " + status.name().toLowerCase(Locale.ROOT) + " " + at + " "
+                        + PlanDocument.oneLine(logLine),
+                !repeatable.contains(step));
     }
 
     /** The run is over: its verdict is about to be written into the plan file. */
     void finishing() throws IOException {
-        append("finishing");
+        append("finishing", true);
     }
 
     /** The plan is about to move to its last folder. */
     void moving(Move move) throws IOException {
-        append("moving " + URLEncoder.encode(move.target(), StandardCharsets.UTF_8) + " "
-                + PlanDocument.oneLine(move.dashboardLine()));
+        append(
+                "moving " + URLEncoder.encode(move.target(), StandardCharsets.UTF_8) + " "
+                        + PlanDocument.oneLine(move.dashboardLine()),
+                true);
     }
 
-    /** One line, forced to disk; steps of a plan in parallel mode append from several threads. */
-    private synchronized void append(String line) throws IOException {
+    /**
+     * One line, forced to disk (with every line before it) when {@code force}; steps of a plan in parallel
+     * mode append from several threads.
+     */
+    private synchronized void append(String line, boolean force) throws IOException {
         ByteBuffer bytes = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
         long position = channel.size();
         while (bytes.hasRemaining()) {
             position += channel.write(bytes, position);
         }
-        channel.force(true);
+        if (force) {
+            channel.force(true);
+        }
     }
 
     /**

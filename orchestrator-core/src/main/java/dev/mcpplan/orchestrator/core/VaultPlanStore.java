@@ -620,8 +620,8 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     }
 
     @Override
-    public void stepStarted(Plan plan, Step step) {
-        journal(plan, j -> j.started(step.number(), clock.instant()));
+    public void stepStarted(Plan plan, Step step, boolean safeToRepeat) {
+        journal(plan, j -> j.started(step.number(), clock.instant(), safeToRepeat));
     }
 
     private void journal(Plan plan, JournalWrite write) {

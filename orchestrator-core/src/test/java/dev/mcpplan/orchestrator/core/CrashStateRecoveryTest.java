@@ -84,7 +84,7 @@ class CrashStateRecoveryTest {
         VaultPlanStore store = VaultPlanStore.open(vault);
         Path file = Files.writeString(store.inProgressDir().resolve("crashed.md"), plan("in_progress", " ", ""));
         VaultJournal journal = VaultJournal.start(file).orElseThrow();
-        journal.started(1, AT);
+        journal.started(1, AT, false);
         journal.finished(1, StepStatus.SUCCEEDED, AT, STEP_1_LOG);
         journal.close(false); // killed here: before the checkbox and the log line reached the file
 

@@ -620,9 +620,9 @@ public final class Engine {
         }
         StepCaller.Outcome outcome = caller.call(plan, s, new StepCaller.Recorder() {
             @Override
-            public void attemptStarted(int attempt) {
+            public void attemptStarted(int attempt, boolean safeToRepeat) {
                 if (store != null) {
-                    store.stepStarted(plan, s.step());
+                    store.stepStarted(plan, s.step(), safeToRepeat);
                 }
                 announce(l -> l.stepStarted(plan, s.step(), attempt));
             }

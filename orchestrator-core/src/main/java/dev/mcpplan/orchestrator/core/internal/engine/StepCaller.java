@@ -60,8 +60,8 @@ final class StepCaller {
 
     /** Everything a step's call reports while it runs. */
     interface Recorder {
-        /** Before each attempt: the request is about to be sent. */
-        void attemptStarted(int attempt);
+        /** Before each attempt: the request is about to be sent; whether the tool may be called again. */
+        void attemptStarted(int attempt, boolean safeToRepeat);
 
         /** After each attempt, with its own result. */
         void attemptFinished(StepResult attempt);
@@ -195,7 +195,7 @@ final class StepCaller {
         last.classification = null;
         last.maybeSent = false;
         last.error = null;
-        recorder.attemptStarted(attempt);
+        recorder.attemptStarted(attempt, safeToRepeat(untried.get(0), route));
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put(Engine.IDEMPOTENCY_KEY, plan.id() + ":step-" + s.step().number());
         meta.put(Engine.ATTEMPT_KEY, attempt);
