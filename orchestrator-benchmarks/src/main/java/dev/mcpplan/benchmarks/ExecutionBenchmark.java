@@ -444,9 +444,9 @@ public final class ExecutionBenchmark {
     /** 64 independent steps against a server answering in 100 ms, 16 at once, then in sequential mode. */
     private void parallel() throws IOException {
         try (McpPlanOrchestrator orchestrator = orchestrator("parallel", 1)) {
-            require(orchestrator.execute(plan(1, "wait", 0, false))); // the server started
+            require(orchestrator.execute(plan(64, "wait", 100, true))); // the server started, the code warm
             List<Double> walls = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
+            for (int i = 0; i < 5; i++) {
                 long start = System.nanoTime();
                 require(orchestrator.execute(plan(64, "wait", 100, true)));
                 walls.add((System.nanoTime() - start) / 1e6);
