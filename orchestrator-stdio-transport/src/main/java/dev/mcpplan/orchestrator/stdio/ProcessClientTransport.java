@@ -25,13 +25,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -67,36 +67,11 @@ final class ProcessClientTransport implements McpClientTransport {
     private static final int STDERR_LINES = 20;
     private static final Duration GRACE = Duration.ofSeconds(2);
     private static final Duration STDERR_WAIT = Duration.ofMillis(500);
-    /**
-     * How often the requests waiting for an answer are checked against their deadlines: a time-out
-     * fires up to this much late. One check for all, instead of a timer set and cancelled per request.
-     */
-    private static final long SWEEP_MILLIS = 20;
-    /** The transports whose server runs, whose waiting requests the sweep checks. */
-    private static final Set<ProcessClientTransport> WATCHED = ConcurrentHashMap.newKeySet();
-
     private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "mcp-stdio-timeouts");
         t.setDaemon(true);
         return t;
     });
-
-    static {
-        TIMER.scheduleWithFixedDelay(ProcessClientTransport::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
-    }
-
-    private static void sweep() {
-        long now = System.nanoTime();
-        for (ProcessClientTransport transport : WATCHED) {
-            for (Pending request : transport.pending.values()) {
-                try {
-                    request.expireIf(now);
-                } catch (RuntimeException e) {
-                    LOG.warn("could not time out a request to '{}': {}", transport.server.name(), e.toString());
-                }
-            }
-        }
-    }
 
     private final ServerDefinition server;
     private final McpJsonMapper mapper;
@@ -204,7 +179,6 @@ final class ProcessClientTransport implements McpClientTransport {
         stderrReader = thread("stderr", this::readStderr);
         stderrReader.start();
         exited = process.onExit().thenRun(this::onExit);
-        WATCHED.add(this);
         return Mono.empty();
     }
 
@@ -460,7 +434,6 @@ final class ProcessClientTransport implements McpClientTransport {
     }
 
     private void untrack(Process p) {
-        WATCHED.remove(this);
         ShutdownReaper.unregister(p);
         HostWatchdog.remove(p.pid());
         ProcessRecords.remove(stateDirectory, p.pid());
@@ -475,12 +448,7 @@ final class ProcessClientTransport implements McpClientTransport {
         final String method;
         final String progressToken;
         final long sent = System.nanoTime();
-        /** When the request times out ({@link System#nanoTime()}); never before {@link #restart()}. */
-        private long deadline;
-
-        private boolean armed;
-        private Duration idle;
-        private boolean last;
+        private ScheduledFuture<?> timeout;
         private boolean done;
 
         Pending(Object id, String method, String progressToken) {
@@ -493,30 +461,23 @@ final class ProcessClientTransport implements McpClientTransport {
             if (done) {
                 return;
             }
-            idle = idleTimeout();
-            long now = System.nanoTime();
-            long left = maxCallTime.toNanos() - (now - sent);
-            last = left <= idle.toNanos();
-            deadline = now + Math.max(0, last ? left : idle.toNanos());
-            armed = true;
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
+            Duration idle = idleTimeout();
+            long left = maxCallTime.toNanos() - (System.nanoTime() - sent);
+            boolean last = left <= idle.toNanos();
+            timeout = TIMER.schedule(
+                    () -> timedOut(id, method, idle, last),
+                    Math.max(0, last ? left : idle.toNanos()),
+                    TimeUnit.NANOSECONDS);
         }
 
         synchronized void cancelTimeout() {
             done = true;
-        }
-
-        /** Times the request out if its deadline has passed. */
-        void expireIf(long now) {
-            Duration idleNow;
-            boolean lastNow;
-            synchronized (this) {
-                if (done || !armed || now - deadline < 0) {
-                    return;
-                }
-                idleNow = idle;
-                lastNow = last;
+            if (timeout != null) {
+                timeout.cancel(false);
             }
-            timedOut(id, method, idleNow, lastNow);
         }
     }
 

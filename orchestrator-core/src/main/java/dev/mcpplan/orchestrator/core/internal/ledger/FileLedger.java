@@ -36,9 +36,7 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>Crash-safe and shared: every read and append happens under an exclusive lock on the file, so
  * that of several processes (and several ledgers of one process) beginning one approval exactly one
- * wins; every line is one write, forced to disk but for a run's end in a final state (lost in a crash,
- * the run stays "running", and a plan with its approval is refused all the same); a last line without
- * its newline (a crash mid-write) is
+ * wins; every line is one write forced to disk; a last line without its newline (a crash mid-write) is
  * ignored, and ended with a newline before the next line is appended. Lines already read are kept in
  * memory; each call reads only what other processes appended since.
  *
@@ -93,7 +91,7 @@ public final class FileLedger implements ApprovalLedger {
             Run earlier = byPlanId.get(plan.id());
             String now = clock.instant().toString();
             if (earlier == null) {
-                append(channel, new Run(plan.id(), hash, signature, source, RUNNING, now, now), true);
+                append(channel, new Run(plan.id(), hash, signature, source, RUNNING, now, now));
                 return Optional.empty();
             }
             if (!earlier.hash().equals(hash) || !Objects.equals(earlier.signature(), signature)) {
@@ -107,7 +105,7 @@ public final class FileLedger implements ApprovalLedger {
             if (!continues) {
                 return Optional.of(refusal("its approval is in use by another run", earlier));
             }
-            append(channel, new Run(plan.id(), hash, signature, source, RUNNING, earlier.beganAt(), now), true);
+            append(channel, new Run(plan.id(), hash, signature, source, RUNNING, earlier.beganAt(), now));
             return Optional.empty();
         });
     }
@@ -129,9 +127,7 @@ public final class FileLedger implements ApprovalLedger {
                             plan.source().map(Path::toString).orElse(IN_CODE),
                             result.status().wireName(),
                             run != null ? run.beganAt() : now,
-                            now),
-                    // a rescheduled run must be found open when it is taken again; a final state need not
-                    result.status() == PlanStatus.RETRY_SCHEDULED);
+                            now));
             return null;
         });
     }
@@ -259,7 +255,7 @@ public final class FileLedger implements ApprovalLedger {
         }
     }
 
-    private void append(FileChannel channel, Run run, boolean force) throws IOException {
+    private void append(FileChannel channel, Run run) throws IOException {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("at", run.at());
         line.put("plan_id", run.planId());
@@ -280,9 +276,7 @@ public final class FileLedger implements ApprovalLedger {
         for (long at = size; out.hasRemaining(); ) {
             at += channel.write(out, at);
         }
-        if (force) {
-            channel.force(false);
-        }
+        channel.force(false);
         readUpTo = size + out.limit();
         remember(run);
     }
