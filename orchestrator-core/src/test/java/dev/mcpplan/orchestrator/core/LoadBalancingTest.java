@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +32,8 @@ class LoadBalancingTest {
     Path dir;
 
     private final List<AuditRecord> calls = new CopyOnWriteArrayList<>();
+
+    @AutoClose
     private McpPlanOrchestrator orchestrator;
 
     /** An orchestrator whose fault servers carry this test's folder on their command line. */
@@ -56,25 +58,8 @@ class LoadBalancingTest {
         return orchestrator;
     }
 
-    @AfterEach
-    void close() {
-        if (orchestrator != null) {
-            orchestrator.close();
-        }
-    }
-
     private Plan plan(String name, String frontMatter, String steps) throws IOException {
-        Path file = Files.writeString(dir.resolve(name + ".md"), """
-                ---
-                plan_id: %s
-                status: approved
-                %s
-                ---
-                # Balanced
-
-                ## Steps
-                %s""".formatted(name, frontMatter, steps));
-        return orchestrator.parse(file);
+        return orchestrator.parse(Servers.approvedPlanFile(dir, name, frontMatter, steps));
     }
 
     private static String steps(int count, String action, String parameter) {

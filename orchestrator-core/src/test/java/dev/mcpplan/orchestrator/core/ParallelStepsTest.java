@@ -73,17 +73,7 @@ class ParallelStepsTest {
     }
 
     private Plan plan(String name, String frontMatter, String steps) throws IOException {
-        Path file = Files.writeString(dir.resolve(name + ".md"), """
-                ---
-                plan_id: %s
-                status: approved
-                %s
-                ---
-                # Parallel
-
-                ## Steps
-                %s""".formatted(name, frontMatter, steps));
-        return orchestrator.parse(file);
+        return orchestrator.parse(Servers.approvedPlanFile(dir, name, frontMatter, steps));
     }
 
     private static String slowSteps(int count, int ms) {

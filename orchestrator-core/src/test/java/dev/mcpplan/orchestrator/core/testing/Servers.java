@@ -8,6 +8,8 @@ import dev.mcpplan.orchestrator.spi.ExecutionListener;
 import dev.mcpplan.orchestrator.spi.Route;
 import dev.mcpplan.orchestrator.spi.ServerDefinition;
 import dev.mcpplan.orchestrator.spi.ServerMapping;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -139,5 +141,22 @@ public final class Servers {
                 .command(java())
                 .args(args)
                 .build();
+    }
+
+    /**
+     * Writes an approved plan file {@code NAME.md} into {@code dir}: plan id {@code name}, the extra front
+     * matter lines, and the markdown of its steps.
+     */
+    public static Path approvedPlanFile(Path dir, String name, String frontMatter, String steps) throws IOException {
+        return Files.writeString(dir.resolve(name + ".md"), """
+                ---
+                plan_id: %s
+                status: approved
+                %s
+                ---
+                # %s
+
+                ## Steps
+                %s""".formatted(name, frontMatter, name, steps));
     }
 }
