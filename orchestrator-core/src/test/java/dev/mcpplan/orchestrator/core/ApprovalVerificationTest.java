@@ -9,6 +9,7 @@ import dev.mcpplan.orchestrator.PlanStatus;
 import dev.mcpplan.orchestrator.Step;
 import dev.mcpplan.orchestrator.StepResult;
 import dev.mcpplan.orchestrator.StepStatus;
+import dev.mcpplan.orchestrator.core.testing.HandClock;
 import dev.mcpplan.orchestrator.core.testing.Servers;
 import dev.mcpplan.orchestrator.spi.ExecutionListener;
 import java.io.IOException;
@@ -204,7 +205,7 @@ class ApprovalVerificationTest {
 
     @Test
     void theApprovalIsCheckedAgainBeforeEveryStep() throws IOException {
-        MutableClock clock = new MutableClock(NOW);
+        HandClock clock = new HandClock(NOW);
         Path expiring = approved("expiring", plan("expiring", ""));
         approve(expiring, "boss@company.com", NOW.minusSeconds(60), Duration.ofMinutes(5), KEY);
         ExecutionListener timeFlies = new ExecutionListener() {
@@ -273,33 +274,5 @@ class ApprovalVerificationTest {
         assertThat(Files.getPosixFilePermissions(file))
                 .as("the rewritten file keeps its permissions")
                 .isEqualTo(shared);
-    }
-
-    /** A clock a test moves forward. */
-    private static final class MutableClock extends Clock {
-        private volatile Instant now;
-
-        MutableClock(Instant now) {
-            this.now = now;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
     }
 }

@@ -3,10 +3,10 @@ package dev.mcpplan.orchestrator.core.internal.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mcpplan.orchestrator.core.testing.HandClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -29,30 +29,6 @@ class PlanQueueTest {
     @AfterEach
     void close() {
         workers.shutdownNow();
-    }
-
-    /** A clock a test moves by hand. */
-    private static final class HandClock extends Clock {
-        private volatile Instant now = Instant.parse("2026-12-01T08:00:00Z");
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
     }
 
     /** Holds the queue's only worker until released, so that what is submitted meanwhile waits. */
@@ -89,7 +65,7 @@ class PlanQueueTest {
 
     @Test
     void aPlanThatWaitsLongGainsUrgencyAndIsNotLeftBehind() {
-        HandClock clock = new HandClock();
+        HandClock clock = new HandClock(Instant.parse("2026-12-01T08:00:00Z"));
         PlanQueue queue = new PlanQueue(1, workers, clock);
         CountDownLatch release = new CountDownLatch(1);
         List<String> order = new CopyOnWriteArrayList<>();
