@@ -36,6 +36,7 @@ class DemoCommandTest {
         assertThat(Files.readString(vault.resolve("Clients/acme.md"))).isEqualTo("Sent the Q4 proposal.");
         assertThat(Files.readString(vault.resolve("Done/02-announce-launch.md")))
                 .contains("2. [x] Step 2: Schedule a meeting")
+                .contains("3. [x] Step 3: Read from vault Clients/launch-brief.md")
                 .contains("calendar_event -> calendar-server");
         try (Stream<Path> mails = Files.list(vault.resolve("Outbox/email"))) {
             assertThat(mails.filter(p -> p.toString().endsWith(".eml")).toList())
