@@ -10,14 +10,23 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.function.Function;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The server every client of the benchmark calls, over stdio: {@code echo} answers its {@code text} at
  * once; {@code wait} answers after {@code ms} milliseconds, without holding a thread, so that any number
  * of calls wait at once. Both are read-only.
+ *
+ * <p>The answers of {@code wait} all come from one thread: the SDK's stdio server transport emits each
+ * answer into a sink that refuses two threads at once ({@code FAIL_NON_SERIALIZED}) and then stops
+ * answering, so timers ending together on several threads would lose answers. The benchmark never
+ * calls {@code echo} while a {@code wait} is running.
  */
 public final class BenchServer {
+    private static final Scheduler ANSWERS = Schedulers.newSingle("bench-answers", true);
+
     private BenchServer() {}
 
     public static void main(String[] args) {
@@ -29,8 +38,11 @@ public final class BenchServer {
                         tool("echo", request -> Mono.just(text(request))),
                         tool(
                                 "wait",
-                                request -> Mono.delay(Duration.ofMillis(
-                                                ((Number) request.arguments().getOrDefault("ms", 0)).longValue()))
+                                request -> Mono.delay(
+                                                Duration.ofMillis(((Number) request.arguments()
+                                                                .getOrDefault("ms", 0))
+                                                        .longValue()),
+                                                ANSWERS)
                                         .map(tick -> text(request))))
                 .build();
     }

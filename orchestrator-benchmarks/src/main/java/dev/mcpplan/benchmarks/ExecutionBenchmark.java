@@ -70,7 +70,8 @@ import tools.jackson.databind.json.JsonMapper;
  * the ratios of one run.
  *
  * <p>Run: {@code java -jar orchestrator-benchmarks/target/benchmarks.jar [rounds] [sizes] [backlogs]}
- * (default {@code 3 100,2000 1000,10000}).
+ * (default {@code 3 100,2000 1000,10000}); {@code -Dbench.parts=calls,parallel,queue,backlog} (the
+ * default: all four) runs only the parts named.
  */
 public final class ExecutionBenchmark {
     private static final int WARM_UP_CALLS = 500;
@@ -131,6 +132,26 @@ public final class ExecutionBenchmark {
     }
 
     private void run(int rounds, int[] sizes, int[] backlogs) throws Exception {
+        List<String> parts = List.of(System.getProperty("bench.parts", "calls,parallel,queue,backlog")
+                .split(","));
+        if (parts.contains("calls")) {
+            calls(rounds, sizes);
+        }
+        if (parts.contains("parallel")) {
+            parallel();
+        }
+        if (parts.contains("queue")) {
+            queue();
+        }
+        if (parts.contains("backlog")) {
+            for (int backlog : backlogs) {
+                backlog(backlog);
+            }
+        }
+    }
+
+    /** Per call and per step, in interleaved rounds, and the table of their ratios. */
+    private void calls(int rounds, int[] sizes) throws Exception {
         Map<String, Row> rows = new LinkedHashMap<>();
         try (McpPlanOrchestrator orchestrator = orchestrator("steps", 1)) {
             for (int round = 1; round <= rounds; round++) {
@@ -200,11 +221,6 @@ public final class ExecutionBenchmark {
                                     .median(),
                     rows.get("from a vault, per step of " + last).median()
                             / rows.get("from a vault, per step of " + sizes[0]).median());
-        }
-        parallel();
-        queue();
-        for (int backlog : backlogs) {
-            backlog(backlog);
         }
     }
 
