@@ -37,7 +37,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -678,14 +677,7 @@ public final class VaultPlanStore implements PlanStore, AutoCloseable {
     @Override
     public void stepFinished(Plan plan, Step step, StepResult result) {
         Path file = plan.source().orElseThrow();
-        String line = now() + " step " + step.number() + " " + result.action().orElse("(internal)")
-                + result.server()
-                        .map(s -> " -> " + s + "/" + result.tool().orElse("?"))
-                        .orElse("") + ": "
-                + result.status().name().toLowerCase(Locale.ROOT) + " ("
-                + result.duration().toMillis() + " ms)"
-                + result.message().map(m -> ": " + m).orElse("")
-                + result.summary().map(r -> " -> " + r).orElse("");
+        String line = PlanFormat.logLine(clock.instant(), step, result);
         journal(plan, j -> j.finished(step.number(), result.status(), clock.instant(), line));
         Progress progress = unwritten.computeIfAbsent(file, f -> new Progress());
         if (progress.add(result.status() == StepStatus.SUCCEEDED ? step.number() : 0, line) >= FILE_LAG_NANOS) {

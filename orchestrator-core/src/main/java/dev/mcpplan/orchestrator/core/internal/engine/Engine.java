@@ -23,6 +23,7 @@ import dev.mcpplan.orchestrator.spi.AuditSink;
 import dev.mcpplan.orchestrator.spi.ErrorClassifier;
 import dev.mcpplan.orchestrator.spi.ExecutionListener;
 import dev.mcpplan.orchestrator.spi.PlanStore;
+import dev.mcpplan.orchestrator.spi.PlanTakenOverException;
 import dev.mcpplan.orchestrator.spi.Route;
 import dev.mcpplan.orchestrator.spi.ServerMapping;
 import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
@@ -257,8 +258,15 @@ public final class Engine {
         if (resume) {
             LOG.info("resuming plan {} after an interruption", plan.id());
         }
-        return Optional.of(
-                execute(plan, true, store, resume ? ApprovalLedger.Start.RESUMED : ApprovalLedger.Start.CLAIMED));
+        try {
+            return Optional.of(
+                    execute(plan, true, store, resume ? ApprovalLedger.Start.RESUMED : ApprovalLedger.Start.CLAIMED));
+        } catch (PlanTakenOverException e) {
+            String message = redactor.redact(String.valueOf(e.getMessage()));
+            LOG.warn("plan {}: another process took it over, so this one stopped: {}", plan.id(), message);
+            audit(planRecord(plan, clock.instant(), "plan_taken_over", "stopped", null, message, 0));
+            return Optional.empty();
+        }
     }
 
     /**
@@ -573,6 +581,8 @@ public final class Engine {
         if (store != null) {
             try {
                 store.finish(plan, result);
+            } catch (PlanTakenOverException e) {
+                throw e; // the run is another process's now: its end is not this one's to record
             } catch (RuntimeException e) {
                 LOG.error(
                         "store '{}' could not finish plan {}: {}",
@@ -590,6 +600,8 @@ public final class Engine {
     private void end(ApprovalLedger ledger, Plan plan, PlanResult result) {
         try {
             ledger.end(plan, result);
+        } catch (PlanTakenOverException e) {
+            throw e;
         } catch (RuntimeException e) {
             LOG.error(
                     "could not record the end of plan {} in the approval ledger: {}",
@@ -745,6 +757,8 @@ public final class Engine {
         if (store != null) {
             try {
                 store.stepFinished(plan, step, result);
+            } catch (PlanTakenOverException e) {
+                throw e;
             } catch (RuntimeException e) {
                 LOG.error(
                         "could not record {} of plan {} in the store: {}",

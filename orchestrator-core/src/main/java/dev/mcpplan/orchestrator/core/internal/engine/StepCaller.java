@@ -14,6 +14,7 @@ import dev.mcpplan.orchestrator.core.internal.config.Settings;
 import dev.mcpplan.orchestrator.core.internal.mcp.ServerConnection;
 import dev.mcpplan.orchestrator.core.internal.mcp.ServerPool;
 import dev.mcpplan.orchestrator.spi.Classification;
+import dev.mcpplan.orchestrator.spi.PlanTakenOverException;
 import dev.mcpplan.orchestrator.spi.RequestNotSentException;
 import dev.mcpplan.orchestrator.spi.Route;
 import io.modelcontextprotocol.spec.McpSchema;
@@ -120,6 +121,9 @@ final class StepCaller {
                 recorder);
         RetryPolicy<Object> retry = RetryPolicy.builder()
                 .handleIf((result, error) -> {
+                    if (error instanceof PlanTakenOverException) {
+                        return false;
+                    }
                     if (error != null) {
                         classify(last, route, error, false);
                     } else if (!(result instanceof McpSchema.CallToolResult r) || !Boolean.TRUE.equals(r.isError())) {
@@ -140,6 +144,8 @@ final class StepCaller {
         try {
             answer = (McpSchema.CallToolResult)
                     Failsafe.with(retry).get(ctx -> attempt(plan, s, candidates, route, action, ctx, last, recorder));
+        } catch (PlanTakenOverException e) {
+            throw e; // the plan is another process's now: nothing of this attempt is recorded here
         } catch (RuntimeException e) {
             classify(last, route, e, false);
         }

@@ -1,9 +1,9 @@
 package dev.mcpplan.orchestrator.core.internal.ledger;
 
-import dev.mcpplan.orchestrator.ApprovalSeal;
 import dev.mcpplan.orchestrator.Plan;
 import dev.mcpplan.orchestrator.PlanResult;
-import dev.mcpplan.orchestrator.PlanStatus;
+import dev.mcpplan.orchestrator.core.ApprovalRuns;
+import dev.mcpplan.orchestrator.core.ApprovalRuns.Run;
 import dev.mcpplan.orchestrator.spi.ApprovalLedger;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,25 +44,26 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class FileLedger implements ApprovalLedger {
     private static final Logger LOG = LoggerFactory.getLogger(FileLedger.class);
-    private static final String RUNNING = PlanStatus.IN_PROGRESS.wireName();
-    private static final String WAITING = PlanStatus.RETRY_SCHEDULED.wireName();
     private static final String IN_CODE = "(handed over in code)";
     // A JVM may not hold two locks on one file, so the ledgers of one JVM queue here before taking the lock.
     private static final ConcurrentMap<Path, Object> FILES = new ConcurrentHashMap<>();
-
-    /** One run as a line records it. */
-    private record Run(
-            String planId, String hash, String signature, String file, String state, String beganAt, String at) {
-        boolean open() {
-            return state.equals(RUNNING) || state.equals(WAITING);
-        }
-    }
 
     private final Path file;
     private final Clock clock;
     private final JsonMapper json = JsonMapper.builder().build();
     private final Map<String, Run> byPlanId = new HashMap<>();
     private final Map<String, String> planIdBySignature = new HashMap<>();
+    private final ApprovalRuns.Known known = new ApprovalRuns.Known() {
+        @Override
+        public Optional<Run> byPlanId(String planId) {
+            return Optional.ofNullable(FileLedger.this.byPlanId.get(planId));
+        }
+
+        @Override
+        public Optional<String> planIdWithSignature(String signature) {
+            return Optional.ofNullable(planIdBySignature.get(signature));
+        }
+    };
     private long readUpTo;
 
     /** A ledger in {@code file}; its folder is created on the first write. */
@@ -78,89 +79,29 @@ public final class FileLedger implements ApprovalLedger {
 
     @Override
     public Optional<String> begin(Plan plan, Start start) {
-        String hash = contentHash(plan);
-        String signature = plan.approval().signature().orElse(null);
         String source = plan.source().map(Path::toString).orElse(IN_CODE);
         return locked(channel -> {
-            String other = signature == null ? null : planIdBySignature.get(signature);
-            if (other != null && !other.equals(plan.id())) {
-                return Optional.of(refusal(
-                        "its approval (the same approval_signature) was already used by plan " + other,
-                        byPlanId.get(other)));
+            ApprovalRuns.Decision decision = ApprovalRuns.begin(plan, start, source, known, clock.instant());
+            if (decision.record() != null) {
+                append(channel, decision.record());
             }
-            Run earlier = byPlanId.get(plan.id());
-            String now = clock.instant().toString();
-            if (earlier == null) {
-                append(channel, new Run(plan.id(), hash, signature, source, RUNNING, now, now));
-                return Optional.empty();
-            }
-            if (!earlier.hash().equals(hash) || !Objects.equals(earlier.signature(), signature)) {
-                return Optional.of(refusal("its plan id is taken by another plan (other steps or approval)", earlier));
-            }
-            if (!earlier.open()) {
-                return Optional.of(refusal("its approval was already used", earlier));
-            }
-            boolean continues =
-                    start == Start.RESUMED || (earlier.state().equals(WAITING) && sameName(earlier.file(), source));
-            if (!continues) {
-                return Optional.of(refusal("its approval is in use by another run", earlier));
-            }
-            append(channel, new Run(plan.id(), hash, signature, source, RUNNING, earlier.beganAt(), now));
-            return Optional.empty();
+            return Optional.ofNullable(decision.refusal());
         });
     }
 
     @Override
     public void end(Plan plan, PlanResult result) {
         locked(channel -> {
-            Run run = byPlanId.get(plan.id());
-            String hash = run != null ? run.hash() : contentHash(plan);
-            String now = clock.instant().toString();
             append(
                     channel,
-                    new Run(
-                            plan.id(),
-                            hash,
-                            run != null
-                                    ? run.signature()
-                                    : plan.approval().signature().orElse(null),
+                    ApprovalRuns.end(
+                            plan,
+                            result,
                             plan.source().map(Path::toString).orElse(IN_CODE),
-                            result.status().wireName(),
-                            run != null ? run.beganAt() : now,
-                            now));
+                            Optional.ofNullable(byPlanId.get(plan.id())),
+                            clock.instant()));
             return null;
         });
-    }
-
-    /**
-     * What the approval covers: its sealed {@code approval_hash}, or, for a plan without one, the hash of
-     * its content without the approval's times, since a store may give a plan its approval time when it
-     * takes it (the same file dropped into the queue again is the same plan).
-     */
-    private static String contentHash(Plan plan) {
-        return plan.approval()
-                .approvalHash()
-                .orElseGet(() -> ApprovalSeal.hash(plan.toBuilder()
-                        .approval(plan.approval().toBuilder()
-                                .approvedAt(null)
-                                .expiresAt(null)
-                                .build())
-                        .build()));
-    }
-
-    private static boolean sameName(String a, String b) {
-        return Path.of(a).getFileName().equals(Path.of(b).getFileName());
-    }
-
-    private static String refusal(String why, Run earlier) {
-        String state = earlier.state().equals(RUNNING)
-                ? "still running since " + earlier.at()
-                        + " (if the process that ran it died, a person must check that run and its plan)"
-                : earlier.state().equals(WAITING)
-                        ? "rescheduled at " + earlier.at() + ", waiting in the queue as " + earlier.file()
-                        : "outcome " + earlier.state() + " at " + earlier.at();
-        return why + ": plan " + earlier.planId() + " began at " + earlier.beganAt() + " from " + earlier.file() + ", "
-                + state;
     }
 
     private interface Locked<T> {
@@ -261,7 +202,7 @@ public final class FileLedger implements ApprovalLedger {
         line.put("plan_id", run.planId());
         line.put("approval_hash", run.hash());
         line.put("signature", run.signature());
-        line.put("file", run.file());
+        line.put("file", run.source());
         line.put("state", run.state());
         line.put("began_at", run.beganAt());
         line.put("pid", ProcessHandle.current().pid());
