@@ -15,6 +15,9 @@ import picocli.CommandLine.Command;
         subcommands = {
             DemoCommand.class,
             RunCommand.class,
+            SubmitCommand.class,
+            ListCommand.class,
+            ShowCommand.class,
             ExecuteCommand.class,
             CheckCommand.class,
             HealthCommand.class,

@@ -3,32 +3,53 @@ package dev.mcpplan.examples.cli;
 import dev.mcpplan.orchestrator.PlanResult;
 import dev.mcpplan.orchestrator.core.McpPlanOrchestrator;
 import dev.mcpplan.orchestrator.core.VaultPlanStore;
+import dev.mcpplan.orchestrator.jdbc.JdbcPlanStore;
+import dev.mcpplan.orchestrator.spi.PlanStore;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code run --vault DIR}: executes every plan that appears in the vault's {@code Approved/} folder. */
+/**
+ * {@code run --vault DIR} or {@code run --store URL}: executes every plan that appears in the vault's
+ * {@code Approved/} folder, or in the queue of a JDBC plan store shared with other instances.
+ */
 @Command(
         name = "run",
         mixinStandardHelpOptions = true,
-        description = "Watches the vault's Approved/ folder and executes each plan that appears"
-                + " (claimed into In_Progress/, then Done/ or Failed/).")
+        description = "Watches the vault's Approved/ folder (claimed into In_Progress/, then Done/ or Failed/),"
+                + " or the queue of a JDBC plan store (--store), and executes each plan that appears.")
 final class RunCommand implements Callable<Integer> {
-    @Option(names = "--vault", paramLabel = "DIR", required = true, description = "the vault folder")
-    Path vault;
+    @ArgGroup(multiplicity = "1")
+    Where where;
 
-    @Option(
-            names = "--create",
-            description = "create the vault folder (and its Approved/, Done/, ... folders) if it does not exist")
-    boolean create;
+    /** A vault, or a JDBC plan store. */
+    static final class Where {
+        @ArgGroup(exclusive = false)
+        Vault vault;
+
+        @ArgGroup(exclusive = false)
+        StoreOptions store;
+    }
+
+    /** The vault's options. */
+    static final class Vault {
+        @Option(names = "--vault", paramLabel = "DIR", required = true, description = "the vault folder")
+        Path dir;
+
+        @Option(
+                names = "--create",
+                description = "create the vault folder (and its Approved/, Done/, ... folders) if it does not exist")
+        boolean create;
+    }
 
     @Mixin
     ConfigOptions config;
@@ -41,7 +62,7 @@ final class RunCommand implements Callable<Integer> {
             paramLabel = "DURATION",
             defaultValue = "5s",
             converter = DurationConverter.class,
-            description = "the longest wait between looks at Approved/ (30s, 2m, ISO-8601 PT30S ...; default 5s)")
+            description = "the longest wait between looks for new plans (30s, 2m, ISO-8601 PT30S ...; default 5s)")
     Duration poll;
 
     @Spec
@@ -49,32 +70,46 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        PrintWriter out = spec.commandLine().getOut();
-        if (!create && !Files.isDirectory(vault)) {
+        Vault vault = where.vault;
+        if (vault != null && !vault.create && !Files.isDirectory(vault.dir)) {
             PrintWriter err = spec.commandLine().getErr();
-            err.println("error: the vault folder " + vault.toAbsolutePath().normalize()
+            err.println("error: the vault folder " + vault.dir.toAbsolutePath().normalize()
                     + " does not exist; check --vault, or add --create to start a new vault there");
             err.flush();
             return 2;
         }
-        boolean allCompleted = true;
-        try (McpPlanOrchestrator orchestrator =
-                        config.builder().auditLog(vault.resolve("Logs")).build();
-                VaultPlanStore store = orchestrator.openVault(vault)) {
-            if (!once) {
-                store.awaitChange(Duration.ZERO); // watching from before the first look, so no arrival is missed
-            }
-            do {
-                List<PlanResult> results = orchestrator.processReady(store);
-                for (PlanResult result : results) {
-                    ResultPrinter.print(out, result, orchestrator::redact);
-                    allCompleted &= result.completed();
-                }
-                if (!once) {
-                    store.awaitChange(poll);
-                }
-            } while (!once);
+        McpPlanOrchestrator.Builder builder = config.builder();
+        if (vault != null) {
+            builder.auditLog(vault.dir.resolve("Logs"));
         }
+        try (McpPlanOrchestrator orchestrator = builder.build()) {
+            if (vault != null) {
+                try (VaultPlanStore store = orchestrator.openVault(vault.dir)) {
+                    return loop(orchestrator, store);
+                }
+            }
+            try (JdbcPlanStore store = where.store.open(System.getenv())) {
+                return loop(orchestrator, store);
+            }
+        }
+    }
+
+    private int loop(McpPlanOrchestrator orchestrator, PlanStore store) throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        boolean allCompleted = true;
+        if (!once) {
+            store.awaitChange(Duration.ZERO); // watching from before the first look, so no arrival is missed
+        }
+        do {
+            List<PlanResult> results = orchestrator.processReady(store);
+            for (PlanResult result : results) {
+                ResultPrinter.print(out, result, orchestrator::redact);
+                allCompleted &= result.completed();
+            }
+            if (!once) {
+                store.awaitChange(poll);
+            }
+        } while (!once);
         return allCompleted ? 0 : 1;
     }
 }

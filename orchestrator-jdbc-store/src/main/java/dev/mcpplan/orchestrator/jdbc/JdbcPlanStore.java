@@ -542,7 +542,12 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
                     if (!found || row.getLong(2) != lease.fence) {
                         lease.lost = true;
                         throw new PlanTakenOverException("plan " + key + " was taken over: its fence is "
-                                + (found ? row.getLong(2) + ", held by " + row.getString(1) : "gone")
+                                + (!found
+                                        ? "gone"
+                                        : row.getLong(2)
+                                                + (row.getString(1) == null
+                                                        ? ", ended by another instance"
+                                                        : ", held by " + row.getString(1)))
                                 + ", not this instance's " + lease.fence + " (" + owner + ")");
                     }
                 }

@@ -13,14 +13,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * started once per test JVM on a free port of the loopback, and a fresh database for each caller. If
  * the server cannot start, the test fails with why.
  */
-final class Database {
+public final class Database {
     private static final AtomicInteger DATABASES = new AtomicInteger();
     private static EmbeddedPostgres server;
 
     private Database() {}
 
     /** The JDBC URL of a new, empty database (user {@code postgres}, no password). */
-    static synchronized String fresh() {
+    public static synchronized String fresh() {
         if (server == null) {
             try {
                 server = EmbeddedPostgres.builder().start();
