@@ -1,6 +1,8 @@
 package dev.mcpplan.orchestrator.core;
 
 import dev.mcpplan.orchestrator.core.internal.audit.JsonlAuditSink;
+import dev.mcpplan.orchestrator.core.internal.audit.Redactor;
+import dev.mcpplan.orchestrator.spi.AuditRecord;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,6 +57,9 @@ public final class AuditLog {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
     private static final Pattern DAY_FILE = Pattern.compile("(\\d{4}-\\d{2}-\\d{2})\\.jsonl");
+
+    /** The {@code prev_hash} of a chain's first line: 64 zeros. */
+    public static final String GENESIS = JsonlAuditSink.GENESIS;
 
     private AuditLog() {}
 
@@ -116,9 +121,7 @@ public final class AuditLog {
 
     private static Verification read(Path file, byte[] key, Lifecycle lifecycle) {
         try (InputStream in = Files.newInputStream(file)) {
-            String expectedPrev = JsonlAuditSink.GENESIS;
-            String problem = null;
-            long lines = 0;
+            Chain chain = new Chain(key, lifecycle);
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             byte[] buffer = new byte[8192];
             for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
@@ -127,27 +130,76 @@ public final class AuditLog {
                     if (buffer[i] == '\n') {
                         line.write(buffer, from, i - from);
                         from = i + 1;
-                        byte[] bytes = line.toByteArray();
+                        chain.next(line.toByteArray());
                         line.reset();
-                        lines++;
-                        if (problem == null) {
-                            problem = check(lines, bytes, expectedPrev, key, lifecycle);
-                        }
-                        expectedPrev = JsonlAuditSink.chainValue(bytes);
                     }
                 }
                 line.write(buffer, from, n - from);
             }
             if (line.size() > 0) {
-                lines++;
-                if (problem == null) {
-                    problem = "line " + lines + ": cut short, the file does not end with a newline";
+                chain.lines++;
+                if (chain.problem == null) {
+                    chain.problem = "line " + chain.lines + ": cut short, the file does not end with a newline";
                 }
             }
-            return new Verification(problem == null, lines, Optional.ofNullable(problem));
+            return chain.verification();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the audit log " + file, e);
         }
+    }
+
+    /** The lines of one chain as they are read: how many, what each next one must name, the first problem. */
+    private static final class Chain {
+        private final byte[] key;
+        private final Lifecycle lifecycle;
+        private String expectedPrev = JsonlAuditSink.GENESIS;
+        private String problem;
+        private long lines;
+
+        Chain(byte[] key, Lifecycle lifecycle) {
+            this.key = key;
+            this.lifecycle = lifecycle;
+        }
+
+        void next(byte[] line) {
+            lines++;
+            if (problem == null) {
+                problem = check(lines, line, expectedPrev, key, lifecycle);
+            }
+            expectedPrev = JsonlAuditSink.chainValue(line);
+        }
+
+        Verification verification() {
+            return new Verification(problem == null, lines, Optional.ofNullable(problem));
+        }
+    }
+
+    /**
+     * Checks a chain kept elsewhere than in a file (a database table, say): its lines in order, each
+     * without a newline, written with {@code key} as the signing key, or without one when it is null.
+     * Line numbers in the problem count from 1. The order of each plan's own lines is not checked, since
+     * several instances write such a chain and an instance that lost a plan may still record a call it
+     * made.
+     */
+    public static Verification verifyLines(Iterable<byte[]> lines, byte[] key) {
+        Chain chain = new Chain(key, null);
+        lines.forEach(chain::next);
+        return chain.verification();
+    }
+
+    /**
+     * The line a chain holds for {@code record} after a line whose chain value is {@code prev} (see
+     * {@link #chainValue}; 64 zeros for the first line), with a signing key or without one (null): the
+     * fields of the files' lines, in their order, values of secret shape redacted, and {@code hash} last.
+     * No newline.
+     */
+    public static byte[] line(AuditRecord record, String prev, byte[] key) {
+        return JsonlAuditSink.signed(JsonlAuditSink.fields(record, Redactor.defaults()), prev, key);
+    }
+
+    /** What the line after {@code line} names as its {@code prev_hash}: the line's {@code hash}. */
+    public static String chainValue(byte[] line) {
+        return JsonlAuditSink.chainValue(line);
     }
 
     /**
@@ -223,7 +275,7 @@ public final class AuditLog {
                     ? at + "prev_hash is not 64 zeros, so earlier lines are missing"
                     : at + "prev_hash does not match line " + (number - 1);
         }
-        return lifecycle.next(node).map(p -> at + p).orElse(null);
+        return lifecycle == null ? null : lifecycle.next(node).map(p -> at + p).orElse(null);
     }
 
     private static String text(JsonNode node, String field) {

@@ -3,6 +3,7 @@ package dev.mcpplan.examples.cli;
 import dev.mcpplan.orchestrator.PlanResult;
 import dev.mcpplan.orchestrator.core.McpPlanOrchestrator;
 import dev.mcpplan.orchestrator.core.VaultPlanStore;
+import dev.mcpplan.orchestrator.jdbc.JdbcAuditSink;
 import dev.mcpplan.orchestrator.jdbc.JdbcPlanStore;
 import dev.mcpplan.orchestrator.spi.PlanStore;
 import java.io.PrintWriter;
@@ -54,6 +55,10 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
+    /** The key of a JDBC store's audit chain (a vault's takes the configuration's approval key). */
+    @Mixin
+    SigningKeyOption signingKey;
+
     @Option(names = "--once", description = "process what is there now, then exit")
     boolean once;
 
@@ -78,19 +83,18 @@ final class RunCommand implements Callable<Integer> {
             err.flush();
             return 2;
         }
-        McpPlanOrchestrator.Builder builder = config.builder();
         if (vault != null) {
-            builder.auditLog(vault.dir.resolve("Logs"));
-        }
-        try (McpPlanOrchestrator orchestrator = builder.build()) {
-            if (vault != null) {
-                try (VaultPlanStore store = orchestrator.openVault(vault.dir)) {
-                    return loop(orchestrator, store);
-                }
-            }
-            try (JdbcPlanStore store = where.store.open(System.getenv())) {
+            try (McpPlanOrchestrator orchestrator =
+                            config.builder().auditLog(vault.dir.resolve("Logs")).build();
+                    VaultPlanStore store = orchestrator.openVault(vault.dir)) {
                 return loop(orchestrator, store);
             }
+        }
+        try (JdbcPlanStore store = where.store.open(System.getenv());
+                McpPlanOrchestrator orchestrator = config.builder()
+                        .auditSink(new JdbcAuditSink(store, signingKey.key()))
+                        .build()) {
+            return loop(orchestrator, store);
         }
     }
 

@@ -264,6 +264,39 @@ class JdbcPlanStoreTest {
     }
 
     @Test
+    void theAuditChainIsOneTableAndFindsALineChangedBehindItsBack() throws Exception {
+        JdbcPlanStore store = store("one", Duration.ofSeconds(30));
+        byte[] key = "a signing key of the audit chain".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        JdbcAuditSink audit = new JdbcAuditSink(store, key);
+        try (McpPlanOrchestrator audited = McpPlanOrchestrator.builder()
+                .config(dir.resolve("mcp.json"))
+                .discoverPlugins(getClass().getClassLoader())
+                .stateDirectory(dir.resolve("state"))
+                .auditSink(audit)
+                .build()) {
+            store.submit("a.md", plan("a", "", "record", 2));
+            store.submit("b.md", plan("b", "", "record", 1));
+            assertThat(audited.processReady(store)).hasSize(2).allMatch(PlanResult::completed);
+        }
+
+        assertThat(audit.verify()).satisfies(v -> {
+            assertThat(v.intact()).as(v.problem().orElse("")).isTrue();
+            assertThat(v.lines()).isEqualTo(7); // per plan: plan_started, a tool_call per step, plan_finished
+        });
+        assertThat(new JdbcAuditSink(store, null).verify().problem())
+                .hasValueSatisfying(p -> assertThat(p).contains("line 1", "needs the signing key"));
+        try (Connection c = DriverManager.getConnection(url, "postgres", null);
+                Statement s = c.createStatement()) {
+            assertThatThrownBy(() -> s.executeUpdate("DELETE FROM mcp_audit WHERE seq = 3"))
+                    .hasMessageContaining("append-only");
+            s.execute("ALTER TABLE mcp_audit DISABLE TRIGGER mcp_audit_append_only");
+            s.executeUpdate("UPDATE mcp_audit SET line = replace(line, 'success', 'failed') WHERE seq = 3");
+        }
+        assertThat(audit.verify().problem())
+                .hasValueSatisfying(p -> assertThat(p).startsWith("line 3: hash does not match"));
+    }
+
+    @Test
     void credentialsNeverAppearInTheStoresName() {
         assertThat(JdbcPlanStore.withoutCredentials(
                         "jdbc:postgresql://bob:s3cret@db:5432/plans?password=s3cret&ssl=true"))

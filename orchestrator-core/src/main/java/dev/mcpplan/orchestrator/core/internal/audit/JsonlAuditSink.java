@@ -69,7 +69,6 @@ public final class JsonlAuditSink implements AuditSink {
     private final Path logs;
     private final Redactor redactor;
     private final byte[] key;
-    private final JsonMapper json = JsonMapper.builder().build();
 
     /** A sink whose chain is plain SHA-256. */
     public JsonlAuditSink(Path logs, Redactor redactor) {
@@ -85,6 +84,20 @@ public final class JsonlAuditSink implements AuditSink {
 
     @Override
     public void record(AuditRecord r) {
+        Map<String, Object> line = fields(r, redactor);
+        Path file = logs.resolve(r.timestamp().atZone(ZoneOffset.UTC).toLocalDate() + ".jsonl");
+        try {
+            Files.createDirectories(logs);
+            synchronized (FILES.computeIfAbsent(file.toAbsolutePath().normalize(), f -> new Object())) {
+                append(file, line);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to the audit log " + file, e);
+        }
+    }
+
+    /** The fields of a record's line, in their order, redacted, without the chain's. */
+    public static Map<String, Object> fields(AuditRecord r, Redactor redactor) {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("timestamp", r.timestamp().toString());
         line.put("action_type", r.action() != null ? r.action() : r.event());
@@ -105,15 +118,21 @@ public final class JsonlAuditSink implements AuditSink {
         line.put("response", r.response() == null ? null : redactor.redact(r.response()));
         line.put("duration_ms", r.durationMs());
         line.put("attempt", r.attempt());
-        Path file = logs.resolve(r.timestamp().atZone(ZoneOffset.UTC).toLocalDate() + ".jsonl");
-        try {
-            Files.createDirectories(logs);
-            synchronized (FILES.computeIfAbsent(file.toAbsolutePath().normalize(), f -> new Object())) {
-                append(file, line);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to the audit log " + file, e);
+        return line;
+    }
+
+    /** The line of {@code fields} in the chain after {@code prev}, its hash last, without a newline. */
+    public static byte[] signed(Map<String, Object> fields, String prev, byte[] key) {
+        Map<String, Object> line = new LinkedHashMap<>(fields);
+        if (key != null) {
+            line.put("chain", KEYED);
         }
+        line.put("prev_hash", prev);
+        byte[] unsigned = JsonMapper.shared().writeValueAsBytes(line);
+        byte[] signature = (",\"hash\":\"" + hash(key, prev, unsigned) + "\"}").getBytes(StandardCharsets.UTF_8);
+        byte[] out = Arrays.copyOf(unsigned, unsigned.length - 1 + signature.length);
+        System.arraycopy(signature, 0, out, unsigned.length - 1, signature.length);
+        return out;
     }
 
     private void append(Path file, Map<String, Object> line) throws IOException {
@@ -128,18 +147,12 @@ public final class JsonlAuditSink implements AuditSink {
                     cutShort = read(channel, size - 1, 1)[0] != '\n';
                     prev = chainValue(lastLine(channel, cutShort ? size : size - 1));
                 }
-                if (key != null) {
-                    line.put("chain", KEYED);
-                }
-                line.put("prev_hash", prev);
-                byte[] unsigned = json.writeValueAsBytes(line);
-                byte[] signature =
-                        (",\"hash\":\"" + hash(key, prev, unsigned) + "\"}\n").getBytes(StandardCharsets.UTF_8);
-                ByteBuffer out = ByteBuffer.allocate((cutShort ? 1 : 0) + unsigned.length - 1 + signature.length);
+                byte[] signed = signed(line, prev, key);
+                ByteBuffer out = ByteBuffer.allocate((cutShort ? 1 : 0) + signed.length + 1);
                 if (cutShort) {
                     out.put((byte) '\n');
                 }
-                out.put(unsigned, 0, unsigned.length - 1).put(signature).flip();
+                out.put(signed).put((byte) '\n').flip();
                 for (long at = size; out.hasRemaining(); ) {
                     at += channel.write(out, at);
                 }
