@@ -827,7 +827,7 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
         private Duration lease = Duration.ofSeconds(30);
         private String instance;
         private int poolSize = 10;
-        private int batch = 1000;
+        private int batch = 64;
 
         private Builder() {}
 
@@ -870,7 +870,10 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
             return this;
         }
 
-        /** The most plans {@link JdbcPlanStore#ready()} hands out at once (1,000 by default). */
+        /**
+         * The most plans {@link JdbcPlanStore#ready()} hands out at once (64 by default). An instance looks
+         * for plans to take over between batches, so a smaller batch takes over sooner.
+         */
         public Builder batch(int plans) {
             if (plans < 1) {
                 throw new IllegalArgumentException("the batch must be at least 1, not " + plans);
