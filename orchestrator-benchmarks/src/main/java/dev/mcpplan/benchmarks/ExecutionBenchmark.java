@@ -554,7 +554,7 @@ public final class ExecutionBenchmark {
         return used;
     }
 
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).split(" ", 4)[0];
         } catch (IOException e) {
@@ -568,7 +568,7 @@ public final class ExecutionBenchmark {
         }
     }
 
-    private static double median(double[] values) {
+    static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         return sorted[(sorted.length - 1) / 2];

