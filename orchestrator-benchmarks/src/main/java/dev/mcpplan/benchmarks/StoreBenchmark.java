@@ -37,7 +37,7 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>It is a benchmark, not a test: it asserts nothing. Run: {@code java -cp
  * orchestrator-benchmarks/target/benchmarks.jar dev.mcpplan.benchmarks.StoreBenchmark [plans]} (default
- * 3000).
+ * 3000); {@code -Dbench.parts=steps,claims,plans,takeover} (the default: all) runs only the parts named.
  */
 public final class StoreBenchmark {
     private static final long LEASE_MS = 2000;
@@ -88,20 +88,30 @@ public final class StoreBenchmark {
                 ExecutionBenchmark.loadAverage());
         try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {
             StoreBenchmark bench = new StoreBenchmark(postgres, Files.createTempDirectory("store-benchmark"));
-            double alone1 = bench.claims("claims", plans, 1);
-            double alone3 = bench.claims("claims", plans, 3);
-            System.out.printf(
-                    "claimed and finished at once (the store alone): 1 instance %.0f claims/s, 3 instances %.0f claims/s"
-                            + " (%.2fx)%n",
-                    alone1, alone3, alone3 / alone1);
-            double plans1 = bench.claims("plans", plans, 1);
-            double plans3 = bench.claims("plans", plans, 3);
-            System.out.printf(
-                    "one-step plans run against a server answering at once: 1 instance %.0f plans/s, 3 instances %.0f"
-                            + " plans/s (%.2fx)%n",
-                    plans1, plans3, plans3 / plans1);
-            bench.takeover();
-            bench.perStep();
+            List<String> parts = List.of(System.getProperty("bench.parts", "steps,claims,plans,takeover")
+                    .split(","));
+            if (parts.contains("steps")) {
+                bench.perStep(); // first, while no other instance loads the machine
+            }
+            if (parts.contains("claims")) {
+                double alone1 = bench.claims("claims", plans, 1);
+                double alone3 = bench.claims("claims", plans, 3);
+                System.out.printf(
+                        "claimed and finished at once (the store alone): 1 instance %.0f claims/s, 3 instances %.0f"
+                                + " claims/s (%.2fx)%n",
+                        alone1, alone3, alone3 / alone1);
+            }
+            if (parts.contains("plans")) {
+                double plans1 = bench.claims("plans", plans, 1);
+                double plans3 = bench.claims("plans", plans, 3);
+                System.out.printf(
+                        "one-step plans run against a server answering at once: 1 instance %.0f plans/s, 3 instances"
+                                + " %.0f plans/s (%.2fx)%n",
+                        plans1, plans3, plans3 / plans1);
+            }
+            if (parts.contains("takeover")) {
+                bench.takeover();
+            }
         }
         System.out.printf("%nload at the end %s%n", ExecutionBenchmark.loadAverage());
     }
@@ -223,7 +233,7 @@ public final class StoreBenchmark {
     private void perStep() throws Exception {
         List<Long> starts = new CopyOnWriteArrayList<>();
         String url = database();
-        double[][] rounds = new double[3][3];
+        double[][] rounds = new double[3][5];
         try (McpPlanOrchestrator orchestrator = McpPlanOrchestrator.builder()
                         .config(config)
                         .discoverPlugins(StoreBenchmark.class.getClassLoader())
@@ -237,7 +247,11 @@ public final class StoreBenchmark {
                         .build();
                 JdbcPlanStore store =
                         JdbcPlanStore.builder(url).user("postgres").build()) {
-            for (int round = 0; round < 4; round++) { // the first warms up
+            for (int warm = 0; warm < 30; warm++) { // the code compiled before anything is measured
+                require(orchestrator.execute(orchestrator.parse(Files.writeString(
+                        work.resolve("warm-" + warm + ".md"), markdown("warm-" + warm, 100, "echo", 0)))));
+            }
+            for (int round = 0; round < 6; round++) { // the first warms up the vault's and the store's code
                 String id = "steps-" + round;
                 starts.clear();
                 require(orchestrator.execute(orchestrator.parse(

@@ -274,12 +274,15 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
         int priority = PlanFormat.priority(plan);
         boolean inserted = inTransaction(c -> {
             try (PreparedStatement insert = c.prepareStatement(
-                    "INSERT INTO mcp_plan (plan_key, plan_id, markdown, state, priority, due_at, submitted_at)"
-                            + " VALUES (?, ?, ?, 'queued', ?, now(), now()) ON CONFLICT (plan_key) DO NOTHING")) {
+                    "INSERT INTO mcp_plan (plan_key, plan_id, markdown, state, priority, queue_rank, due_at,"
+                            + " submitted_at) VALUES (?, ?, ?, 'queued', ?, extract(epoch FROM now()) + ? * ?, now(),"
+                            + " now()) ON CONFLICT (plan_key) DO NOTHING")) {
                 insert.setString(1, key);
                 insert.setString(2, plan.id());
                 insert.setString(3, markdown);
                 insert.setInt(4, priority);
+                insert.setInt(5, priority);
+                insert.setLong(6, PlanFormat.PRIORITY_AGING.toSeconds());
                 if (insert.executeUpdate() == 0) {
                     return false;
                 }
@@ -310,12 +313,7 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
      */
     @Override
     public List<String> ready() {
-        return takeNext(
-                "state = 'queued' AND due_at <= now()",
-                "priority - extract(epoch FROM now() - submitted_at) / " + PlanFormat.PRIORITY_AGING.toSeconds()
-                        + ", due_at, submitted_at",
-                claimed,
-                false);
+        return takeNext("state = 'queued' AND due_at <= now()", "queue_rank, due_at, submitted_at", claimed, false);
     }
 
     /**
@@ -446,7 +444,8 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
         Set<Integer> succeeded = new HashSet<>();
         Set<Integer> uncertain = new LinkedHashSet<>();
         last.forEach((step, event) -> {
-            if (event.equals("started")) {
+            // started and not finished, or finished with its outcome unknown: it may have happened
+            if (event.equals("started") || event.equals(StepStatus.OUTCOME_UNKNOWN.name())) {
                 uncertain.add(step);
             } else if (event.equals(StepStatus.SUCCEEDED.name())) {
                 succeeded.add(step);
@@ -565,8 +564,7 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
                 safe,
                 "INSERT INTO mcp_plan_journal (plan_key, fence, step, event, status, at, log_line)"
                         + " SELECT plan_key, fence, ?::integer, ?::text, ?::text, now(), ?::text FROM mcp_plan"
-                        + " WHERE plan_key = ? AND fence = ?"
-                        + " FOR UPDATE",
+                        + " WHERE {fence} FOR UPDATE",
                 step,
                 event,
                 status,
@@ -590,7 +588,7 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
                 false,
                 "UPDATE mcp_plan SET state = ?, owner = NULL, lease_until = NULL, outcome = ?,"
                         + " due_at = coalesce(?::timestamptz, due_at), finished_at = CASE WHEN ?::text = 'queued'"
-                        + " THEN NULL ELSE now() END WHERE plan_key = ? AND fence = ?",
+                        + " THEN NULL ELSE now() END WHERE {fence}",
                 state,
                 result.status().wireName() + result.error().map(e -> ": " + e).orElse(""),
                 result.retryAfter().map(Timestamp::from).orElse(null),
@@ -600,19 +598,19 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
     }
 
     /**
-     * One statement that writes for the plan only while its fence is still this instance's: its last two
-     * parameters are the plan's key and fence, set here after {@code values}. Nothing written means the
-     * plan was taken over.
+     * One statement, committed alone, that writes for the plan only while its fence is still this
+     * instance's: {@code {fence}} in it stands for that condition on {@code mcp_plan}, whose parameters
+     * (the key and the fence) come after {@code values}. Unforced, its commit does not wait for the disk
+     * ({@code synchronous_commit} off for that transaction). Nothing written means the plan was taken over.
      */
     private void fenced(String key, boolean unforced, String sql, Object... values) {
         Lease lease = lease(key);
-        int written = inTransaction(c -> {
-            if (unforced) {
-                try (Statement set = c.createStatement()) {
-                    set.execute("SET LOCAL synchronous_commit = off");
-                }
-            }
-            try (PreparedStatement write = c.prepareStatement(sql)) {
+        String statement = sql.replace(
+                "{fence}",
+                "plan_key = ? AND fence = ?"
+                        + (unforced ? " AND set_config('synchronous_commit', 'off', true) IS NOT NULL" : ""));
+        int written = committed(c -> {
+            try (PreparedStatement write = c.prepareStatement(statement)) {
                 for (int i = 0; i < values.length; i++) {
                     write.setObject(i + 1, values[i]);
                 }
@@ -847,6 +845,21 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
         T run(Connection c) throws SQLException;
     }
 
+    /** One statement's work, committed as it runs (the connection in auto-commit). */
+    private <T> T committed(Work<T> work) {
+        try (Connection c = data.getConnection()) {
+            c.setAutoCommit(true);
+            return work.run(c);
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+    }
+
+    private UncheckedIOException failure(SQLException e) {
+        return new UncheckedIOException(
+                new IOException("plan store " + id + ": " + withoutCredentials(String.valueOf(e.getMessage())), e));
+    }
+
     <T> T inTransaction(Work<T> work) {
         try (Connection c = data.getConnection()) {
             c.setAutoCommit(false);
@@ -859,8 +872,7 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
                 throw e;
             }
         } catch (SQLException e) {
-            throw new UncheckedIOException(
-                    new IOException("plan store " + id + ": " + withoutCredentials(String.valueOf(e.getMessage())), e));
+            throw failure(e);
         }
     }
 

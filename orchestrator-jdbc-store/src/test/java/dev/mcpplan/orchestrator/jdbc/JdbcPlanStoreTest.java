@@ -215,6 +215,27 @@ class JdbcPlanStoreTest {
                 .satisfies(e -> assertThat(e.status()).isEqualTo("needs_review"));
     }
 
+    @Test
+    void aStepWhoseOutcomeWasUnknownIsNotRepeatedByTheInstanceThatTakesOver() throws IOException {
+        JdbcPlanStore dead = store("dead", Duration.ofMillis(600));
+        dead.submit("p.md", plan("p", "", "record", 2));
+        Plan plan = dead.claim("p").orElseThrow();
+        dead.ledger().orElseThrow().begin(plan, dev.mcpplan.orchestrator.spi.ApprovalLedger.Start.CLAIMED);
+        dead.stepStarted(plan, plan.steps().get(0), false);
+        dead.stepFinished(
+                plan,
+                plan.steps().get(0),
+                StepResult.builder(1, StepStatus.OUTCOME_UNKNOWN).build());
+        dead.close(); // died before it could end the plan as needing review
+
+        List<PlanResult> results = waitForTakeover(store("alive", Duration.ofSeconds(30)));
+
+        assertThat(results)
+                .singleElement()
+                .satisfies(r -> assertThat(r.status()).isEqualTo(PlanStatus.NEEDS_REVIEW));
+        assertThat(sentLines()).isEmpty();
+    }
+
     /** The plans another instance takes over once their lease has run out (within a few seconds). */
     private List<PlanResult> waitForTakeover(JdbcPlanStore store) {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();

@@ -8,6 +8,9 @@ CREATE TABLE mcp_plan (
     markdown     text        NOT NULL,
     state        text        NOT NULL CHECK (state IN ('queued', 'running', 'completed', 'failed', 'needs_review')),
     priority     integer     NOT NULL,
+    -- the queue's order: the submit time moved later by 5 minutes per priority level (so a plan waiting
+    -- 5 minutes ranks with those a level more urgent submitted now), in seconds
+    queue_rank   double precision NOT NULL,
     due_at       timestamptz NOT NULL,
     submitted_at timestamptz NOT NULL,
     runs         integer     NOT NULL DEFAULT 0,
@@ -17,7 +20,7 @@ CREATE TABLE mcp_plan (
     outcome      text,
     finished_at  timestamptz
 );
-CREATE INDEX mcp_plan_queued ON mcp_plan (priority, due_at, submitted_at) WHERE state = 'queued';
+CREATE INDEX mcp_plan_queued ON mcp_plan (queue_rank, due_at, submitted_at) WHERE state = 'queued';
 CREATE INDEX mcp_plan_running ON mcp_plan (lease_until) WHERE state = 'running';
 
 -- What was approved is what runs: the markdown of a plan cannot be changed once it is in the store.
