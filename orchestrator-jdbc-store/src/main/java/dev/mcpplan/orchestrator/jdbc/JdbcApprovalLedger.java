@@ -22,6 +22,10 @@ import java.util.concurrent.ConcurrentMap;
  * transaction-scoped advisory locks on its plan id and signature, so that of several instances
  * beginning one approval exactly one wins; each run records the fence of the claim that began it, and
  * an end from an instance whose claim was taken over since is refused.
+ *
+ * <p>Its commits do not wait for the database's disk: before any call that is not safe to repeat, the
+ * forced journal record of that step writes everything committed before it, a run's begin among them;
+ * an end lost in a crash of the database leaves the run open, and the plan is taken over and ends again.
  */
 final class JdbcApprovalLedger implements ApprovalLedger {
     private final JdbcPlanStore store;
@@ -35,7 +39,7 @@ final class JdbcApprovalLedger implements ApprovalLedger {
     @Override
     public Optional<String> begin(Plan plan, Start start) {
         long fence = store.lease(plan.id()).fence;
-        Optional<String> refusal = store.inTransaction(c -> {
+        Optional<String> refusal = store.inTransaction(true, c -> {
             lock(c, plan);
             ApprovalRuns.Decision decision = ApprovalRuns.begin(plan, start, source(plan), known(c), Instant.now());
             if (decision.record() != null) {
@@ -51,7 +55,7 @@ final class JdbcApprovalLedger implements ApprovalLedger {
 
     @Override
     public void end(Plan plan, PlanResult result) {
-        store.inTransaction(c -> {
+        store.inTransaction(true, c -> {
             lock(c, plan);
             Optional<Run> earlier = known(c).byPlanId(plan.id());
             Long fence = fence(c, plan.id());

@@ -41,6 +41,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -583,9 +584,11 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
             case RETRY_SCHEDULED -> "queued";
             default -> "failed";
         };
+        // unforced: lost in a crash of the database, the plan is taken over again, and its journal,
+        // forced where it matters, says what is done
         fenced(
                 plan.id(),
-                false,
+                true,
                 "UPDATE mcp_plan SET state = ?, owner = NULL, lease_until = NULL, outcome = ?,"
                         + " due_at = coalesce(?::timestamptz, due_at), finished_at = CASE WHEN ?::text = 'queued'"
                         + " THEN NULL ELSE now() END WHERE {fence}",
@@ -788,7 +791,7 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
                     markdown = row.getString("markdown");
                 }
             }
-            Map<Integer, String> steps = new java.util.TreeMap<>();
+            Map<Integer, String> steps = new TreeMap<>();
             lastEvents(c, List.of(key))
                     .getOrDefault(key, Map.of())
                     .forEach((step, last) -> steps.put(step, last.toLowerCase(Locale.ROOT)));
@@ -861,9 +864,23 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
     }
 
     <T> T inTransaction(Work<T> work) {
+        return inTransaction(false, work);
+    }
+
+    /**
+     * Work in one transaction; unforced, its commit does not wait for the database's disk: for what a
+     * crash of the database may lose because the next forced commit (a step that is not safe to repeat
+     * starting) writes it first, or because a plan taken over again reads the journal anyway.
+     */
+    <T> T inTransaction(boolean unforced, Work<T> work) {
         try (Connection c = data.getConnection()) {
             c.setAutoCommit(false);
             try {
+                if (unforced) {
+                    try (Statement set = c.createStatement()) {
+                        set.execute("SET LOCAL synchronous_commit = off");
+                    }
+                }
                 T result = work.run(c);
                 c.commit();
                 return result;

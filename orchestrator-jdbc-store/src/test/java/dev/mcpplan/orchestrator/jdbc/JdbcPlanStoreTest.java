@@ -10,9 +10,12 @@ import dev.mcpplan.orchestrator.PlanStatus;
 import dev.mcpplan.orchestrator.StepResult;
 import dev.mcpplan.orchestrator.StepStatus;
 import dev.mcpplan.orchestrator.core.McpPlanOrchestrator;
+import dev.mcpplan.orchestrator.core.PlanFormat;
 import dev.mcpplan.orchestrator.core.testing.Servers;
+import dev.mcpplan.orchestrator.spi.ApprovalLedger;
 import dev.mcpplan.orchestrator.spi.PlanTakenOverException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -20,6 +23,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -38,7 +42,7 @@ class JdbcPlanStoreTest {
 
     private String url;
     private McpPlanOrchestrator orchestrator;
-    private final List<JdbcPlanStore> stores = new java.util.ArrayList<>();
+    private final List<JdbcPlanStore> stores = new ArrayList<>();
 
     @BeforeEach
     void setUp() throws IOException {
@@ -168,7 +172,7 @@ class JdbcPlanStoreTest {
         JdbcPlanStore dead = store("dead", Duration.ofMillis(600));
         dead.submit("p.md", plan("p", "", "record", 3));
         Plan plan = dead.claim("p").orElseThrow();
-        dead.ledger().orElseThrow().begin(plan, dev.mcpplan.orchestrator.spi.ApprovalLedger.Start.CLAIMED);
+        dead.ledger().orElseThrow().begin(plan, ApprovalLedger.Start.CLAIMED);
         dead.stepStarted(plan, plan.steps().get(0), false);
         dead.stepFinished(
                 plan,
@@ -198,7 +202,7 @@ class JdbcPlanStoreTest {
         JdbcPlanStore dead = store("dead", Duration.ofMillis(600));
         dead.submit("p.md", plan("p", "", "record", 2));
         Plan plan = dead.claim("p").orElseThrow();
-        dead.ledger().orElseThrow().begin(plan, dev.mcpplan.orchestrator.spi.ApprovalLedger.Start.CLAIMED);
+        dead.ledger().orElseThrow().begin(plan, ApprovalLedger.Start.CLAIMED);
         dead.stepStarted(plan, plan.steps().get(0), false);
         dead.close();
 
@@ -220,7 +224,7 @@ class JdbcPlanStoreTest {
         JdbcPlanStore dead = store("dead", Duration.ofMillis(600));
         dead.submit("p.md", plan("p", "", "record", 2));
         Plan plan = dead.claim("p").orElseThrow();
-        dead.ledger().orElseThrow().begin(plan, dev.mcpplan.orchestrator.spi.ApprovalLedger.Start.CLAIMED);
+        dead.ledger().orElseThrow().begin(plan, ApprovalLedger.Start.CLAIMED);
         dead.stepStarted(plan, plan.steps().get(0), false);
         dead.stepFinished(
                 plan,
@@ -274,20 +278,15 @@ class JdbcPlanStoreTest {
         assertThat(details.entry().outcome())
                 .hasValueSatisfying(o -> assertThat(o).contains("needs_review"));
         assertThat(details.steps()).containsExactly(Map.entry(1, "outcome_unknown"));
-        assertThatThrownBy(() -> late.stepStarted(
-                        orchestrator.parse(Servers.approvedPlanFile(dir, "p", "", "- [ ] x\n")),
-                        orchestrator
-                                .parse(Servers.approvedPlanFile(dir, "p", "", "- [ ] x\n"))
-                                .steps()
-                                .get(0),
-                        false))
+        Plan again = PlanFormat.parse("p", plan("p", "", "slow", 1));
+        assertThatThrownBy(() -> late.stepStarted(again, again.steps().get(0), false))
                 .isInstanceOf(PlanTakenOverException.class);
     }
 
     @Test
     void theAuditChainIsOneTableAndFindsALineChangedBehindItsBack() throws Exception {
         JdbcPlanStore store = store("one", Duration.ofSeconds(30));
-        byte[] key = "a signing key of the audit chain".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] key = "a signing key of the audit chain".getBytes(StandardCharsets.UTF_8);
         JdbcAuditSink audit = new JdbcAuditSink(store, key);
         try (McpPlanOrchestrator audited = McpPlanOrchestrator.builder()
                 .config(dir.resolve("mcp.json"))
