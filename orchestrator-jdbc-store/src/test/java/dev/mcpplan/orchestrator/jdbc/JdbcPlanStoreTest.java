@@ -167,19 +167,27 @@ class JdbcPlanStoreTest {
         assertThat(store.ready()).containsExactly("urgent-one", "numbered", "medium-one", "low-one");
     }
 
-    @Test
-    void aPlanWhoseInstanceDiedAfterAStepIsTakenOverWithoutRepeatingIt() throws IOException {
+    /**
+     * An instance that claims plan {@code p} of {@code steps} {@code record} steps, begins its run, starts
+     * its first step, records it as {@code finished} (when not null), and dies: its lease then runs out.
+     */
+    private void dieAfterTheFirstStep(int steps, StepStatus finished) {
         JdbcPlanStore dead = store("dead", Duration.ofMillis(600));
-        dead.submit("p.md", plan("p", "", "record", 3));
+        dead.submit("p.md", plan("p", "", "record", steps));
         Plan plan = dead.claim("p").orElseThrow();
         dead.ledger().orElseThrow().begin(plan, ApprovalLedger.Start.CLAIMED);
         dead.stepStarted(plan, plan.steps().get(0), false);
-        dead.stepFinished(
-                plan,
-                plan.steps().get(0),
-                StepResult.builder(1, StepStatus.SUCCEEDED).build());
+        if (finished != null) {
+            dead.stepFinished(
+                    plan, plan.steps().get(0), StepResult.builder(1, finished).build());
+        }
+        dead.close(); // its heartbeat stops
+    }
+
+    @Test
+    void aPlanWhoseInstanceDiedAfterAStepIsTakenOverWithoutRepeatingIt() throws IOException {
         Files.writeString(sent(), "p:step-1\tp-1\n"); // what the dead instance's call did
-        dead.close(); // its heartbeat stops: the lease runs out
+        dieAfterTheFirstStep(3, StepStatus.SUCCEEDED);
 
         JdbcPlanStore alive = store("alive", Duration.ofSeconds(30));
         assertThat(alive.ready()).isEmpty();
@@ -199,12 +207,7 @@ class JdbcPlanStoreTest {
 
     @Test
     void aStepCutShortByTheDeathOfItsInstanceIsNotRepeatedAndThePlanNeedsReview() throws IOException {
-        JdbcPlanStore dead = store("dead", Duration.ofMillis(600));
-        dead.submit("p.md", plan("p", "", "record", 2));
-        Plan plan = dead.claim("p").orElseThrow();
-        dead.ledger().orElseThrow().begin(plan, ApprovalLedger.Start.CLAIMED);
-        dead.stepStarted(plan, plan.steps().get(0), false);
-        dead.close();
+        dieAfterTheFirstStep(2, null);
 
         JdbcPlanStore alive = store("alive", Duration.ofSeconds(30));
         List<PlanResult> results = waitForTakeover(alive);
@@ -221,16 +224,7 @@ class JdbcPlanStoreTest {
 
     @Test
     void aStepWhoseOutcomeWasUnknownIsNotRepeatedByTheInstanceThatTakesOver() throws IOException {
-        JdbcPlanStore dead = store("dead", Duration.ofMillis(600));
-        dead.submit("p.md", plan("p", "", "record", 2));
-        Plan plan = dead.claim("p").orElseThrow();
-        dead.ledger().orElseThrow().begin(plan, ApprovalLedger.Start.CLAIMED);
-        dead.stepStarted(plan, plan.steps().get(0), false);
-        dead.stepFinished(
-                plan,
-                plan.steps().get(0),
-                StepResult.builder(1, StepStatus.OUTCOME_UNKNOWN).build());
-        dead.close(); // died before it could end the plan as needing review
+        dieAfterTheFirstStep(2, StepStatus.OUTCOME_UNKNOWN); // before it could end the plan as needing review
 
         List<PlanResult> results = waitForTakeover(store("alive", Duration.ofSeconds(30)));
 
