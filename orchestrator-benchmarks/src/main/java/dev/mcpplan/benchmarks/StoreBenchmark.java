@@ -215,8 +215,8 @@ public final class StoreBenchmark {
             w.waitFor();
         }
         System.out.printf(
-                "takeover after a SIGKILL: %.0f ms, with a lease of %d ms (%.0f ms past it); %d plans ran twice's"
-                        + " first half elsewhere, %d need review%n",
+                "takeover after a SIGKILL: %.0f ms, with a lease of %d ms (%.0f ms past it); %d plans ran on more"
+                        + " than one instance, %d need review%n",
                 ms, LEASE_MS, ms - LEASE_MS, count(url, "runs > 1"), count(url, "state = 'needs_review'"));
     }
 

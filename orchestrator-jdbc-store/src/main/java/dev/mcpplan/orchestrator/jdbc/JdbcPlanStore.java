@@ -829,19 +829,6 @@ public final class JdbcPlanStore implements PlanStore, AutoCloseable {
     // ---------------------------------------------------------------------------------------------
     // plumbing
 
-    private List<String> keys(String sql) {
-        return inTransaction(c -> {
-            List<String> keys = new ArrayList<>();
-            try (Statement s = c.createStatement();
-                    ResultSet rows = s.executeQuery(sql)) {
-                while (rows.next()) {
-                    keys.add(rows.getString(1));
-                }
-            }
-            return keys;
-        });
-    }
-
     /** Work in one transaction. */
     @FunctionalInterface
     interface Work<T> {
