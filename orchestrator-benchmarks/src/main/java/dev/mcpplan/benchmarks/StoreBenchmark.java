@@ -94,20 +94,11 @@ public final class StoreBenchmark {
                 bench.perStep(); // first, while no other instance loads the machine
             }
             if (parts.contains("claims")) {
-                double alone1 = bench.claims("claims", plans, 1);
-                double alone3 = bench.claims("claims", plans, 3);
-                System.out.printf(
-                        "claimed and finished at once (the store alone): 1 instance %.0f claims/s, 3 instances %.0f"
-                                + " claims/s (%.2fx)%n",
-                        alone1, alone3, alone3 / alone1);
+                bench.oneAgainstThree("claims", plans, "claimed and finished at once (the store alone)", "claims/s");
             }
             if (parts.contains("plans")) {
-                double plans1 = bench.claims("plans", plans, 1);
-                double plans3 = bench.claims("plans", plans, 3);
-                System.out.printf(
-                        "one-step plans run against a server answering at once: 1 instance %.0f plans/s, 3 instances"
-                                + " %.0f plans/s (%.2fx)%n",
-                        plans1, plans3, plans3 / plans1);
+                bench.oneAgainstThree(
+                        "plans", plans, "one-step plans run against a server answering at once", "plans/s");
             }
             if (parts.contains("takeover")) {
                 bench.takeover();
@@ -169,6 +160,13 @@ public final class StoreBenchmark {
                     .start());
         }
         return workers;
+    }
+
+    private void oneAgainstThree(String mode, int plans, String what, String unit) throws Exception {
+        double one = claims(mode, plans, 1);
+        double three = claims(mode, plans, 3);
+        System.out.printf(
+                "%s: 1 instance %.0f %s, 3 instances %.0f %s (%.2fx)%n", what, one, unit, three, unit, three / one);
     }
 
     /** Plans per second through {@code instances} processes: claimed and finished, or run whole. */

@@ -2,11 +2,7 @@ package dev.mcpplan.examples.cli;
 
 import dev.mcpplan.orchestrator.jdbc.JdbcPlanStore;
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code list --store URL}: one line per plan of a JDBC plan store, its key and status. */
 @Command(
@@ -14,27 +10,17 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = "Prints one line per plan of a JDBC plan store: key, status (queued, retry_scheduled,"
                 + " running, completed, failed, needs_review), runs, and the instance running it or the outcome.")
-final class ListCommand implements Callable<Integer> {
-    @Mixin
-    StoreOptions store;
-
-    @Spec
-    CommandSpec spec;
-
+final class ListCommand extends StoreCommand {
     @Override
-    public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        try (JdbcPlanStore plans = store.open(System.getenv())) {
-            for (JdbcPlanStore.Entry e : plans.list()) {
-                out.printf(
-                        "%-40s %-16s runs=%d %s%n",
-                        e.key(),
-                        e.status(),
-                        e.runs(),
-                        e.owner().map(o -> "on " + o).orElse(e.outcome().orElse("")));
-            }
+    int on(JdbcPlanStore plans, PrintWriter out, PrintWriter err) {
+        for (JdbcPlanStore.Entry e : plans.list()) {
+            out.printf(
+                    "%-40s %-16s runs=%d %s%n",
+                    e.key(),
+                    e.status(),
+                    e.runs(),
+                    e.owner().map(o -> "on " + o).orElse(e.outcome().orElse("")));
         }
-        out.flush();
         return 0;
     }
 }

@@ -5,13 +5,9 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code submit PLAN.md... --store URL}: puts approved plans into a JDBC plan store's queue. */
 @Command(
@@ -19,9 +15,9 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = "Puts approved plans into the queue of a JDBC plan store, where any instance running"
                 + " 'run --store' on the same database takes them.")
-final class SubmitCommand implements Callable<Integer> {
+final class SubmitCommand extends StoreCommand {
     @Parameters(paramLabel = "PLAN.md", arity = "0..*", description = "approved plan files (status: approved)")
-    List<Path> plans = new ArrayList<>();
+    List<Path> files = new ArrayList<>();
 
     @Option(
             names = "--from-vault",
@@ -30,35 +26,23 @@ final class SubmitCommand implements Callable<Integer> {
                     + " the approval); a file that cannot go in stays")
     Path vault;
 
-    @Mixin
-    StoreOptions store;
-
-    @Spec
-    CommandSpec spec;
-
     @Override
-    public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+    int on(JdbcPlanStore plans, PrintWriter out, PrintWriter err) {
         int refused = 0;
-        try (JdbcPlanStore plans = store.open(System.getenv())) {
-            for (Path file : this.plans) {
-                try {
-                    out.println("submitted " + plans.submit(file));
-                } catch (RuntimeException e) {
-                    err.println("error: " + e.getMessage());
-                    refused++;
-                }
-            }
-            if (vault != null) {
-                JdbcPlanStore.ImportResult imported = plans.importApproved(vault);
-                imported.submitted().forEach(key -> out.println("submitted " + key));
-                imported.left().forEach(why -> err.println("error: " + why));
-                refused += imported.left().size();
+        for (Path file : files) {
+            try {
+                out.println("submitted " + plans.submit(file));
+            } catch (RuntimeException e) {
+                err.println("error: " + e.getMessage());
+                refused++;
             }
         }
-        out.flush();
-        err.flush();
+        if (vault != null) {
+            JdbcPlanStore.ImportResult imported = plans.importApproved(vault);
+            imported.submitted().forEach(key -> out.println("submitted " + key));
+            imported.left().forEach(why -> err.println("error: " + why));
+            refused += imported.left().size();
+        }
         return refused == 0 ? 0 : 2;
     }
 }
