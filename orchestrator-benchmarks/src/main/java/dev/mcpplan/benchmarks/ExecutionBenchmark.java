@@ -306,11 +306,16 @@ public final class ExecutionBenchmark {
         } finally {
             stepWatch = null;
         }
-        double[] between = new double[starts.size() - 1];
+        return medianGap(starts);
+    }
+
+    /** The median time in ms from one of the times (nanoseconds, in order) to the next. */
+    static double medianGap(List<Long> starts) {
+        double[] gaps = new double[starts.size() - 1];
         for (int i = 1; i < starts.size(); i++) {
-            between[i - 1] = (starts.get(i) - starts.get(i - 1)) / 1e6;
+            gaps[i - 1] = (starts.get(i) - starts.get(i - 1)) / 1e6;
         }
-        return median(between);
+        return median(gaps);
     }
 
     /** The bench server's command line as this project's stdio transport starts it. */
@@ -562,7 +567,7 @@ public final class ExecutionBenchmark {
         }
     }
 
-    private static void require(PlanResult result) {
+    static void require(PlanResult result) {
         if (!result.completed()) {
             throw new IllegalStateException("benchmark plan did not complete: " + result);
         }

@@ -1,7 +1,6 @@
 package dev.mcpplan.benchmarks;
 
 import dev.mcpplan.orchestrator.Plan;
-import dev.mcpplan.orchestrator.PlanResult;
 import dev.mcpplan.orchestrator.Step;
 import dev.mcpplan.orchestrator.core.McpPlanOrchestrator;
 import dev.mcpplan.orchestrator.core.VaultPlanStore;
@@ -246,26 +245,26 @@ public final class StoreBenchmark {
                 JdbcPlanStore store =
                         JdbcPlanStore.builder(url).user("postgres").build()) {
             for (int warm = 0; warm < 30; warm++) { // the code compiled before anything is measured
-                require(orchestrator.execute(orchestrator.parse(Files.writeString(
+                ExecutionBenchmark.require(orchestrator.execute(orchestrator.parse(Files.writeString(
                         work.resolve("warm-" + warm + ".md"), markdown("warm-" + warm, 100, "echo", 0)))));
             }
             for (int round = 0; round < 6; round++) { // the first warms up the vault's and the store's code
                 String id = "steps-" + round;
                 starts.clear();
-                require(orchestrator.execute(orchestrator.parse(
+                ExecutionBenchmark.require(orchestrator.execute(orchestrator.parse(
                         Files.writeString(work.resolve(id + ".md"), markdown(id + "-memory", 100, "echo", 0)))));
-                double memory = between(starts);
+                double memory = ExecutionBenchmark.medianGap(starts);
                 starts.clear();
                 Path vault = Files.createDirectories(work.resolve("vault-" + round));
                 try (VaultPlanStore plans = orchestrator.openVault(vault)) {
                     Files.writeString(plans.approvedDir().resolve(id + ".md"), markdown(id + "-vault", 100, "echo", 0));
-                    orchestrator.processReady(plans).forEach(StoreBenchmark::require);
+                    orchestrator.processReady(plans).forEach(ExecutionBenchmark::require);
                 }
-                double fromVault = between(starts);
+                double fromVault = ExecutionBenchmark.medianGap(starts);
                 starts.clear();
                 store.submit(id, markdown(id + "-store", 100, "echo", 0));
-                orchestrator.processReady(store).forEach(StoreBenchmark::require);
-                double fromStore = between(starts);
+                orchestrator.processReady(store).forEach(ExecutionBenchmark::require);
+                double fromStore = ExecutionBenchmark.medianGap(starts);
                 if (round > 0) {
                     rounds[0][round - 1] = memory;
                     rounds[1][round - 1] = fromVault;
@@ -280,19 +279,5 @@ public final class StoreBenchmark {
                 "a step of a 100-step plan (read-only tool): in memory %.3f ms, from a vault %.3f ms, from the store"
                         + " %.3f ms: the store costs %.3f ms a step more than memory, %.2fx the vault's extra%n",
                 memory, vault, jdbc, jdbc - memory, (jdbc - memory) / (vault - memory));
-    }
-
-    private static double between(List<Long> starts) {
-        double[] gaps = new double[starts.size() - 1];
-        for (int i = 1; i < starts.size(); i++) {
-            gaps[i - 1] = (starts.get(i) - starts.get(i - 1)) / 1e6;
-        }
-        return ExecutionBenchmark.median(gaps);
-    }
-
-    private static void require(PlanResult result) {
-        if (!result.completed()) {
-            throw new IllegalStateException("benchmark plan did not complete: " + result);
-        }
     }
 }

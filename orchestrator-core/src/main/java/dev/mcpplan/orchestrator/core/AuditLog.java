@@ -137,10 +137,7 @@ public final class AuditLog {
                 line.write(buffer, from, n - from);
             }
             if (line.size() > 0) {
-                chain.lines++;
-                if (chain.problem == null) {
-                    chain.problem = "line " + chain.lines + ": cut short, the file does not end with a newline";
-                }
+                chain.cutShort();
             }
             return chain.verification();
         } catch (IOException e) {
@@ -167,6 +164,14 @@ public final class AuditLog {
                 problem = check(lines, line, expectedPrev, key, lifecycle);
             }
             expectedPrev = JsonlAuditSink.chainValue(line);
+        }
+
+        /** A last line without its newline. */
+        void cutShort() {
+            lines++;
+            if (problem == null) {
+                problem = "line " + lines + ": cut short, the file does not end with a newline";
+            }
         }
 
         Verification verification() {

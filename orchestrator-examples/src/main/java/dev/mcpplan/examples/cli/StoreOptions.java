@@ -1,10 +1,9 @@
 package dev.mcpplan.examples.cli;
 
+import dev.mcpplan.orchestrator.core.internal.config.EnvironmentExpander;
 import dev.mcpplan.orchestrator.jdbc.JdbcPlanStore;
 import java.time.Duration;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
 /**
@@ -12,8 +11,6 @@ import picocli.CommandLine.Option;
  * for an environment variable (for a password, say), the user, and the lease time.
  */
 final class StoreOptions {
-    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
-
     @Option(
             names = "--store",
             paramLabel = "URL",
@@ -39,8 +36,8 @@ final class StoreOptions {
 
     /** Opens the store; its password, when the URL has none, is the environment's PGPASSWORD. */
     JdbcPlanStore open(Map<String, String> environment) {
-        JdbcPlanStore.Builder store =
-                JdbcPlanStore.builder(expand(url, environment)).lease(lease);
+        JdbcPlanStore.Builder store = JdbcPlanStore.builder(new EnvironmentExpander(environment).expand(url, "--store"))
+                .lease(lease);
         String who = user != null ? user : environment.get("PGUSER");
         if (who != null) {
             store.user(who);
@@ -49,19 +46,5 @@ final class StoreOptions {
             store.password(environment.get("PGPASSWORD"));
         }
         return store.build();
-    }
-
-    private static String expand(String text, Map<String, String> environment) {
-        Matcher m = VARIABLE.matcher(text);
-        StringBuilder out = new StringBuilder();
-        while (m.find()) {
-            String value = environment.get(m.group(1));
-            if (value == null) {
-                throw new IllegalArgumentException(
-                        "--store names ${" + m.group(1) + "}, which is not set in the environment");
-            }
-            m.appendReplacement(out, Matcher.quoteReplacement(value));
-        }
-        return m.appendTail(out).toString();
     }
 }

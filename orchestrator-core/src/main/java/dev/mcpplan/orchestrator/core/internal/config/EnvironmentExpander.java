@@ -8,12 +8,12 @@ import java.util.regex.Pattern;
  * Expands {@code ${VAR}} and {@code ${VAR:-default}} in configuration values from an environment map.
  * Expanded values are never logged: they are often secrets.
  */
-final class EnvironmentExpander {
+public final class EnvironmentExpander {
     private static final Pattern REFERENCE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
 
     private final Map<String, String> environment;
 
-    EnvironmentExpander(Map<String, String> environment) {
+    public EnvironmentExpander(Map<String, String> environment) {
         this.environment = Map.copyOf(environment);
     }
 
@@ -21,7 +21,7 @@ final class EnvironmentExpander {
      * @param where names the value for the error message, such as {@code mcp.json: server 'crm', header Authorization}
      * @throws IllegalArgumentException naming the variable and where, if it is unset and has no default
      */
-    String expand(String value, String where) {
+    public String expand(String value, String where) {
         Matcher m = REFERENCE.matcher(value);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
