@@ -1,6 +1,7 @@
 package dev.mcpplan.orchestrator.core;
 
 import dev.mcpplan.orchestrator.core.internal.io.AtomicFiles;
+import dev.mcpplan.orchestrator.core.internal.io.FileLocks;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -41,7 +42,7 @@ final class VaultDashboard {
                 StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE,
                 LinkOption.NOFOLLOW_LINKS)) {
-            FileLock lock = lockFile.lock();
+            FileLock lock = FileLocks.exclusive(lockFile);
             try {
                 List<String> lines = new ArrayList<>(List.of("# Dashboard", ""));
                 if (Files.exists(dashboard, LinkOption.NOFOLLOW_LINKS)) {

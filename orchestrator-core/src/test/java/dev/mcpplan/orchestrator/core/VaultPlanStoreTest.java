@@ -180,20 +180,23 @@ class VaultPlanStoreTest {
             ran.add(Integer.parseInt(out.strip().replaceAll("(?s).*RAN (\\d+)$", "$1")));
         }
 
+        String stderr = "the workers' stderr:\n" + readQuietly(vault.resolve("worker-a.err"))
+                + readQuietly(vault.resolve("worker-b.err"));
         assertThat(ran)
                 .as("plans run by each process")
                 .allSatisfy(n -> assertThat(n).isPositive());
-        assertThat(ran.get(0) + ran.get(1)).isEqualTo(50);
+        assertThat(ran.get(0) + ran.get(1)).as(stderr).isEqualTo(50);
         List<String> recorded = Files.readAllLines(log);
-        assertThat(recorded).hasSize(100).doesNotHaveDuplicates();
+        assertThat(recorded).as(stderr).hasSize(100).doesNotHaveDuplicates();
         assertThat(recorded.stream().map(l -> l.substring(l.indexOf('\t') + 1)).distinct())
                 .hasSize(100);
         try (Stream<Path> done = Files.list(store.doneDir())) {
-            assertThat(done.count()).isEqualTo(50);
+            assertThat(done.count()).as(stderr).isEqualTo(50);
         }
         assertThat(store.approvedDir()).isEmptyDirectory();
         assertThat(store.inProgressDir()).isEmptyDirectory();
         assertThat(Files.readString(vault.resolve("Dashboard.md")).lines().filter(l -> l.startsWith("- ")))
+                .as(stderr)
                 .hasSize(50);
     }
 

@@ -1,6 +1,7 @@
 package dev.mcpplan.orchestrator.core.internal.audit;
 
 import dev.mcpplan.orchestrator.ErrorKind;
+import dev.mcpplan.orchestrator.core.internal.io.FileLocks;
 import dev.mcpplan.orchestrator.spi.AuditRecord;
 import dev.mcpplan.orchestrator.spi.AuditSink;
 import java.io.IOException;
@@ -138,7 +139,7 @@ public final class JsonlAuditSink implements AuditSink {
     private void append(Path file, Map<String, Object> line) throws IOException {
         try (FileChannel channel =
                 FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            FileLock lock = channel.lock();
+            FileLock lock = FileLocks.exclusive(channel);
             try {
                 long size = channel.size();
                 String prev = GENESIS;

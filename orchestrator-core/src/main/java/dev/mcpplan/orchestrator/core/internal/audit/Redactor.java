@@ -209,6 +209,18 @@ public final class Redactor {
     }
 
     /**
+     * What a failure says, with each of its causes (an {@code UncheckedIOException}'s message rarely
+     * names the system's reason, its cause does), every secret-looking value masked.
+     */
+    public String redact(Throwable failure) {
+        StringBuilder s = new StringBuilder(failure.toString());
+        for (Throwable c = failure.getCause(); c != null && c != failure; c = c.getCause()) {
+            s.append(" (caused by ").append(c).append(')');
+        }
+        return redact(s.toString());
+    }
+
+    /**
      * Masks the values of secret keys; the value of any other key is looked into in turn, since it
      * may hold a pair of its own ({@code error: password=x}).
      */

@@ -212,7 +212,7 @@ final class Analyzer {
                         detector.id(),
                         step.label(),
                         plan.sourceName(),
-                        redactor.redact(e.toString()));
+                        redactor.redact(e));
                 continue;
             }
             if (found.isPresent()) {
@@ -307,7 +307,7 @@ final class Analyzer {
                         "server mapping '{}' failed for '{}'; skipped: {}",
                         mapping.id(),
                         actionType,
-                        redactor.redact(e.toString()));
+                        redactor.redact(e));
             }
         }
         return Optional.empty();

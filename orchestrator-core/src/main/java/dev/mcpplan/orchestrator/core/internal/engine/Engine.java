@@ -557,11 +557,11 @@ public final class Engine {
     }
 
     /** Consumes the plan's approval: empty when it may run, else why not. */
-    private static Optional<String> begin(ApprovalLedger ledger, Plan plan, ApprovalLedger.Start start) {
+    private Optional<String> begin(ApprovalLedger ledger, Plan plan, ApprovalLedger.Start start) {
         try {
             return ledger.begin(plan, start).map(earlier -> "refused as a repeat: " + earlier);
         } catch (UncheckedIOException e) {
-            return Optional.of("cannot tell whether the approval was used before: " + e.getMessage());
+            return Optional.of("cannot tell whether the approval was used before: " + redactor.redact(e));
         }
     }
 
@@ -584,11 +584,7 @@ public final class Engine {
             } catch (PlanTakenOverException e) {
                 throw e; // the run is another process's now: its end is not this one's to record
             } catch (RuntimeException e) {
-                LOG.error(
-                        "store '{}' could not finish plan {}: {}",
-                        store.id(),
-                        plan.id(),
-                        redactor.redact(e.toString()));
+                LOG.error("store '{}' could not finish plan {}: {}", store.id(), plan.id(), redactor.redact(e));
             }
         }
         if (consumed != null && !rescheduled) {
@@ -603,10 +599,7 @@ public final class Engine {
         } catch (PlanTakenOverException e) {
             throw e;
         } catch (RuntimeException e) {
-            LOG.error(
-                    "could not record the end of plan {} in the approval ledger: {}",
-                    plan.id(),
-                    redactor.redact(e.toString()));
+            LOG.error("could not record the end of plan {} in the approval ledger: {}", plan.id(), redactor.redact(e));
         }
     }
 
@@ -761,10 +754,7 @@ public final class Engine {
                 throw e;
             } catch (RuntimeException e) {
                 LOG.error(
-                        "could not record {} of plan {} in the store: {}",
-                        step.label(),
-                        plan.id(),
-                        redactor.redact(e.toString()));
+                        "could not record {} of plan {} in the store: {}", step.label(), plan.id(), redactor.redact(e));
             }
         }
         announce(l -> l.stepFinished(plan, step, result));
@@ -836,7 +826,7 @@ public final class Engine {
             try {
                 sink.record(record);
             } catch (RuntimeException e) {
-                LOG.error("audit sink {} failed: {}", sink.getClass().getName(), redactor.redact(e.toString()));
+                LOG.error("audit sink {} failed: {}", sink.getClass().getName(), redactor.redact(e));
             }
         }
     }
@@ -846,10 +836,7 @@ public final class Engine {
             try {
                 event.accept(listener);
             } catch (RuntimeException e) {
-                LOG.warn(
-                        "execution listener {} failed: {}",
-                        listener.getClass().getName(),
-                        redactor.redact(e.toString()));
+                LOG.warn("execution listener {} failed: {}", listener.getClass().getName(), redactor.redact(e));
             }
         }
     }

@@ -50,7 +50,7 @@ public final class ErrorClassifiers {
                 LOG.warn(
                         "error classifier {} failed; asking the next: {}",
                         classifier.getClass().getName(),
-                        redactor.redact(e.toString()));
+                        redactor.redact(e));
             }
         }
         throw new IllegalStateException("the built-in classifier answers every failure");

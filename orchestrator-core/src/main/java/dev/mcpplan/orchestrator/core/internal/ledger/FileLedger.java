@@ -4,6 +4,7 @@ import dev.mcpplan.orchestrator.Plan;
 import dev.mcpplan.orchestrator.PlanResult;
 import dev.mcpplan.orchestrator.core.ApprovalRuns;
 import dev.mcpplan.orchestrator.core.ApprovalRuns.Run;
+import dev.mcpplan.orchestrator.core.internal.io.FileLocks;
 import dev.mcpplan.orchestrator.spi.ApprovalLedger;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -115,7 +116,7 @@ public final class FileLedger implements ApprovalLedger {
                 synchronized (this) {
                     try (FileChannel channel = FileChannel.open(
                             file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                        FileLock lock = channel.lock();
+                        FileLock lock = FileLocks.exclusive(channel);
                         try {
                             catchUp(channel);
                             return action.run(channel);

@@ -83,6 +83,16 @@ class RedactorTest {
     }
 
     @Test
+    void aFailureIsDescribedWithItsCausesAndMasked() {
+        var failure = new java.io.UncheckedIOException(
+                "cannot use the approval ledger /vault/ledger.jsonl",
+                new java.io.IOException("Resource deadlock avoided, password=hunter2"));
+        assertThat(redactor.redact(failure))
+                .isEqualTo("java.io.UncheckedIOException: cannot use the approval ledger /vault/ledger.jsonl"
+                        + " (caused by java.io.IOException: Resource deadlock avoided, password=***)");
+    }
+
+    @Test
     void privateKeysAreMasked() {
         String key = "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAK\n-----END RSA PRIVATE KEY-----";
         assertThat(redactor.redact("key: \n" + key + " end")).isEqualTo("key: \n*** end");
