@@ -49,6 +49,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -579,13 +580,9 @@ public final class Engine {
             end(consumed, plan, result);
         }
         if (store != null) {
-            try {
-                store.finish(plan, result);
-            } catch (PlanTakenOverException e) {
-                throw e; // the run is another process's now: its end is not this one's to record
-            } catch (RuntimeException e) {
-                LOG.error("store '{}' could not finish plan {}: {}", store.id(), plan.id(), redactor.redact(e));
-            }
+            recordOrLog(
+                    () -> store.finish(plan, result),
+                    () -> "store '" + store.id() + "' could not finish plan " + plan.id());
         }
         if (consumed != null && !rescheduled) {
             end(consumed, plan, result);
@@ -594,12 +591,23 @@ public final class Engine {
     }
 
     private void end(ApprovalLedger ledger, Plan plan, PlanResult result) {
+        recordOrLog(
+                () -> ledger.end(plan, result),
+                () -> "could not record the end of plan " + plan.id() + " in the approval ledger");
+    }
+
+    /**
+     * A record of the run that must not end it when it fails: the failure is logged (as {@code what},
+     * then the failure, redacted) and the run goes on; but a {@link PlanTakenOverException} goes
+     * through, since the run is another process's now and its end is not this one's to record.
+     */
+    private void recordOrLog(Runnable record, Supplier<String> what) {
         try {
-            ledger.end(plan, result);
+            record.run();
         } catch (PlanTakenOverException e) {
             throw e;
         } catch (RuntimeException e) {
-            LOG.error("could not record the end of plan {} in the approval ledger: {}", plan.id(), redactor.redact(e));
+            LOG.error("{}: {}", what.get(), redactor.redact(e));
         }
     }
 
@@ -748,14 +756,9 @@ public final class Engine {
     private void record(Plan plan, Step step, StepResult unredacted, PlanStore store) {
         StepResult result = redacted(unredacted);
         if (store != null) {
-            try {
-                store.stepFinished(plan, step, result);
-            } catch (PlanTakenOverException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                LOG.error(
-                        "could not record {} of plan {} in the store: {}", step.label(), plan.id(), redactor.redact(e));
-            }
+            recordOrLog(
+                    () -> store.stepFinished(plan, step, result),
+                    () -> "could not record " + step.label() + " of plan " + plan.id() + " in the store");
         }
         announce(l -> l.stepFinished(plan, step, result));
     }
