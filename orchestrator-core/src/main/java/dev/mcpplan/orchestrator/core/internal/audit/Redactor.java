@@ -3,8 +3,10 @@ package dev.mcpplan.orchestrator.core.internal.audit;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -214,7 +216,9 @@ public final class Redactor {
      */
     public String redact(Throwable failure) {
         StringBuilder s = new StringBuilder(failure.toString());
-        for (Throwable c = failure.getCause(); c != null && c != failure; c = c.getCause()) {
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        seen.add(failure);
+        for (Throwable c = failure.getCause(); c != null && seen.add(c); c = c.getCause()) {
             s.append(" (caused by ").append(c).append(')');
         }
         return redact(s.toString());

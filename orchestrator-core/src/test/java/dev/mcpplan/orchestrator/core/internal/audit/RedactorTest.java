@@ -93,6 +93,16 @@ class RedactorTest {
     }
 
     @Test
+    void aCycleOfCausesIsDescribedOnce() {
+        var first = new IllegalStateException("first");
+        var second = new IllegalArgumentException("second", first);
+        first.initCause(second);
+        assertThat(redactor.redact(first))
+                .isEqualTo("java.lang.IllegalStateException: first"
+                        + " (caused by java.lang.IllegalArgumentException: second)");
+    }
+
+    @Test
     void privateKeysAreMasked() {
         String key = "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAK\n-----END RSA PRIVATE KEY-----";
         assertThat(redactor.redact("key: \n" + key + " end")).isEqualTo("key: \n*** end");
