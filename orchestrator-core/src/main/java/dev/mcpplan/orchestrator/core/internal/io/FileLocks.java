@@ -1,10 +1,13 @@
 package dev.mcpplan.orchestrator.core.internal.io;
 
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeException;
+import dev.failsafe.RetryPolicy;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.util.concurrent.locks.LockSupport;
+import java.time.Duration;
 
 /**
  * Exclusive locks on files shared by several processes.
@@ -16,13 +19,17 @@ import java.util.concurrent.locks.LockSupport;
  * neither holder waits for anything and both locks are released a moment later. Two orchestrators on
  * one vault, each running plans on several threads and locking the ledger, the audit log and the
  * dashboard, meet that case. So these locks are taken with {@link FileChannel#tryLock()}, which never
- * waits in the kernel, polling with a backoff from 0.1 ms up to 5 ms.
+ * waits in the kernel, tried again under a Failsafe retry policy with a backoff from 0.1 ms up to 5 ms.
  *
  * <p>A JVM may not hold two locks on one file: callers queue the threads of their own JVM first.
  */
 public final class FileLocks {
-    private static final long FIRST_PAUSE_NANOS = 100_000;
-    private static final long LONGEST_PAUSE_NANOS = 5_000_000;
+    /** While another process holds the lock, try again; a failure to lock is not retried. */
+    private static final RetryPolicy<FileLock> UNTIL_FREE = RetryPolicy.<FileLock>builder()
+            .handleIf((lock, failure) -> failure == null && lock == null)
+            .withBackoff(Duration.ofNanos(100_000), Duration.ofMillis(5))
+            .withMaxRetries(-1)
+            .build();
 
     private FileLocks() {}
 
@@ -32,16 +39,17 @@ public final class FileLocks {
      * @throws InterruptedIOException if the thread is interrupted while it waits; its interrupt flag stays set
      */
     public static FileLock exclusive(FileChannel channel) throws IOException {
-        long pause = FIRST_PAUSE_NANOS;
-        for (FileLock lock = channel.tryLock(); ; lock = channel.tryLock()) {
-            if (lock != null) {
-                return lock;
-            }
-            LockSupport.parkNanos(pause);
-            if (Thread.currentThread().isInterrupted()) {
+        try {
+            return Failsafe.with(UNTIL_FREE).get(channel::tryLock);
+        } catch (FailsafeException e) {
+            if (e.getCause() instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while waiting for a lock on a shared file");
             }
-            pause = Math.min(pause * 2, LONGEST_PAUSE_NANOS);
+            if (e.getCause() instanceof IOException failure) {
+                throw failure;
+            }
+            throw e;
         }
     }
 }
