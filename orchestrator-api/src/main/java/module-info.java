@@ -5,6 +5,7 @@
  */
 module dev.mcpplan.orchestrator.api {
     requires transitive io.modelcontextprotocol.sdk.mcp.core;
+    requires org.slf4j;
 
     exports dev.mcpplan.orchestrator;
     exports dev.mcpplan.orchestrator.spi;

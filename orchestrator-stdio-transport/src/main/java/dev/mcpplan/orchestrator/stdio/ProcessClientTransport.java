@@ -1,5 +1,6 @@
 package dev.mcpplan.orchestrator.stdio;
 
+import dev.mcpplan.orchestrator.spi.PendingRequests;
 import dev.mcpplan.orchestrator.spi.RequestNotSentException;
 import dev.mcpplan.orchestrator.spi.ServerDefinition;
 import dev.mcpplan.orchestrator.spi.TransportContext;
@@ -27,11 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -57,38 +54,21 @@ import reactor.core.publisher.Mono;
  */
 final class ProcessClientTransport implements McpClientTransport {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessClientTransport.class);
-    /** JSON-RPC error code for a request that timed out (the code the reference SDKs use). */
-    static final int REQUEST_TIMEOUT = -32001;
-    /** The cancellation notification of the MCP specification; the SDK has no constant for it. */
-    static final String CANCELLED = "notifications/cancelled";
     /** The longest stdout line kept, in characters: 16 Mi, as the SDK's default. */
     static final int DEFAULT_MAX_LINE = 16 * 1024 * 1024;
 
     private static final int STDERR_LINES = 20;
     private static final Duration GRACE = Duration.ofSeconds(2);
     private static final Duration STDERR_WAIT = Duration.ofMillis(500);
-    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "mcp-stdio-timeouts");
-        t.setDaemon(true);
-        return t;
-    });
 
     private final ServerDefinition server;
     private final McpJsonMapper mapper;
     private final Map<String, String> hostEnvironment;
-    private final Duration requestTimeout;
-    private final Duration maxCallTime;
-    private final Duration startTimeout;
-    /** Whether the server has answered its first {@code tools/list}: until then it is starting. */
-    private volatile boolean started;
-
     private final List<String> inherited;
     private final UnaryOperator<String> redactor;
     private final Path stateDirectory;
     private final int maxLine;
-    private final Map<Object, Pending> pending = new ConcurrentHashMap<>();
-    /** The pending request of each progress token, keyed by the token's text. */
-    private final Map<String, Object> progressTokens = new ConcurrentHashMap<>();
+    private final PendingRequests pending;
 
     private final Deque<String> stderrTail = new ArrayDeque<>();
     private Process process;
@@ -110,13 +90,15 @@ final class ProcessClientTransport implements McpClientTransport {
         this.server = server;
         this.mapper = context.jsonMapper();
         this.hostEnvironment = Map.copyOf(hostEnvironment);
-        this.requestTimeout = context.requestTimeout();
-        this.maxCallTime = context.maxCallTime();
-        this.startTimeout = context.startTimeout();
         this.inherited = List.copyOf(context.inheritedEnvironment());
         this.redactor = context.redactor();
         this.stateDirectory = context.stateDirectory();
         this.maxLine = maxLine;
+        this.pending = new PendingRequests(
+                server.name(),
+                context,
+                message -> handler.apply(Mono.just(message)).subscribe(),
+                this::cancel);
     }
 
     /**
@@ -227,27 +209,9 @@ final class ProcessClientTransport implements McpClientTransport {
                     line.length() > 200 ? line.substring(0, 200) + "..." : line);
             return;
         }
-        if (message instanceof McpSchema.JSONRPCResponse response) {
-            Pending request = pending.remove(response.id());
-            if (request == null) {
-                LOG.debug(
-                        "server '{}' answered request {} after it was given up; dropped", server.name(), response.id());
-                return;
-            }
-            answered(request);
-            if (McpSchema.METHOD_TOOLS_LIST.equals(request.method)) {
-                started = true;
-            }
-        } else if (message instanceof McpSchema.JSONRPCNotification notification
-                && McpSchema.METHOD_NOTIFICATION_PROGRESS.equals(notification.method())
-                && notification.params() instanceof Map<?, ?> params) {
-            Object id = progressTokens.get(String.valueOf(params.get("progressToken")));
-            Pending request = id == null ? null : pending.get(id);
-            if (request != null) {
-                request.restart(); // progress is life: the time-out starts again
-            }
+        if (pending.received(message)) {
+            handler.apply(Mono.just(message)).subscribe();
         }
-        handler.apply(Mono.just(message)).subscribe();
     }
 
     private void readStderr() {
@@ -284,54 +248,18 @@ final class ProcessClientTransport implements McpClientTransport {
         if (!closing) {
             LOG.warn(deathReason);
         }
-        for (Object id : List.copyOf(pending.keySet())) {
-            fail(id, McpSchema.ErrorCodes.INTERNAL_ERROR, deathReason);
+        pending.failAll(deathReason);
+    }
+
+    /** Tells the server to stop a request that timed out, unless the server is gone. */
+    private void cancel(McpSchema.JSONRPCNotification cancellation) {
+        if (deathReason != null) {
+            return;
         }
-    }
-
-    /** Fails a pending request, unless its response or another failure came first. */
-    private boolean fail(Object id, int code, String message) {
-        Pending request = pending.remove(id);
-        if (request == null) {
-            return false;
-        }
-        answered(request);
-        handler.apply(Mono.just(new McpSchema.JSONRPCResponse(
-                        McpSchema.JSONRPC_VERSION,
-                        id,
-                        null,
-                        new McpSchema.JSONRPCResponse.JSONRPCError(code, message, null))))
-                .subscribe();
-        return true;
-    }
-
-    private void answered(Pending request) {
-        request.cancelTimeout();
-        if (request.progressToken != null) {
-            progressTokens.remove(request.progressToken);
-        }
-    }
-
-    /** How long a request may go without an answer or progress: longer while the server starts. */
-    private Duration idleTimeout() {
-        return started || startTimeout.compareTo(requestTimeout) <= 0 ? requestTimeout : startTimeout;
-    }
-
-    private void timedOut(Object id, String method, Duration idle, boolean atMaxCallTime) {
-        String message = atMaxCallTime
-                ? "request '" + method + "' to server '" + server.name() + "' timed out: it ran "
-                        + maxCallTime.toMillis() + " ms, the longest a call may run (maxCallTime), though it"
-                        + " reported progress"
-                : "request '" + method + "' to server '" + server.name() + "' timed out after " + idle.toMillis()
-                        + " ms without an answer or progress";
-        if (fail(id, REQUEST_TIMEOUT, message) && deathReason == null) {
-            LOG.warn("{}; cancelling it", message);
-            try {
-                write(new McpSchema.JSONRPCNotification(
-                        McpSchema.JSONRPC_VERSION, CANCELLED, Map.of("requestId", id, "reason", message)));
-            } catch (IOException e) {
-                LOG.debug("could not send the cancellation to '{}': {}", server.name(), e.toString());
-            }
+        try {
+            write(cancellation);
+        } catch (IOException e) {
+            LOG.debug("could not send the cancellation to '{}': {}", server.name(), e.toString());
         }
     }
 
@@ -341,29 +269,20 @@ final class ProcessClientTransport implements McpClientTransport {
             if (deathReason != null) {
                 throw new RequestNotSentException(deathReason);
             }
-            Pending request = null;
+            Object id = null;
             if (message instanceof McpSchema.JSONRPCRequest r) {
-                Object token = r.params() instanceof McpSchema.Request p ? p.progressToken() : null;
-                request = new Pending(r.id(), r.method(), token == null ? null : String.valueOf(token));
-                pending.put(r.id(), request);
-                if (request.progressToken != null) {
-                    progressTokens.put(request.progressToken, r.id());
-                }
-                if (!McpSchema.METHOD_INITIALIZE.equals(r.method())) {
-                    request.restart();
-                }
-                if (deathReason != null) { // the process died between the check and the put
-                    pending.remove(r.id());
-                    answered(request);
+                id = r.id();
+                pending.sending(r);
+                if (deathReason != null) { // the process died between the check and the tracking
+                    pending.forget(id);
                     throw new RequestNotSentException(deathReason);
                 }
             }
             try {
                 write(message);
             } catch (IOException e) {
-                if (request != null) {
-                    pending.remove(request.id);
-                    answered(request);
+                if (id != null) {
+                    pending.forget(id);
                 }
                 // a line the server cannot read whole is a request it never got
                 throw new RequestNotSentException(
@@ -437,48 +356,6 @@ final class ProcessClientTransport implements McpClientTransport {
         ShutdownReaper.unregister(p);
         HostWatchdog.remove(p.pid());
         ProcessRecords.remove(stateDirectory, p.pid());
-    }
-
-    /**
-     * A request waiting for its response, with its time-out, which starts again with each progress
-     * notification for its token until the longest call time is reached.
-     */
-    private final class Pending {
-        final Object id;
-        final String method;
-        final String progressToken;
-        final long sent = System.nanoTime();
-        private ScheduledFuture<?> timeout;
-        private boolean done;
-
-        Pending(Object id, String method, String progressToken) {
-            this.id = id;
-            this.method = method;
-            this.progressToken = progressToken;
-        }
-
-        synchronized void restart() {
-            if (done) {
-                return;
-            }
-            if (timeout != null) {
-                timeout.cancel(false);
-            }
-            Duration idle = idleTimeout();
-            long left = maxCallTime.toNanos() - (System.nanoTime() - sent);
-            boolean last = left <= idle.toNanos();
-            timeout = TIMER.schedule(
-                    () -> timedOut(id, method, idle, last),
-                    Math.max(0, last ? left : idle.toNanos()),
-                    TimeUnit.NANOSECONDS);
-        }
-
-        synchronized void cancelTimeout() {
-            done = true;
-            if (timeout != null) {
-                timeout.cancel(false);
-            }
-        }
     }
 
     @Override

@@ -219,6 +219,11 @@ public final class ConfigLoader {
             String type = s.has("type")
                     ? normaliseType(text(s.get("type"), where + " type"))
                     : s.has("url") ? ServerDefinition.HTTP : ServerDefinition.STDIO;
+            if (type.equals("sse")) {
+                throw new IllegalArgumentException(
+                        where + " has type 'sse', the deprecated HTTP+SSE transport, which"
+                                + " the orchestrator does not serve; a server that speaks Streamable HTTP takes \"type\": \"http\"");
+            }
             ServerDefinition.Builder b = ServerDefinition.builder(name, type).origin(file);
             if (s.has("command")) {
                 b.command(expander.expand(text(s.get("command"), where + " command"), where + " command"));
@@ -251,7 +256,7 @@ public final class ConfigLoader {
     private static String normaliseType(String type) {
         String t = type.trim().toLowerCase(Locale.ROOT);
         return switch (t) {
-            case "streamable-http", "streamablehttp", "streamable_http", "sse" -> ServerDefinition.HTTP;
+            case "streamable-http", "streamablehttp", "streamable_http" -> ServerDefinition.HTTP;
             default -> t;
         };
     }

@@ -46,6 +46,7 @@ final class Analyzer {
     private final JsonSchemaValidator validator;
     private final ApprovalPolicy policy;
     private final Settings.InternalSteps internalSteps;
+    private final ErrorClassifiers classifiers;
     private final Redactor redactor;
     private final Clock clock;
 
@@ -56,9 +57,11 @@ final class Analyzer {
             JsonSchemaValidator validator,
             ApprovalPolicy policy,
             Settings.InternalSteps internalSteps,
+            ErrorClassifiers classifiers,
             Redactor redactor,
             Clock clock) {
         this.policy = policy;
+        this.classifiers = classifiers;
         this.redactor = redactor;
         this.internalSteps = internalSteps;
         this.detectors = List.copyOf(detectors);
@@ -382,7 +385,7 @@ final class Analyzer {
             try {
                 tools = connection.tools();
             } catch (RuntimeException e) {
-                if (ErrorClassifiers.cannotStart(e)) {
+                if (classifiers.cannotStart(name, e)) {
                     return List.of(new Problem(
                             Problem.Code.SERVER_CANNOT_START,
                             where + ": the server '" + name + "' cannot start as configured (in "

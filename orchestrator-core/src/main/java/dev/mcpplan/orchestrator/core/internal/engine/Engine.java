@@ -115,6 +115,7 @@ public final class Engine {
             Redactor redactor,
             ApprovalLedger ledger,
             Clock clock) {
+        ErrorClassifiers errorClassifiers = new ErrorClassifiers(classifiers, redactor);
         this.analyzer = new Analyzer(
                 detectors,
                 mappings,
@@ -122,10 +123,11 @@ public final class Engine {
                 validator,
                 settings.approval(),
                 settings.internalSteps(),
+                errorClassifiers,
                 redactor,
                 clock);
         this.reschedules = new Reschedules(settings, clock);
-        this.caller = new StepCaller(servers, new ErrorClassifiers(classifiers, redactor), settings, clock);
+        this.caller = new StepCaller(servers, errorClassifiers, settings, clock);
         this.listeners = List.copyOf(listeners);
         this.auditSinks = List.copyOf(auditSinks);
         this.redactor = redactor;

@@ -1,5 +1,6 @@
 package dev.mcpplan.orchestrator.core.internal.engine;
 
+import dev.mcpplan.orchestrator.ErrorKind;
 import dev.mcpplan.orchestrator.core.internal.audit.Redactor;
 import dev.mcpplan.orchestrator.spi.CallFailure;
 import dev.mcpplan.orchestrator.spi.Classification;
@@ -58,19 +59,24 @@ public final class ErrorClassifiers {
 
     /**
      * Whether a server's start failed in a way that starting it again will not mend: its command or a
-     * file it needs does not exist, or it exited with a non-zero code before it initialized. Such a
-     * server is a configuration problem, not an outage to wait out.
+     * file it needs does not exist, or it exited with a non-zero code before it initialized, or the
+     * server refused the opening for good: this client's credentials (AUTHENTICATION) or its request,
+     * such as its protocol revision (VALIDATION), as the classifiers read the failure. Such a server is a
+     * configuration problem, not an outage to wait out.
      *
+     * @param server the server's name
      * @param error a failure known to come from starting the server (not from a call to it)
      */
-    public static boolean cannotStart(Throwable error) {
+    boolean cannotStart(String server, Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
             String m = String.valueOf(t.getMessage());
             if (CANNOT_START.matcher(m).find()) {
                 return true;
             }
         }
-        return false;
+        ErrorKind kind =
+                classify(failure(server, McpSchema.METHOD_INITIALIZE, error)).kind();
+        return kind == ErrorKind.AUTHENTICATION || kind == ErrorKind.VALIDATION;
     }
 
     /** The failure of a call that raised {@code error}. */

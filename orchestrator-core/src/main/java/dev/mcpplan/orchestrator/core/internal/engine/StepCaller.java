@@ -362,11 +362,11 @@ final class StepCaller {
     }
 
     /** Whether the call failed because the server could not start, in a way a restart will not mend. */
-    private static boolean startFailedForGood(Throwable error) {
+    private boolean startFailedForGood(String server, Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
             if (t instanceof RequestNotSentException
                     && String.valueOf(t.getMessage()).contains("could not start")) {
-                return ErrorClassifiers.cannotStart(t);
+                return classifiers.cannotStart(server, t);
             }
         }
         return false;
@@ -408,7 +408,7 @@ final class StepCaller {
         ErrorKind kind = c.kind();
         String where = "step " + step.number() + " (" + connection.name() + "/" + route.tool() + ")";
         boolean safe = !last.maybeSent || safeToRepeat(connection, route);
-        if (startFailedForGood(last.error)) {
+        if (startFailedForGood(connection.name(), last.error)) {
             return stop(
                     result,
                     StepStatus.FAILED,
