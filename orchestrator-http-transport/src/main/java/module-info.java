@@ -12,6 +12,4 @@ module dev.mcpplan.orchestrator.http {
 
     provides dev.mcpplan.orchestrator.spi.TransportProvider with
             dev.mcpplan.orchestrator.http.HttpTransportProvider;
-    provides dev.mcpplan.orchestrator.spi.ErrorClassifier with
-            dev.mcpplan.orchestrator.http.HttpStatusClassifier;
 }

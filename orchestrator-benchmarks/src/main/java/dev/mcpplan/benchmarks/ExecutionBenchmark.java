@@ -9,12 +9,15 @@ import dev.mcpplan.orchestrator.PlanStatus;
 import dev.mcpplan.orchestrator.Step;
 import dev.mcpplan.orchestrator.core.McpPlanOrchestrator;
 import dev.mcpplan.orchestrator.core.VaultPlanStore;
+import dev.mcpplan.orchestrator.http.HttpFaultServer;
+import dev.mcpplan.orchestrator.http.HttpTransportProvider;
 import dev.mcpplan.orchestrator.spi.ExecutionListener;
 import dev.mcpplan.orchestrator.spi.ServerDefinition;
 import dev.mcpplan.orchestrator.spi.TransportContext;
 import dev.mcpplan.orchestrator.stdio.StdioTransportProvider;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.client.transport.ServerParameters;
 import io.modelcontextprotocol.client.transport.StdioClientTransport;
 import io.modelcontextprotocol.json.McpJsonMapper;
@@ -70,8 +73,8 @@ import tools.jackson.databind.json.JsonMapper;
  * the ratios of one run.
  *
  * <p>Run: {@code java -jar orchestrator-benchmarks/target/benchmarks.jar [rounds] [sizes] [backlogs]}
- * (default {@code 3 100,2000 1000,10000}); {@code -Dbench.parts=calls,parallel,queue,backlog} (the
- * default: all four) runs only the parts named.
+ * (default {@code 3 100,2000 1000,10000}); {@code -Dbench.parts=calls,http,parallel,queue,backlog} (the
+ * default: all five) runs only the parts named.
  */
 public final class ExecutionBenchmark {
     private static final int WARM_UP_CALLS = 500;
@@ -132,10 +135,13 @@ public final class ExecutionBenchmark {
     }
 
     private void run(int rounds, int[] sizes, int[] backlogs) throws Exception {
-        List<String> parts = List.of(System.getProperty("bench.parts", "calls,parallel,queue,backlog")
+        List<String> parts = List.of(System.getProperty("bench.parts", "calls,http,parallel,queue,backlog")
                 .split(","));
         if (parts.contains("calls")) {
             calls(rounds, sizes);
+        }
+        if (parts.contains("http")) {
+            http(rounds);
         }
         if (parts.contains("parallel")) {
             parallel();
@@ -224,16 +230,80 @@ public final class ExecutionBenchmark {
         }
     }
 
+    /**
+     * Per call over Streamable HTTP, against the HTTP transport's test server (the SDK's servlet
+     * transport in Tomcat: {@code echo} answers at once) in a process of its own: the raw SDK client
+     * on the SDK's HTTP transport, the SDK client on this project's HTTP transport, and a step of a
+     * 100-step plan run by {@code execute} in memory, in interleaved rounds.
+     */
+    private void http(int rounds) throws Exception {
+        List<String> command = new ArrayList<>(server.subList(0, server.size() - 1));
+        command.add(HttpFaultServer.class.getName());
+        Process process = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        try {
+            String ready = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))
+                    .readLine();
+            if (ready == null || !ready.startsWith("listening on ")) {
+                throw new IllegalStateException("the HTTP bench server did not start: " + ready);
+            }
+            String base = "http://127.0.0.1:" + ready.substring("listening on ".length());
+            ServerDefinition definition = ServerDefinition.builder("bench", ServerDefinition.HTTP)
+                    .url(base + "/mcp")
+                    .build();
+            Map<String, Row> rows = new LinkedHashMap<>();
+            try (McpPlanOrchestrator orchestrator =
+                    orchestrator("http", 1, Map.of("type", "http", "url", base + "/mcp"))) {
+                for (int round = 1; round <= rounds; round++) {
+                    System.out.printf("HTTP round %d of %d ...%n", round, rounds);
+                    add(
+                            rows,
+                            "raw SDK client, SDK HTTP transport",
+                            sdk(HttpClientStreamableHttpTransport.builder(base)
+                                    .endpoint("/mcp")
+                                    .jsonMapper(MAPPER)
+                                    .build()));
+                    add(
+                            rows,
+                            "SDK client, this project's HTTP transport",
+                            sdk(new HttpTransportProvider().create(definition, context(Duration.ofSeconds(30)))));
+                    add(rows, "execute over HTTP, in memory, per step of 100", steps(orchestrator, 100, round, false));
+                }
+            }
+            double raw = rows.get("raw SDK client, SDK HTTP transport").median();
+            System.out.printf(
+                    "%n%-46s %-28s %9s %9s%n",
+                    "per call or step over HTTP", "round medians (ms)", "median", "/raw SDK");
+            for (Row row : rows.values()) {
+                System.out.printf(
+                        "%-46s %-28s %9.3f %8.2fx%n",
+                        row.name,
+                        row.rounds.stream().map(v -> String.format("%.3f", v)).toList(),
+                        row.median(),
+                        row.median() / raw);
+            }
+        } finally {
+            process.destroy();
+            process.waitFor();
+        }
+    }
+
     private static void add(Map<String, Row> rows, String name, double value) {
         rows.computeIfAbsent(name, Row::new).rounds.add(value);
     }
 
     /** An orchestrator on the bench server, {@code plans} at once, its state and vaults in a folder of its own. */
     private McpPlanOrchestrator orchestrator(String name, int plans) throws IOException {
+        return orchestrator(name, plans, Map.of("command", server.get(0), "args", server.subList(1, server.size())));
+    }
+
+    /** The same on the bench server as {@code entry} in {@code mcpServers} reaches it. */
+    private McpPlanOrchestrator orchestrator(String name, int plans, Map<String, Object> entry) throws IOException {
         Path folder = Files.createDirectories(work.resolve(name));
         Map<String, Object> config = Map.of(
                 "mcpServers",
-                Map.of("bench", Map.of("command", server.get(0), "args", server.subList(1, server.size()))),
+                Map.of("bench", entry),
                 "orchestrator",
                 Map.of(
                         "actions",
@@ -324,7 +394,12 @@ public final class ExecutionBenchmark {
                 .command(server.get(0))
                 .args(server.subList(1, server.size()))
                 .build();
-        return new StdioTransportProvider().create(definition, new TransportContext() {
+        return new StdioTransportProvider().create(definition, context(Duration.ofSeconds(30)));
+    }
+
+    /** What a transport of the benchmark gets: the mapper, the time-out, a state folder of the run's own. */
+    private TransportContext context(Duration timeout) {
+        return new TransportContext() {
             @Override
             public McpJsonMapper jsonMapper() {
                 return MAPPER;
@@ -332,14 +407,14 @@ public final class ExecutionBenchmark {
 
             @Override
             public Duration requestTimeout() {
-                return Duration.ofSeconds(30);
+                return timeout;
             }
 
             @Override
             public Path stateDirectory() {
                 return work.resolve("transport-state");
             }
-        });
+        };
     }
 
     /** The median of {@link #CALLS} calls through the SDK's sync client on {@code transport}, after a warm-up. */

@@ -1,6 +1,7 @@
 package dev.mcpplan.orchestrator.spi;
 
 import io.modelcontextprotocol.spec.McpClientTransport;
+import java.util.List;
 
 /**
  * Creates the MCP client transport for servers of one transport type ({@code stdio}, {@code http}, or
@@ -18,4 +19,13 @@ public interface TransportProvider {
      * @throws dev.mcpplan.orchestrator.ConfigurationException if the definition cannot be served
      */
     McpClientTransport create(ServerDefinition server, TransportContext context);
+
+    /**
+     * Classifiers that read the failures this transport raises (an HTTP status, say). The orchestrator
+     * asks them, by their priority, before the built-in classifier, whenever it has this provider, with
+     * or without plugin discovery. None by default.
+     */
+    default List<ErrorClassifier> errorClassifiers() {
+        return List.of();
+    }
 }

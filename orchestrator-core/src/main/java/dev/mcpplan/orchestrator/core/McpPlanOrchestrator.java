@@ -439,7 +439,7 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
                                     "class",
                                     c -> c.getClass().getName(),
                                     ErrorClassifier::priority)
-                            .load(classifiers, discovery),
+                            .load(withTransportClassifiers(classifiers, transportsByType), discovery),
                     new PluginLoader<>(
                                     ExecutionListener.class,
                                     "class",
@@ -478,6 +478,14 @@ public final class McpPlanOrchestrator implements PlanOrchestrator {
             }
             loader.load(List.of(), own).forEach(t -> byType.putIfAbsent(t.type(), t));
             return byType;
+        }
+
+        /** The registered classifiers, then those of the transports in use. */
+        private List<ErrorClassifier> withTransportClassifiers(
+                List<ErrorClassifier> registered, Map<String, TransportProvider> transportsByType) {
+            List<ErrorClassifier> all = new ArrayList<>(registered);
+            transportsByType.values().forEach(t -> all.addAll(t.errorClassifiers()));
+            return all;
         }
     }
 }

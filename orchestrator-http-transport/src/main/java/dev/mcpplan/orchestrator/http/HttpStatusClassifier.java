@@ -12,10 +12,11 @@ import java.util.Optional;
  * VALIDATION (the server refuses this client's protocol revision). Everything else is left to the next
  * classifier.
  *
- * <p>Stateless and thread-safe; found by {@link java.util.ServiceLoader} with the {@code http} transport.
+ * <p>Stateless and thread-safe. {@link HttpTransportProvider#errorClassifiers()} hands it to the
+ * orchestrator with the transport.
  */
 public final class HttpStatusClassifier implements ErrorClassifier {
-    /** The classifier; {@link java.util.ServiceLoader} makes one with the transport. */
+    /** A classifier of HTTP statuses. */
     public HttpStatusClassifier() {
         // stateless
     }

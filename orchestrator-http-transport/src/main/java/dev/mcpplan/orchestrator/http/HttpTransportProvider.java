@@ -1,6 +1,7 @@
 package dev.mcpplan.orchestrator.http;
 
 import dev.mcpplan.orchestrator.ConfigurationException;
+import dev.mcpplan.orchestrator.spi.ErrorClassifier;
 import dev.mcpplan.orchestrator.spi.ServerDefinition;
 import dev.mcpplan.orchestrator.spi.TransportContext;
 import dev.mcpplan.orchestrator.spi.TransportProvider;
@@ -50,6 +51,12 @@ public final class HttpTransportProvider implements TransportProvider {
     @Override
     public String type() {
         return ServerDefinition.HTTP;
+    }
+
+    /** The classifier of HTTP statuses, which the orchestrator asks whenever it has this transport. */
+    @Override
+    public List<ErrorClassifier> errorClassifiers() {
+        return List.of(new HttpStatusClassifier());
     }
 
     @Override

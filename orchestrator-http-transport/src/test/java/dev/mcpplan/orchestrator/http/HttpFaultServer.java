@@ -50,9 +50,12 @@ import tools.jackson.databind.json.JsonMapper;
  * headers, a connection dropped in the middle of the response (after the call was recorded), and
  * forgetting every session it has seen. It can require an {@code Authorization} header.
  *
+ * <p>Run as a program, it serves on a free port (the benchmark's HTTP server) and prints
+ * {@code listening on PORT} when ready.
+ *
  * <p>Thread-safe.
  */
-final class HttpFaultServer implements AutoCloseable {
+public final class HttpFaultServer implements AutoCloseable {
     private static final McpJsonMapper MAPPER =
             new JacksonMcpJsonMapper(JsonMapper.builder().build());
 
@@ -90,8 +93,8 @@ final class HttpFaultServer implements AutoCloseable {
                         tool(
                                 "slow",
                                 true,
-                                (args, meta) -> Mono.delay(Duration.ofMillis(
-                                                Long.parseLong(String.valueOf(args.getOrDefault("ms", "100")))))
+                                (args, meta) -> Mono.delay(
+                                                Duration.ofMillis(((Number) args.getOrDefault("ms", 100)).longValue()))
                                         .map(ignored -> text("slept"))),
                         tool("hang", false, (args, meta) -> Mono.never()))
                 .build();
@@ -104,7 +107,7 @@ final class HttpFaultServer implements AutoCloseable {
         Context context = tomcat.addContext("", null);
         Wrapper servlet = Tomcat.addServlet(context, "mcp", transport);
         servlet.setAsyncSupported(true);
-        context.addServletMappingDecoded("/*", "mcp");
+        servlet.addMapping("/*");
         FilterDef filter = new FilterDef();
         filter.setFilterName("faults");
         filter.setFilter(new Faults());
@@ -116,6 +119,12 @@ final class HttpFaultServer implements AutoCloseable {
         context.addFilterMap(map);
         tomcat.start();
         this.port = connector.getLocalPort();
+    }
+
+    public static void main(String[] args) throws Exception {
+        HttpFaultServer server = start(Files.createTempDirectory("http-fault-server"));
+        System.out.println("listening on " + server.port());
+        Thread.currentThread().join();
     }
 
     /** Starts a server on a free port. */
@@ -138,7 +147,7 @@ final class HttpFaultServer implements AutoCloseable {
                 .inputSchema(
                         MAPPER,
                         "{\"type\":\"object\",\"properties\":{\"text\":{\"type\":\"string\"},"
-                                + "\"ms\":{\"type\":\"string\"}}}")
+                                + "\"ms\":{\"type\":\"integer\"}}}")
                 .annotations(new McpSchema.ToolAnnotations(name, readOnly, !readOnly, readOnly, false, false))
                 .build();
         return AsyncToolSpecification.builder()

@@ -73,13 +73,13 @@ class HttpTransportTest {
                                  "hang": { "server": "remote", "tool": "hang" },
                                  "say": { "server": "remote", "tool": "echo", "parameters": { "text": "message" } },
                                  "sum": { "server": "remote", "tool": "get-sum" },
+                                 "ask": { "server": "remote", "tool": "trigger-elicitation-request" },
                                  "long": { "server": "remote", "tool": "trigger-long-running-operation" } } } }
                 """.formatted(url, settings));
         McpPlanOrchestrator.Builder b = McpPlanOrchestrator.builder()
                 .config(config)
                 .environment(Map.of("REMOTE_TOKEN", TOKEN))
-                .stateDirectory(dir.resolve("state"))
-                .discoverPlugins(getClass().getClassLoader());
+                .stateDirectory(dir.resolve("state")); // no plugin discovery: the transport brings its classifier
         for (ExecutionListener l : listeners) {
             b.listener(l);
         }
@@ -162,7 +162,7 @@ class HttpTransportTest {
     }
 
     @Test
-    void progressOverHttpKeepsALongCallAliveAgainstTheReferenceServer() throws Exception {
+    void theReferenceServerOverHttpRunsAPlanWithProgressAndADeclinedRequestForInput() throws Exception {
         int port = freePort();
         Process everything = start(
                 List.of(
@@ -195,7 +195,8 @@ class HttpTransportTest {
                             .action("long")
                             .parameter("duration", "5")
                             .parameter("steps", "5")
-                            .build()));
+                            .build(),
+                    Step.builder(4, "ask a person").action("ask").build()));
         }
 
         assertThat(result.status()).as(result.toString()).isEqualTo(PlanStatus.COMPLETED);
@@ -207,6 +208,9 @@ class HttpTransportTest {
                 .as("5 s against a 3 s time-out, alive by its progress")
                 .isEqualTo(1);
         assertThat(progress).containsExactly("1/5", "2/5", "3/5", "4/5", "5/5");
+        assertThat(result.steps().get(3).content())
+                .as("the server's request for input is declined: no one attends the run")
+                .hasValueSatisfying(c -> assertThat(c).contains("declined"));
     }
 
     @Test
@@ -344,6 +348,22 @@ class HttpTransportTest {
         assertThat(results.get(2).steps().get(0).message())
                 .as(results.get(2).toString())
                 .hasValueSatisfying(m -> assertThat(m.toLowerCase()).contains("circuit"));
+    }
+
+    @Test
+    void theRateLimitOfAnHttpServerHoldsAsForAStdioServer() throws IOException {
+        PlanResult first;
+        PlanResult second;
+        try (McpPlanOrchestrator orchestrator =
+                orchestrator(server.url(), "\"servers\": { \"remote\": { \"rateLimit\": \"1/1h\" } },")) {
+            first = orchestrator.execute(plan(step(1, "send", "one")));
+            second = orchestrator.execute(plan(step(1, "send", "two")));
+        }
+
+        assertThat(first.status()).as(first.toString()).isEqualTo(PlanStatus.COMPLETED);
+        assertThat(second.status()).as(second.toString()).isEqualTo(PlanStatus.RETRY_SCHEDULED);
+        assertThat(second.steps().get(0).errorKind()).contains(ErrorKind.RATE_LIMIT);
+        assertThat(server.calls()).containsExactly("send:one");
     }
 
     @Test

@@ -42,6 +42,9 @@ public final class ServerConnection implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
     private static final McpSchema.Implementation CLIENT_INFO =
             McpSchema.Implementation.builder("mcp-plan-orchestrator", "0.1.0").build();
+    /** A server may ask for input (elicitation), which an unattended run declines. */
+    private static final McpSchema.ClientCapabilities CAPABILITIES =
+            McpSchema.ClientCapabilities.builder().elicitation().build();
     /** Added to the transport's own time-out, so the transport's (which cancels) fires first. */
     private static final Duration CLIENT_TIMEOUT_MARGIN = Duration.ofSeconds(2);
     /** Numbers the calls of this JVM, for progress tokens that no two calls share. */
@@ -205,6 +208,8 @@ public final class ServerConnection implements AutoCloseable {
             }
             McpSyncClient c = McpClient.sync(new InitialListGate(provider.create(definition, context)))
                     .clientInfo(CLIENT_INFO)
+                    .capabilities(CAPABILITIES)
+                    .elicitation(this::decline)
                     // the SDK bounds the initialize request by this, not by initializationTimeout: it must
                     // cover startTimeout; and, having one time-out per client that progress cannot restart,
                     // the longest call; the transport's own time-out, which progress restarts, fires first
@@ -291,6 +296,18 @@ public final class ServerConnection implements AutoCloseable {
         if (listener != null) {
             listener.accept(notification);
         }
+    }
+
+    /**
+     * A server's request for input from a person: no one attends an unattended run, so the answer is
+     * decline, and the server decides what its tool does without the input.
+     */
+    private McpSchema.ElicitResult decline(McpSchema.ElicitFormRequest request) {
+        LOG.warn(
+                "server '{}' asked for input ({}); declined: a plan runs unattended",
+                name(),
+                redactor.apply(String.valueOf(request.message())));
+        return new McpSchema.ElicitResult(McpSchema.ElicitResult.Action.DECLINE, null);
     }
 
     /** A log notification of the server, at the SLF4J level nearest its own. */
