@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.Wrapper;
@@ -45,7 +46,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * A real MCP server over Streamable HTTP for tests: the SDK's servlet transport in an embedded Tomcat on
  * 127.0.0.1, behind a filter that misbehaves on request. Tools: {@code echo} (read-only), {@code send}
- * (not idempotent: records every call, duplicates included), {@code slow} (sleeps {@code ms}, read-only),
+ * (not idempotent: records every call, duplicates included), {@code slow} (sleeps {@code ms}, read-only;
+ * the most that ran at once is kept),
  * {@code hang} (never answers). Faults, each for the next {@code tools/call} requests: an HTTP status with
  * headers, a connection dropped in the middle of the response (after the call was recorded), and
  * forgetting every session it has seen. It can require an {@code Authorization} header.
@@ -73,6 +75,8 @@ public final class HttpFaultServer implements AutoCloseable {
     private final Set<String> sessions = ConcurrentHashMap.newKeySet();
     private final Set<String> forgotten = ConcurrentHashMap.newKeySet();
     private volatile int initializes;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger mostInFlight = new AtomicInteger();
     private volatile String requiredAuthorization;
     private boolean closed;
 
@@ -93,8 +97,11 @@ public final class HttpFaultServer implements AutoCloseable {
                         tool(
                                 "slow",
                                 true,
-                                (args, meta) -> Mono.delay(
-                                                Duration.ofMillis(((Number) args.getOrDefault("ms", 100)).longValue()))
+                                (args, meta) -> Mono.fromRunnable(() ->
+                                                mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max))
+                                        .then(Mono.delay(
+                                                Duration.ofMillis(((Number) args.getOrDefault("ms", 100)).longValue())))
+                                        .doFinally(signal -> inFlight.decrementAndGet())
                                         .map(ignored -> text("slept"))),
                         tool("hang", false, (args, meta) -> Mono.never()))
                 .build();
@@ -182,6 +189,11 @@ public final class HttpFaultServer implements AutoCloseable {
 
     List<Map<String, Object>> metas() {
         return List.copyOf(metas);
+    }
+
+    /** The most {@code slow} calls that ran at once. */
+    int mostSlowCallsAtOnce() {
+        return mostInFlight.get();
     }
 
     /** How many {@code initialize} requests reached the server. */

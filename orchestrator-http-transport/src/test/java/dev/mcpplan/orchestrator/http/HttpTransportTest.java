@@ -351,6 +351,29 @@ class HttpTransportTest {
     }
 
     @Test
+    void maxConcurrentOfAnHttpServerHoldsForParallelSteps() throws IOException {
+        Plan.Builder plan = Plan.builder("http-" + UUID.randomUUID())
+                .status(PlanStatus.APPROVED)
+                .frontMatter(Map.of("execution", "parallel"));
+        for (int i = 1; i <= 4; i++) {
+            plan.step(Step.builder(i, "slow " + i)
+                    .action("slow")
+                    .parameter("ms", 800)
+                    .build());
+        }
+        PlanResult result;
+        try (McpPlanOrchestrator orchestrator =
+                orchestrator(server.url(), "\"servers\": { \"remote\": { \"maxConcurrent\": 2 } },")) {
+            result = orchestrator.execute(plan.build());
+        }
+
+        assertThat(result.status()).as(result.toString()).isEqualTo(PlanStatus.COMPLETED);
+        assertThat(server.mostSlowCallsAtOnce())
+                .as("parallel, within maxConcurrent")
+                .isEqualTo(2);
+    }
+
+    @Test
     void theRateLimitOfAnHttpServerHoldsAsForAStdioServer() throws IOException {
         PlanResult first;
         PlanResult second;
