@@ -28,12 +28,13 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 
 /**
  * The JDK's HTTP client with the two things the SDK's Streamable HTTP transport does not say: whether a
  * failed request left this machine, and what the server's status meant. A request that never reached the
- * server (connection refused, no such host, no connection in time) fails with a
+ * server (connection refused, no such host, no connection in time, a TLS handshake refused) fails with a
  * {@link RequestNotSentException}; an answer with status 401, 403, 429, 5xx, or 400 outside a session fails
  * with an {@link HttpStatusException} that carries the status, the server's {@code Retry-After} and the
  * JSON-RPC error in the body, redacted. Every other answer goes to the SDK as it came.
@@ -133,12 +134,16 @@ final class CheckedHttpClient extends HttpClient {
         return response;
     }
 
-    /** Whether the failure came before the request left: no connection was made. */
+    /**
+     * Whether the failure came before the request left: no connection was made, or the TLS handshake,
+     * which comes before any byte of the request, failed (a certificate the JDK does not trust).
+     */
     private static boolean neverSent(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof ConnectException
                     || t instanceof HttpConnectTimeoutException
-                    || t instanceof UnresolvedAddressException) {
+                    || t instanceof UnresolvedAddressException
+                    || t instanceof SSLHandshakeException) {
                 return true;
             }
         }
@@ -146,6 +151,12 @@ final class CheckedHttpClient extends HttpClient {
     }
 
     private static String describe(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SSLHandshakeException) {
+                return "the TLS handshake failed (the JDK's trust store decides which certificates count): "
+                        + t.getMessage();
+            }
+        }
         Throwable root = failure;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();

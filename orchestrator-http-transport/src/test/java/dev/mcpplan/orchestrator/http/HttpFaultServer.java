@@ -40,6 +40,8 @@ import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.tomcat.util.descriptor.web.FilterDef;
 import org.apache.tomcat.util.descriptor.web.FilterMap;
+import org.apache.tomcat.util.net.SSLHostConfig;
+import org.apache.tomcat.util.net.SSLHostConfigCertificate;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -58,11 +60,13 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Thread-safe.
  */
 public final class HttpFaultServer implements AutoCloseable {
+    private static final String KEY_STORE_PASSWORD = "test-only";
     private static final McpJsonMapper MAPPER =
             new JacksonMcpJsonMapper(JsonMapper.builder().build());
 
     private final Tomcat tomcat;
     private final int port;
+    private final String scheme;
     private final McpAsyncServer server;
     /** What reached the tools, in order: "tool:text", with "(dropped)" for a call whose answer was cut. */
     private final List<String> calls = new CopyOnWriteArrayList<>();
@@ -80,7 +84,7 @@ public final class HttpFaultServer implements AutoCloseable {
     private volatile String requiredAuthorization;
     private boolean closed;
 
-    private HttpFaultServer(int port, Path baseDir) throws LifecycleException {
+    private HttpFaultServer(int port, Path baseDir, Path keyStore) throws LifecycleException {
         HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
                 .jsonMapper(MAPPER)
                 .mcpEndpoint("/mcp")
@@ -110,6 +114,17 @@ public final class HttpFaultServer implements AutoCloseable {
         Connector connector = new Connector();
         connector.setPort(port);
         connector.setProperty("address", "127.0.0.1");
+        if (keyStore != null) {
+            connector.setScheme("https");
+            connector.setSecure(true);
+            connector.setProperty("SSLEnabled", "true");
+            SSLHostConfig tls = new SSLHostConfig();
+            SSLHostConfigCertificate certificate = new SSLHostConfigCertificate(tls, SSLHostConfigCertificate.Type.RSA);
+            certificate.setCertificateKeystoreFile(keyStore.toString());
+            certificate.setCertificateKeystorePassword(KEY_STORE_PASSWORD);
+            tls.addCertificate(certificate);
+            connector.addSslHostConfig(tls);
+        }
         tomcat.setConnector(connector);
         Context context = tomcat.addContext("", null);
         Wrapper servlet = Tomcat.addServlet(context, "mcp", transport);
@@ -126,6 +141,7 @@ public final class HttpFaultServer implements AutoCloseable {
         context.addFilterMap(map);
         tomcat.start();
         this.port = connector.getLocalPort();
+        this.scheme = keyStore == null ? "http" : "https";
     }
 
     public static void main(String[] args) throws Exception {
@@ -142,7 +158,47 @@ public final class HttpFaultServer implements AutoCloseable {
     /** Starts a server on the given port (0 for a free one). */
     static HttpFaultServer start(int port, Path baseDir) throws IOException, LifecycleException {
         Files.createDirectories(baseDir);
-        return new HttpFaultServer(port, baseDir);
+        return new HttpFaultServer(port, baseDir, null);
+    }
+
+    /**
+     * Starts a server on a free port that speaks https, with a certificate of its own that no trust
+     * store knows (made with the JDK's {@code keytool}).
+     */
+    static HttpFaultServer startSelfSigned(Path baseDir) throws IOException, InterruptedException, LifecycleException {
+        Files.createDirectories(baseDir);
+        Path keyStore = baseDir.resolve("self-signed.p12");
+        Process keytool = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "keytool")
+                                .toString(),
+                        "-genkeypair",
+                        "-alias",
+                        "server",
+                        "-keyalg",
+                        "RSA",
+                        "-keysize",
+                        "2048",
+                        "-dname",
+                        "CN=127.0.0.1",
+                        "-ext",
+                        "SAN=ip:127.0.0.1",
+                        "-validity",
+                        "2",
+                        "-storetype",
+                        "PKCS12",
+                        "-keystore",
+                        keyStore.toString(),
+                        "-storepass",
+                        KEY_STORE_PASSWORD,
+                        "-keypass",
+                        KEY_STORE_PASSWORD)
+                .redirectErrorStream(true)
+                .start();
+        String said = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (keytool.waitFor() != 0) {
+            throw new IOException("keytool failed: " + said);
+        }
+        return new HttpFaultServer(0, baseDir, keyStore);
     }
 
     private interface Handler {
@@ -172,7 +228,7 @@ public final class HttpFaultServer implements AutoCloseable {
     }
 
     String url() {
-        return "http://127.0.0.1:" + port + "/mcp";
+        return scheme + "://127.0.0.1:" + port + "/mcp";
     }
 
     int port() {

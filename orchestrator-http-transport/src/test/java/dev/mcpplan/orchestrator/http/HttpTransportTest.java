@@ -264,6 +264,27 @@ class HttpTransportTest {
     }
 
     @Test
+    void anHttpsServerWhoseCertificateNoTrustStoreKnowsIsNeverSentTheCall() throws Exception {
+        PlanResult result;
+        try (HttpFaultServer untrusted = HttpFaultServer.startSelfSigned(dir.resolve("tomcat-tls"));
+                McpPlanOrchestrator orchestrator = orchestrator(untrusted.url(), "")) {
+            result = orchestrator.execute(plan(step(1, "send", "invoice")));
+            assertThat(untrusted.calls()).isEmpty();
+            assertThat(untrusted.initializes())
+                    .as("not even the opening got through")
+                    .isZero();
+        }
+
+        assertThat(result.status()).as(result.toString()).isEqualTo(PlanStatus.RETRY_SCHEDULED);
+        assertThat(result.steps().get(0).status()).isEqualTo(StepStatus.NOT_RUN);
+        assertThat(result.error())
+                .hasValueSatisfying(m -> assertThat(m)
+                        .contains("could not be reached")
+                        .contains("TLS handshake failed")
+                        .contains("certification path"));
+    }
+
+    @Test
     void aResponseCutOffMidwayMayHaveBeenSentSoANonIdempotentCallIsNotRepeated() throws IOException {
         server.dropNextCall();
         PlanResult result;
