@@ -79,10 +79,11 @@ public final class HttpTransportProvider implements TransportProvider {
                     server.name(),
                     uri.getHost());
         }
-        HttpRequest.Builder requests = HttpRequest.newBuilder();
-        for (Map.Entry<String, String> header : server.headers().entrySet()) {
+        Map<String, String> headers = server.headers();
+        HttpRequest.Builder trial = HttpRequest.newBuilder(); // a header the JDK refuses is refused here, by name
+        for (Map.Entry<String, String> header : headers.entrySet()) {
             try {
-                requests.header(header.getKey(), header.getValue());
+                trial.header(header.getKey(), header.getValue());
             } catch (IllegalArgumentException e) {
                 throw refused(server, "has a header the JDK's HTTP client does not send: '" + header.getKey() + "'");
             }
@@ -96,7 +97,7 @@ public final class HttpTransportProvider implements TransportProvider {
                 .clientBuilder(new CheckedHttpClient.Builder(
                         server.name(), context.jsonMapper(), REVISIONS, context.redactor()))
                 .supportedProtocolVersions(REVISIONS)
-                .requestBuilder(requests)
+                .addHttpRequestCustomizer((request, method, to, body, ignored) -> headers.forEach(request::header))
                 .connectTimeout(context.requestTimeout())
                 .build();
         return new HttpClientTransport(sdk, server.name(), context);
