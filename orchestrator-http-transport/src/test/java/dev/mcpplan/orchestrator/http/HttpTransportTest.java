@@ -141,6 +141,23 @@ class HttpTransportTest {
     }
 
     @Test
+    void aCallRefusedWithForbiddenInARunningSessionFailsItsPlanAndIsNotRetried() throws IOException {
+        PlanResult result;
+        try (McpPlanOrchestrator orchestrator = orchestrator(server.url(), "")) {
+            orchestrator.execute(plan(step(1, "echo", "opens the session")));
+            server.answerCalls(403, 1, Map.of());
+            result = orchestrator.execute(plan(step(1, "send", "invoice")));
+        }
+
+        StepResult step = result.steps().get(0);
+        assertThat(result.status()).as(result.toString()).isEqualTo(PlanStatus.FAILED);
+        assertThat(step.errorKind()).contains(ErrorKind.AUTHENTICATION);
+        assertThat(step.message()).hasValueSatisfying(m -> assertThat(m).contains("HTTP 403"));
+        assertThat(step.attempts()).isEqualTo(1);
+        assertThat(server.calls()).isEmpty();
+    }
+
+    @Test
     void aCallThatOutlivesItsTimeOutFailsAndIsCancelledAtTheServer() throws IOException {
         long start = System.nanoTime();
         PlanResult result;
