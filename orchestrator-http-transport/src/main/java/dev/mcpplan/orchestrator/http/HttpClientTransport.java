@@ -93,11 +93,6 @@ final class HttpClientTransport implements McpClientTransport {
                         e -> LOG.debug("could not send the cancellation to '{}': {}", server, e.toString()));
     }
 
-    /** How many requests wait for a response. */
-    int pendingRequests() {
-        return pending.size();
-    }
-
     /** Every failure but a lost session goes to the client; that one ends this connection instead. */
     @Override
     public void setExceptionHandler(Consumer<Throwable> handler) {
