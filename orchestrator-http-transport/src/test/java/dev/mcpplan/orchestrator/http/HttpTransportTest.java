@@ -224,9 +224,12 @@ class HttpTransportTest {
         assertThat(result.steps().get(2).attempts())
                 .as("5 s against a 3 s time-out, alive by its progress")
                 .isEqualTo(1);
-        // in order, from the first; the last may come after the answer, and is then no one's to hear
-        assertThat(progress).startsWith("1/5", "2/5", "3/5").isSubsetOf("1/5", "2/5", "3/5", "4/5", "5/5");
-        assertThat(progress).isSortedAccordingTo(String::compareTo);
+        // in order, from the first; the SDK's sync client hands progress to its consumers on another
+        // thread (boundedElastic), so the last report may come after the answer, when no one listens
+        assertThat(progress)
+                .startsWith("1/5", "2/5", "3/5")
+                .isSubsetOf("1/5", "2/5", "3/5", "4/5", "5/5")
+                .isSortedAccordingTo(String::compareTo);
         assertThat(result.steps().get(3).content())
                 .as("the server's request for input is declined: no one attends the run")
                 .hasValueSatisfying(c -> assertThat(c).contains("declined"));
