@@ -82,6 +82,7 @@ public final class HttpFaultServer implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger mostInFlight = new AtomicInteger();
     private volatile String requiredAuthorization;
+    private volatile boolean closeConnections;
     private boolean closed;
 
     private HttpFaultServer(int port, Path baseDir, Path keyStore) throws LifecycleException {
@@ -274,6 +275,15 @@ public final class HttpFaultServer implements AutoCloseable {
         forgotten.addAll(sessions);
     }
 
+    /**
+     * Every answer closes its connection ({@code Connection: close}), so that the client keeps none
+     * open to reuse: once the server is gone, a request finds no connection, rather than one the
+     * server closed a moment before (which may have taken the request, as far as the client can tell).
+     */
+    void closeConnectionsAfterEachAnswer() {
+        closeConnections = true;
+    }
+
     /** Requests without this {@code Authorization} header are answered 401. */
     void requireAuthorization(String value) {
         requiredAuthorization = value;
@@ -303,6 +313,9 @@ public final class HttpFaultServer implements AutoCloseable {
                 throws IOException, ServletException {
             HttpServletRequest request = (HttpServletRequest) req;
             HttpServletResponse response = (HttpServletResponse) res;
+            if (closeConnections && "POST".equals(request.getMethod())) {
+                response.setHeader("Connection", "close");
+            }
             String session = request.getHeader("Mcp-Session-Id");
             if (session != null) {
                 if (forgotten.contains(session)) {

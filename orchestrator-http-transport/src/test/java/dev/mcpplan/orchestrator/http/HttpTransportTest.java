@@ -239,6 +239,7 @@ class HttpTransportTest {
     void aServerThatWentAwayIsNeverSentTheCallAndTheConnectionRecoversWhenItIsBack() throws Exception {
         int port = server.port();
         HttpFaultServer first = server;
+        server.closeConnectionsAfterEachAnswer(); // "away" is then a refused connection, not a stale one
         PlanResult before;
         PlanResult away;
         PlanResult back;
