@@ -145,7 +145,7 @@ class ReadmeTest {
             Files.writeString(file, block.text());
             McpPlanOrchestrator.builder()
                     .config(file)
-                    .environment(Map.of("MCP_APPROVAL_KEY", "k".repeat(32)))
+                    .environment(Map.of("MCP_APPROVAL_KEY", "k".repeat(32), "CRM_TOKEN", "readme-token"))
                     .build()
                     .close();
             configs++;
